@@ -1,0 +1,93 @@
+package awssim
+
+import (
+	"encoding/json"
+	"net/http"
+	"strings"
+)
+
+// control serves the /_sim/ JSON API: state, faults, reset, journal, config and per-region health URLs.
+func (s *Server) control(w http.ResponseWriter, r *http.Request) {
+	path := strings.TrimPrefix(r.URL.Path, "/_sim/")
+	switch {
+	case path == "state" && r.Method == http.MethodGet:
+		s.mu.Lock()
+		s.advanceAll(s.now())
+		b, err := json.Marshal(map[string]any{"timeScale": s.scale, "durations": s.durations, "world": s.world, "faults": s.faults,
+			"servingRegion": s.world.ServingRegion(s.topo)})
+		s.mu.Unlock()
+		if err != nil {
+			writeJSON(w, 500, map[string]string{"error": err.Error()})
+			return
+		}
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = w.Write(b)
+	case path == "faults" && r.Method == http.MethodGet:
+		writeJSON(w, 200, s.Faults())
+	case path == "faults" && r.Method == http.MethodPost:
+		var f Fault
+		dec := json.NewDecoder(r.Body)
+		dec.DisallowUnknownFields()
+		if err := dec.Decode(&f); err != nil {
+			writeJSON(w, 400, map[string]string{"error": "fault body: " + err.Error()})
+			return
+		}
+		id, err := s.AddFault(f)
+		if err != nil {
+			writeJSON(w, 400, map[string]string{"error": err.Error()})
+			return
+		}
+		writeJSON(w, 201, map[string]string{"id": id})
+	case path == "faults" && r.Method == http.MethodDelete:
+		s.RemoveFault("")
+		writeJSON(w, 200, map[string]bool{"removed": true})
+	case strings.HasPrefix(path, "faults/") && r.Method == http.MethodDelete:
+		id := strings.TrimPrefix(path, "faults/")
+		if !s.RemoveFault(id) {
+			writeJSON(w, 404, map[string]string{"error": "no fault " + id})
+			return
+		}
+		writeJSON(w, 200, map[string]bool{"removed": true})
+	case path == "reset" && r.Method == http.MethodPost:
+		s.Reset()
+		writeJSON(w, 200, map[string]bool{"reset": true})
+	case path == "journal" && r.Method == http.MethodGet:
+		j := s.Journal()
+		if j == nil {
+			j = []JournalEntry{}
+		}
+		writeJSON(w, 200, j)
+	case path == "config" && r.Method == http.MethodPost:
+		var cfg struct {
+			TimeScale *float64 `json:"timeScale"`
+		}
+		if err := json.NewDecoder(r.Body).Decode(&cfg); err != nil || cfg.TimeScale == nil || *cfg.TimeScale < 0 {
+			writeJSON(w, 400, map[string]string{"error": "config body: want {\"timeScale\": F} with F >= 0"})
+			return
+		}
+		s.SetTimeScale(*cfg.TimeScale)
+		writeJSON(w, 200, map[string]float64{"timeScale": *cfg.TimeScale})
+	case strings.HasPrefix(path, "health/") && (r.Method == http.MethodGet || r.Method == http.MethodHead):
+		region := strings.TrimPrefix(path, "health/")
+		s.mu.Lock()
+		_, known := s.world.Regions[region]
+		out := s.regionOut(region)
+		s.mu.Unlock()
+		switch {
+		case !known:
+			writeJSON(w, 404, map[string]string{"error": "unknown region " + region})
+		case out:
+			writeJSON(w, 503, map[string]string{"status": "unavailable", "region": region})
+		default:
+			writeJSON(w, 200, map[string]string{"status": "ok", "region": region})
+		}
+	default:
+		writeJSON(w, 404, map[string]string{"error": "no such control endpoint: " + r.Method + " /_sim/" + path})
+	}
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(v)
+}

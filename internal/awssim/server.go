@@ -1,0 +1,378 @@
+// Package awssim is a two-region AWS control-plane simulator. It speaks each service's wire protocol as the
+// real SDK clients and the AWS CLI send it, keeps a world model seeded from a topology, models the time AWS
+// operations take (scaled), injects faults, and journals every mutating call so tests can prove
+// exactly-once effects. Region and service come from the SigV4 credential scope; signatures are not checked.
+package awssim
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"math/rand"
+	"net/http"
+	"regexp"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/roadcall/dr/internal/topology"
+)
+
+// Durations are the times AWS takes for long operations, before the time scale applies.
+type Durations struct {
+	AuroraFailover   time.Duration `json:"auroraFailover"`
+	AuroraSwitchover time.Duration `json:"auroraSwitchover"`
+	AuroraDetach     time.Duration `json:"auroraDetach"`
+	AuroraPromote    time.Duration `json:"auroraPromote"`
+	ClusterRestore   time.Duration `json:"clusterRestore"`
+	InstanceCreate   time.Duration `json:"instanceCreate"`
+	DNSPropagation   time.Duration `json:"dnsPropagation"`
+	StackUpdate      time.Duration `json:"stackUpdate"`
+	TableRestore     time.Duration `json:"tableRestore"`
+	TableUpdate      time.Duration `json:"tableUpdate"`
+	FunctionUpdate   time.Duration `json:"functionUpdate"`
+}
+
+// DefaultDurations are the figures AWS publishes or that operators observe.
+func DefaultDurations() Durations {
+	return Durations{
+		AuroraFailover:   90 * time.Second,
+		AuroraSwitchover: 2 * time.Minute,
+		AuroraDetach:     time.Minute,
+		AuroraPromote:    5 * time.Minute,
+		ClusterRestore:   15 * time.Minute,
+		InstanceCreate:   10 * time.Minute,
+		DNSPropagation:   60 * time.Second,
+		StackUpdate:      20 * time.Minute,
+		TableRestore:     20 * time.Minute,
+		TableUpdate:      30 * time.Second,
+		FunctionUpdate:   3 * time.Second,
+	}
+}
+
+type Options struct {
+	// TimeScale multiplies every modeled duration: 1 is real time, 0.001 turns 20 minutes into 1.2 s, 0 makes
+	// every operation finish on the next read.
+	TimeScale float64
+	Durations *Durations
+	Logger    *slog.Logger
+	// Now replaces the wall clock, for tests.
+	Now  func() time.Time
+	Seed int64
+}
+
+type Server struct {
+	mu        sync.Mutex
+	topo      topology.Topology
+	opts      Options
+	durations Durations
+	scale     float64
+	now       func() time.Time
+	log       *slog.Logger
+	rng       *rand.Rand
+
+	world     *World
+	faults    []*Fault
+	nextFault int
+	journal   []JournalEntry
+	reqSeq    int64
+}
+
+// New seeds a world from the topology.
+func New(t topology.Topology, opts Options) *Server {
+	s := &Server{topo: t, opts: opts, scale: opts.TimeScale, now: opts.Now, log: opts.Logger}
+	if s.now == nil {
+		s.now = time.Now
+	}
+	if s.log == nil {
+		s.log = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	s.durations = DefaultDurations()
+	if opts.Durations != nil {
+		s.durations = *opts.Durations
+	}
+	seed := opts.Seed
+	if seed == 0 {
+		seed = 1
+	}
+	s.rng = rand.New(rand.NewSource(seed))
+	s.world = NewWorld(t, s.now())
+	return s
+}
+
+// Topology is the topology the world was seeded from.
+func (s *Server) Topology() topology.Topology { return s.topo }
+
+// after is the wall time at which an operation that takes d in AWS finishes here.
+func (s *Server) after(d time.Duration) time.Time {
+	return s.now().Add(time.Duration(float64(d) * s.scale))
+}
+
+// Call is one decoded AWS request.
+type Call struct {
+	Service   string
+	Region    string
+	Operation string
+	Req       *http.Request
+	Body      []byte
+	// Input is the decoded body for JSON and CBOR protocols; Form for query protocols; Path for REST.
+	Input M
+	Form  Form
+	Path  map[string]string
+	Now   time.Time
+	ReqID string
+}
+
+// opFunc runs with the server's lock held and returns the protocol-neutral output (see protocol.go).
+type opFunc func(s *Server, c *Call) (any, error)
+
+type service struct {
+	// name is the SigV4 signing name.
+	name     string
+	protocol protocol
+	// target is the X-Amz-Target prefix for JSON protocols and the CBOR service name.
+	target string
+	// xmlns is the namespace of query and REST-XML responses.
+	xmlns  string
+	ops    map[string]opFunc
+	routes []route
+	// global services (Route 53) are not taken down by a region outage of their signing region.
+	global         bool
+	throttleCode   string
+	throttleStatus int
+	// advance moves time-driven state on; called with the lock held before every call to any service.
+	advance func(s *Server, now time.Time)
+}
+
+type route struct {
+	method  string
+	pattern *regexp.Regexp
+	names   []string
+	op      string
+}
+
+var services = map[string]*service{}
+
+func register(svc *service) {
+	if svc.throttleCode == "" {
+		svc.throttleCode = "Throttling"
+	}
+	if svc.throttleStatus == 0 {
+		svc.throttleStatus = 400
+	}
+	services[svc.name] = svc
+}
+
+// rest declares a REST route; {Name} matches one path segment, {Name+} the rest of the path.
+func rest(method, path, op string) route {
+	var names []string
+	re := regexp.MustCompile(`\{([A-Za-z0-9]+)(\+?)\}`).ReplaceAllStringFunc(regexp.QuoteMeta(path), func(m string) string {
+		inner := strings.Trim(m, `\{}`)
+		greedy := strings.HasSuffix(inner, "+")
+		names = append(names, strings.TrimSuffix(inner, "+"))
+		if greedy {
+			return "(.+)"
+		}
+		return "([^/]+)"
+	})
+	return route{method: method, pattern: regexp.MustCompile("^" + re + "$"), names: names, op: op}
+}
+
+var scopeRE = regexp.MustCompile(`Credential=[^/,]+/\d{8}/([a-z0-9-]+)/([a-z0-9-]+)/aws4_request`)
+
+// scope reads region and signing name from the SigV4 Authorization header (or a presigned URL).
+func scope(r *http.Request) (region, svc string, ok bool) {
+	m := scopeRE.FindStringSubmatch(r.Header.Get("Authorization"))
+	if m == nil {
+		if c := r.URL.Query().Get("X-Amz-Credential"); c != "" {
+			m = scopeRE.FindStringSubmatch("Credential=" + c)
+		}
+	}
+	if m == nil {
+		return "", "", false
+	}
+	return m[1], m[2], true
+}
+
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if strings.HasPrefix(r.URL.Path, "/_sim/") {
+		s.control(w, r)
+		return
+	}
+	region, name, ok := scope(r)
+	if !ok {
+		writePlainError(w, http.StatusForbidden, "MissingAuthenticationToken", "awssim: request is not SigV4-signed; region and service come from the credential scope")
+		return
+	}
+	svc := services[name]
+	body, err := io.ReadAll(r.Body)
+	if err != nil {
+		writePlainError(w, http.StatusBadRequest, "InvalidRequest", err.Error())
+		return
+	}
+	if svc == nil {
+		writePlainError(w, http.StatusBadRequest, "UnknownService", fmt.Sprintf("awssim does not model the %q service", name))
+		return
+	}
+	c := &Call{Service: name, Region: region, Req: r, Body: body}
+	s.mu.Lock()
+	s.reqSeq++
+	c.ReqID = fmt.Sprintf("awssim-%08d-%s", s.reqSeq, region)
+	s.mu.Unlock()
+	if err := svc.protocol.decode(svc, c); err != nil {
+		svc.protocol.writeError(w, svc, c, err)
+		return
+	}
+	if s.applyFaults(w, r, svc, c) {
+		return
+	}
+	s.mu.Lock()
+	c.Now = s.now()
+	if _, known := s.world.Regions[region]; !known && !svc.global && svc.name != "sts" && svc.name != "ec2" {
+		s.mu.Unlock()
+		svc.protocol.writeError(w, svc, c, Errf(400, "UnrecognizedClientException", "awssim: region %s is not part of this topology (%s, %s)", region, s.topo.PrimaryRegion, s.topo.DRRegion))
+		return
+	}
+	s.advanceAll(c.Now)
+	op := svc.ops[c.Operation]
+	var out any
+	if op == nil {
+		err = unknownOperation(svc, c)
+	} else {
+		out, err = s.safeCall(op, c)
+	}
+	s.mu.Unlock()
+	if err != nil {
+		s.log.Debug("aws error", "service", name, "region", region, "op", c.Operation, "err", err)
+		svc.protocol.writeError(w, svc, c, err)
+		return
+	}
+	svc.protocol.writeOutput(w, svc, c, out)
+}
+
+// safeCall turns a handler panic into an InternalFailure so a modeling bug never kills the simulator.
+func (s *Server) safeCall(op opFunc, c *Call) (out any, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			s.log.Error("handler panic", "service", c.Service, "op", c.Operation, "panic", p)
+			err = Errf(500, "InternalFailure", "awssim: %s %s failed: %v", c.Service, c.Operation, p)
+		}
+	}()
+	return op(s, c)
+}
+
+func (s *Server) advanceAll(now time.Time) {
+	for _, name := range SortedKeys(services) {
+		if a := services[name].advance; a != nil {
+			a(s, now)
+		}
+	}
+}
+
+// Advance runs every service's time-driven transitions; the control API uses it before showing state.
+func (s *Server) Advance() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.advanceAll(s.now())
+}
+
+func unknownOperation(svc *service, c *Call) error {
+	switch svc.protocol.(type) {
+	case restJSON, restXML:
+		return Errf(404, "UnknownOperationException", "awssim: %s %s %s is not modeled", svc.name, c.Req.Method, c.Req.URL.Path)
+	case queryProtocol, ec2Protocol:
+		return Errf(400, "InvalidAction", "The action %s is not valid for this web service (awssim does not model it).", c.Operation)
+	}
+	return Errf(400, "UnknownOperationException", "awssim: %s operation %q is not modeled", svc.name, c.Operation)
+}
+
+// APIError is an AWS error; each protocol writes it in its own shape.
+type APIError struct {
+	Status  int
+	Code    string
+	Message string
+}
+
+func (e *APIError) Error() string { return e.Code + ": " + e.Message }
+
+// Errf builds an APIError.
+func Errf(status int, code, format string, args ...any) *APIError {
+	return &APIError{Status: status, Code: code, Message: fmt.Sprintf(format, args...)}
+}
+
+// JournalEntry records one mutating call. Changed is false when the call found the target state already
+// in place (an idempotent repeat), which is how tests prove exactly-once effects.
+type JournalEntry struct {
+	Seq       int       `json:"seq"`
+	Time      time.Time `json:"time"`
+	Service   string    `json:"service"`
+	Region    string    `json:"region"`
+	Operation string    `json:"operation"`
+	Resource  string    `json:"resource"`
+	Changed   bool      `json:"changed"`
+	Detail    string    `json:"detail,omitempty"`
+}
+
+// record appends to the journal; call it with the lock held from every mutating handler.
+func (s *Server) record(c *Call, resource string, changed bool, detail string) {
+	s.journal = append(s.journal, JournalEntry{
+		Seq: len(s.journal) + 1, Time: c.Now, Service: c.Service, Region: c.Region, Operation: c.Operation,
+		Resource: resource, Changed: changed, Detail: detail,
+	})
+}
+
+// Journal returns a copy of the journal.
+func (s *Server) Journal() []JournalEntry {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]JournalEntry(nil), s.journal...)
+}
+
+// With runs f with the lock held and time advanced, for tests and the control API that inspect the world.
+func (s *Server) With(f func(w *World)) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.advanceAll(s.now())
+	f(s.world)
+}
+
+// Reset reseeds the world and clears faults and the journal.
+func (s *Server) Reset() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.world = NewWorld(s.topo, s.now())
+	s.faults = nil
+	s.journal = nil
+}
+
+// SetTimeScale changes the time scale for operations started from now on.
+func (s *Server) SetTimeScale(f float64) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.scale = f
+}
+
+func writePlainError(w http.ResponseWriter, status int, code, msg string) {
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("X-Amzn-ErrorType", code)
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(map[string]string{"__type": code, "message": msg})
+}
+
+// ListenAndServe serves until ctx is done.
+func (s *Server) ListenAndServe(ctx context.Context, addr string) error {
+	srv := &http.Server{Addr: addr, Handler: s, ReadHeaderTimeout: 10 * time.Second}
+	go func() {
+		<-ctx.Done()
+		shut, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_ = srv.Shutdown(shut)
+	}()
+	err := srv.ListenAndServe()
+	if err == http.ErrServerClosed {
+		return nil
+	}
+	return err
+}

@@ -1,0 +1,28 @@
+package awssim
+
+import (
+	"encoding/xml"
+	"fmt"
+)
+
+func init() {
+	register(&service{
+		name: "sts", protocol: queryProtocol{}, xmlns: "https://sts.amazonaws.com/doc/2011-06-15/",
+		ops: map[string]opFunc{"GetCallerIdentity": stsGetCallerIdentity},
+	})
+}
+
+type stsIdentityResult struct {
+	XMLName xml.Name `xml:"GetCallerIdentityResult"`
+	Arn     string   `xml:"Arn"`
+	UserID  string   `xml:"UserId"`
+	Account string   `xml:"Account"`
+}
+
+func stsGetCallerIdentity(s *Server, c *Call) (any, error) {
+	return stsIdentityResult{
+		Arn:     fmt.Sprintf("arn:aws:sts::%s:assumed-role/roadcall-dr-operator/awssim", s.world.AccountID),
+		UserID:  "AROAAWSSIMOPERATOR:awssim",
+		Account: s.world.AccountID,
+	}, nil
+}
