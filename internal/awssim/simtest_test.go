@@ -2,8 +2,13 @@ package awssim
 
 import (
 	"context"
+	"encoding/json"
 	"net/http/httptest"
+	"os"
+	"os/exec"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/roadcall/dr/internal/awsclient"
 	"github.com/roadcall/dr/internal/topology"
@@ -24,4 +29,38 @@ func start(t *testing.T, opts Options) (*Server, *awsclient.Factory, string) {
 		t.Fatal(err)
 	}
 	return sim, f, hs.URL
+}
+
+// awsCLI runs the machine's AWS CLI against the simulator at url and decodes its JSON output. The CLI is a
+// client we did not write: it proves awssim speaks AWS, not just what our SDK code expects.
+func awsCLI(t *testing.T, url string, args ...string) map[string]any {
+	t.Helper()
+	out, err := awsCLIRaw(t, url, args...)
+	if err != nil {
+		t.Fatalf("aws %s: %v\n%s", strings.Join(args, " "), err, out)
+	}
+	var v map[string]any
+	if len(strings.TrimSpace(string(out))) == 0 {
+		return map[string]any{}
+	}
+	if err := json.Unmarshal(out, &v); err != nil {
+		t.Fatalf("aws %s: output is not a JSON object: %v\n%s", strings.Join(args, " "), err, out)
+	}
+	return v
+}
+
+// awsCLIRaw runs the CLI and returns its combined output and error, for tests that expect a failure.
+func awsCLIRaw(t *testing.T, url string, args ...string) ([]byte, error) {
+	t.Helper()
+	bin, err := exec.LookPath("aws")
+	if err != nil {
+		t.Skip("the AWS CLI is not installed (pip install awscli); skipping the independent-client check")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, bin, append([]string{"--endpoint-url", url, "--output", "json"}, args...)...)
+	cmd.Env = append(os.Environ(),
+		"AWS_ACCESS_KEY_ID=awssim", "AWS_SECRET_ACCESS_KEY=awssim", "AWS_DEFAULT_REGION=us-east-1",
+		"AWS_PAGER=", "AWS_CONFIG_FILE=/dev/null", "AWS_SHARED_CREDENTIALS_FILE=/dev/null", "AWS_MAX_ATTEMPTS=2")
+	return cmd.CombinedOutput()
 }

@@ -35,3 +35,11 @@ func TestSTSAndEC2ThroughSDK(t *testing.T) {
 	_, err = f.EC2("us-west-2").DescribeRegions(ctx, &ec2.DescribeRegionsInput{})
 	require.NoError(t, err, "the DR region stays up")
 }
+
+func TestSTSThroughCLI(t *testing.T) {
+	_, _, url := start(t, Options{})
+	out := awsCLI(t, url, "sts", "get-caller-identity")
+	require.Equal(t, "123456789012", out["Account"])
+	out = awsCLI(t, url, "ec2", "describe-regions", "--region", "us-west-2", "--region-names", "us-west-2")
+	require.Len(t, out["Regions"], 1)
+}
