@@ -225,6 +225,13 @@ type Function struct {
 	LastModified     time.Time         `json:"lastModified"`
 	// ReservedConcurrency is nil when the function has none.
 	ReservedConcurrency *int32 `json:"reservedConcurrency,omitempty"`
+	// ConcurrencyChangedAt is when reserved concurrency was last put or deleted, so metrics can show the
+	// effect of a scale-up from that moment on.
+	ConcurrencyChangedAt time.Time `json:"concurrencyChangedAt,omitzero"`
+	Description          string    `json:"description,omitempty"`
+	// Timeout (seconds) and MemorySize (MB) are 0 for AWS's defaults, 3 and 128.
+	Timeout    int32 `json:"timeout,omitempty"`
+	MemorySize int32 `json:"memorySize,omitempty"`
 }
 
 type RestAPI struct {

@@ -1,0 +1,34 @@
+// Package activities holds every side effect of the DR workflows: one AWS call, probe or wait each, all
+// idempotent (they read the current state first and do nothing when it is already the target).
+package activities
+
+import (
+	"net/http"
+	"os"
+	"time"
+
+	"github.com/roadcall/dr/internal/awsclient"
+)
+
+// Activities is registered with the worker; its methods are the activity types.
+type Activities struct {
+	AWS *awsclient.Factory
+	// HTTP is used for health URLs and the status-page webhook.
+	HTTP *http.Client
+	// Getenv reads worker-side secrets such as the DR writer DSN (never passed through history).
+	Getenv func(string) string
+	// PollInterval is how often wait activities poll AWS.
+	PollInterval time.Duration
+}
+
+// New returns Activities with sensible defaults for the optional fields.
+func New(f *awsclient.Factory) *Activities {
+	return &Activities{AWS: f, HTTP: &http.Client{Timeout: 10 * time.Second}, Getenv: os.Getenv, PollInterval: 2 * time.Second}
+}
+
+func (a *Activities) poll() time.Duration {
+	if a.PollInterval > 0 {
+		return a.PollInterval
+	}
+	return 2 * time.Second
+}

@@ -1,0 +1,6 @@
+package workflows
+
+// All lists every workflow function; the workflow type is the function name.
+func All() []any {
+	return []any{ReadinessCheck}
+}
