@@ -165,20 +165,27 @@ func register(svc *service) {
 	services[svc.name] = svc
 }
 
-// rest declares a REST route; {Name} matches one path segment, {Name+} the rest of the path.
+// rest declares a REST route; {Name} matches one path segment, {Name+} the rest of the path. Parameters are
+// found before the literal parts are quoted, since quoting escapes the braces.
 func rest(method, path, op string) route {
 	var names []string
-	re := regexp.MustCompile(`\{([A-Za-z0-9]+)(\+?)\}`).ReplaceAllStringFunc(regexp.QuoteMeta(path), func(m string) string {
-		inner := strings.Trim(m, `\{}`)
-		greedy := strings.HasSuffix(inner, "+")
-		names = append(names, strings.TrimSuffix(inner, "+"))
-		if greedy {
-			return "(.+)"
+	var re strings.Builder
+	last := 0
+	for _, m := range restParam.FindAllStringSubmatchIndex(path, -1) {
+		re.WriteString(regexp.QuoteMeta(path[last:m[0]]))
+		names = append(names, path[m[2]:m[3]])
+		if m[5] > m[4] {
+			re.WriteString("(.+)")
+		} else {
+			re.WriteString("([^/]+)")
 		}
-		return "([^/]+)"
-	})
-	return route{method: method, pattern: regexp.MustCompile("^" + re + "$"), names: names, op: op}
+		last = m[1]
+	}
+	re.WriteString(regexp.QuoteMeta(path[last:]))
+	return route{method: method, pattern: regexp.MustCompile("^" + re.String() + "$"), names: names, op: op}
 }
+
+var restParam = regexp.MustCompile(`\{([A-Za-z0-9]+)(\+?)\}`)
 
 var scopeRE = regexp.MustCompile(`Credential=[^/,]+/\d{8}/([a-z0-9-]+)/([a-z0-9-]+)/aws4_request`)
 
