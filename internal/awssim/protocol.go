@@ -79,6 +79,8 @@ type awsJSON struct {
 	// errorPrefix qualifies error codes in __type, e.g. "com.amazonaws.dynamodb.v20120810#".
 	errorPrefix string
 	crc32       bool
+	// contentType is the response media type; empty means awsJson1_0's. awsJson1_1 services set theirs.
+	contentType string
 }
 
 func (awsJSON) name() string { return "json" }
@@ -124,7 +126,11 @@ func (p awsJSON) writeError(w http.ResponseWriter, svc *service, c *Call, err er
 }
 
 func (p awsJSON) send(w http.ResponseWriter, c *Call, status int, b []byte) {
-	w.Header().Set("Content-Type", "application/x-amz-json-1.0")
+	ct := p.contentType
+	if ct == "" {
+		ct = "application/x-amz-json-1.0"
+	}
+	w.Header().Set("Content-Type", ct)
 	w.Header().Set("X-Amzn-RequestId", c.ReqID)
 	if p.crc32 {
 		w.Header().Set("X-Amz-Crc32", strconv.FormatUint(uint64(crc32.ChecksumIEEE(b)), 10))
