@@ -1,0 +1,67 @@
+package temporalclient
+
+import (
+	"flag"
+	"testing"
+
+	"go.temporal.io/sdk/log"
+	"go.uber.org/zap"
+	"go.uber.org/zap/zaptest/observer"
+)
+
+func TestFlagsFallBackToEnvironmentThenDefaults(t *testing.T) {
+	t.Setenv("TEMPORAL_ADDRESS", "")
+	t.Setenv("TEMPORAL_NAMESPACE", "")
+	fs := flag.NewFlagSet("x", flag.ContinueOnError)
+	c := Flags(fs)
+	if err := fs.Parse(nil); err != nil {
+		t.Fatal(err)
+	}
+	if c.Address != DefaultAddress || c.Namespace != DefaultNamespace {
+		t.Fatalf("defaults: got %+v", *c)
+	}
+
+	t.Setenv("TEMPORAL_ADDRESS", "temporal.internal:7233")
+	t.Setenv("TEMPORAL_NAMESPACE", "dr")
+	fs = flag.NewFlagSet("x", flag.ContinueOnError)
+	c = Flags(fs)
+	if err := fs.Parse([]string{"--namespace", "dr-drills"}); err != nil {
+		t.Fatal(err)
+	}
+	if c.Address != "temporal.internal:7233" || c.Namespace != "dr-drills" {
+		t.Fatalf("env then flag: got %+v", *c)
+	}
+}
+
+func TestSDKLoggerCarriesFieldsAndLevels(t *testing.T) {
+	core, logs := observer.New(zap.DebugLevel)
+	l := SDKLogger(zap.New(core))
+	l.Debug("polling", "TaskQueue", "roadcall-dr")
+	withWF := l.(interface{ With(...any) log.Logger }).With("WorkflowID", "readiness-roadcall-prod")
+	withWF.Warn("activity retry", "Attempt", 2)
+	l.Error("failed", "Error", "boom")
+
+	all := logs.AllUntimed()
+	if len(all) != 3 {
+		t.Fatalf("want 3 entries, got %d", len(all))
+	}
+	if all[0].Level != zap.DebugLevel || all[0].ContextMap()["TaskQueue"] != "roadcall-dr" {
+		t.Fatalf("debug entry: %+v", all[0])
+	}
+	ctx := all[1].ContextMap()
+	if all[1].Level != zap.WarnLevel || ctx["WorkflowID"] != "readiness-roadcall-prod" || ctx["Attempt"] != int64(2) {
+		t.Fatalf("warn entry: %+v", all[1])
+	}
+	if all[2].Level != zap.ErrorLevel {
+		t.Fatalf("error entry: %+v", all[2])
+	}
+}
+
+func TestNewLoggerRefusesUnknownLevel(t *testing.T) {
+	if _, err := NewLogger("loud"); err == nil {
+		t.Fatal("want an error for level loud")
+	}
+	if _, err := NewLogger("WARN"); err != nil {
+		t.Fatal(err)
+	}
+}

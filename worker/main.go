@@ -1,0 +1,63 @@
+// Command worker runs the DR workflows and activities on the roadcall-dr task queue. Temporal comes from
+// --address/--namespace or TEMPORAL_ADDRESS/TEMPORAL_NAMESPACE; AWS from the standard environment
+// (AWS_ENDPOINT_URL for LocalStack or awssim, AWS_REGION, credentials).
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"go.uber.org/zap"
+
+	"github.com/roadcall/dr/internal/awsclient"
+	"github.com/roadcall/dr/internal/drworker"
+	"github.com/roadcall/dr/internal/temporalclient"
+	"github.com/roadcall/dr/workflows"
+)
+
+func main() {
+	fs := flag.NewFlagSet("worker", flag.ExitOnError)
+	tc := temporalclient.Flags(fs)
+	level := fs.String("log-level", "info", "debug, info, warn or error")
+	stop := fs.Duration("stop-timeout", 10*time.Second, "on SIGINT/SIGTERM, how long running activities may finish before they are cancelled")
+	_ = fs.Parse(os.Args[1:])
+
+	log, err := temporalclient.NewLogger(*level)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "worker:", err)
+		os.Exit(2)
+	}
+	defer func() { _ = log.Sync() }()
+	if err := run(log, tc, *stop); err != nil {
+		log.Error("worker stopped", zap.Error(err))
+		os.Exit(1)
+	}
+}
+
+func run(log *zap.Logger, tc *temporalclient.Config, stop time.Duration) error {
+	ctx, cancel := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer cancel()
+	acts, err := drworker.Activities(ctx, awsclient.Options{})
+	if err != nil {
+		return err
+	}
+	c, err := temporalclient.Dial(ctx, tc.Address, tc.Namespace, log)
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	endpoint := acts.AWS.Endpoint()
+	if endpoint == "" {
+		endpoint = "AWS (default endpoints)"
+	}
+	log.Info("worker starting", zap.String("temporal", tc.Address), zap.String("namespace", tc.Namespace),
+		zap.String("taskQueue", workflows.TaskQueue), zap.String("aws", endpoint), zap.String("awsRegion", acts.AWS.Base.Region))
+	err = drworker.Run(ctx, c, acts, stop)
+	log.Info("worker stopped")
+	return err
+}
