@@ -479,3 +479,10 @@ func waitCtx(ctx workflow.Context, summary string, timeout time.Duration) workfl
 		RetryPolicy: &temporal.RetryPolicy{InitialInterval: time.Second, BackoffCoefficient: 2, MaximumInterval: 30 * time.Second, MaximumAttempts: 10},
 	})
 }
+
+// summary captures the run for its report.
+func (r *run) summary(outcome string) RunSummary {
+	s := r.snapshot()
+	return RunSummary{Workflow: s.Workflow, Outcome: outcome, StartedAt: s.StartedAt, DetectedAt: s.DetectedAt, EndedAt: workflow.Now(r.ctx),
+		Steps: s.Steps, Approvals: s.Approvals, Notes: s.Notes, Ignored: s.Ignored}
+}

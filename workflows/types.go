@@ -216,3 +216,17 @@ func (s *Status) Step(name string) *StepRecord {
 func WorkflowID(scenario string, t topology.Topology) string {
 	return fmt.Sprintf("%s-%s", scenario, t.ID())
 }
+
+// RunSummary is the part of every scenario report the shared machinery fills: outcome, timeline,
+// approvals and notes. Scenario reports embed it.
+type RunSummary struct {
+	Workflow   string       `json:"workflow"`
+	Outcome    string       `json:"outcome"`
+	StartedAt  time.Time    `json:"startedAt"`
+	DetectedAt time.Time    `json:"detectedAt"`
+	EndedAt    time.Time    `json:"endedAt"`
+	Steps      []StepRecord `json:"steps"`
+	Approvals  []Approval   `json:"approvals,omitempty"`
+	Notes      []string     `json:"notes,omitempty"`
+	Ignored    []string     `json:"ignored,omitempty"`
+}

@@ -1,0 +1,153 @@
+package workflows
+
+import (
+	"context"
+	"errors"
+	"io"
+	"log/slog"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/mock"
+	"github.com/stretchr/testify/require"
+	"go.temporal.io/sdk/log"
+	"go.temporal.io/sdk/temporal"
+	"go.temporal.io/sdk/testsuite"
+
+	"github.com/roadcall/dr/activities"
+	"github.com/roadcall/dr/internal/topology"
+)
+
+func localTopology(t *testing.T) topology.Topology {
+	t.Helper()
+	topo, err := topology.Load("../examples/roadcall-local.json")
+	require.NoError(t, err)
+	return topo
+}
+
+// healthyReadinessMocks answers every readiness activity with a steady-state platform.
+func healthyReadinessMocks(env *testsuite.TestWorkflowEnvironment, topo topology.Topology, lagMs float64) {
+	env.OnActivity(a.DescribeTable, mock.Anything, mock.Anything).Return(func(_ context.Context, in activities.TableRef) (activities.TableInfo, error) {
+		return activities.TableInfo{Table: in.Table, Region: in.Region, Status: "ACTIVE", Replicas: map[string]string{topo.DRRegion: "ACTIVE"}}, nil
+	})
+	env.OnActivity(a.DescribeContinuousBackups, mock.Anything, mock.Anything).Return(activities.PITRInfo{Enabled: true}, nil)
+	env.OnActivity(a.GetMetric, mock.Anything, mock.Anything).Return(func(_ context.Context, q activities.MetricQuery) (activities.MetricResult, error) {
+		v := 40.0
+		if q.Metric == "AuroraGlobalDBReplicationLag" {
+			v = lagMs
+		}
+		if q.Namespace == "AWS/S3" {
+			v = 30
+		}
+		return activities.MetricResult{Points: []activities.Point{{V: v}}, Max: v, Avg: v, Last: v}, nil
+	})
+	env.OnActivity(a.DescribeGlobalCluster, mock.Anything, mock.Anything).Return(activities.GlobalClusterInfo{ID: topo.Aurora.GlobalClusterID, Members: []activities.GlobalMember{
+		{ClusterID: topo.Aurora.PrimaryClusterID, Region: topo.PrimaryRegion, IsWriter: true},
+		{ClusterID: topo.Aurora.DRClusterID, Region: topo.DRRegion},
+	}}, nil)
+	env.OnActivity(a.GetBucketReplication, mock.Anything, mock.Anything).Return(activities.BucketReplicationInfo{Rules: []activities.ReplicationRuleInfo{
+		{ID: "r1", Status: "Enabled", Destination: topo.Buckets[0].Destination}}}, nil)
+	env.OnActivity(a.ListRecoveryPoints, mock.Anything, mock.Anything).Return(activities.RecoveryPoints{Points: []activities.RecoveryPointInfo{{Status: "COMPLETED"}}}, nil)
+	env.OnActivity(a.GetHealthCheckStatus, mock.Anything, mock.Anything).Return(activities.HealthCheckInfo{Healthy: true, Success: 3, Checkers: 3}, nil)
+	env.OnActivity(a.DescribeStack, mock.Anything, mock.Anything).Return(activities.StackInfo{Exists: true, Status: "CREATE_COMPLETE"}, nil)
+}
+
+func newEnv(t *testing.T) *testsuite.TestWorkflowEnvironment {
+	var s testsuite.WorkflowTestSuite
+	s.SetLogger(log.NewStructuredLogger(slog.New(slog.NewTextHandler(io.Discard, nil))))
+	env := s.NewTestWorkflowEnvironment()
+	env.RegisterActivity(&activities.Activities{})
+	return env
+}
+
+func TestReadinessAllPass(t *testing.T) {
+	topo := localTopology(t)
+	env := newEnv(t)
+	healthyReadinessMocks(env, topo, 30)
+	published := 0
+	env.OnActivity(a.Publish, mock.Anything, mock.Anything).Return(func(_ context.Context, in activities.PublishInput) (activities.PublishResult, error) {
+		published++
+		return activities.PublishResult{}, nil
+	})
+	env.ExecuteWorkflow(ReadinessCheck, ReadinessRequest{Common: Common{Topology: topo}})
+	require.True(t, env.IsWorkflowCompleted())
+	require.NoError(t, env.GetWorkflowError())
+	var rep ReadinessReport
+	require.NoError(t, env.GetWorkflowResult(&rep))
+	require.Equal(t, Pass, rep.Overall, rep.String())
+	// 5 tables × 3 checks, Aurora 2, S3 2, backups 1, health checks 2, stacks 4.
+	require.Len(t, rep.Rows, 15+2+2+1+2+4)
+	require.Zero(t, published, "a passing check must not page anyone")
+	require.False(t, rep.Alarmed)
+}
+
+func TestReadinessLagOverRPOFailsAndAlarmsOnce(t *testing.T) {
+	topo := localTopology(t)
+	env := newEnv(t)
+	healthyReadinessMocks(env, topo, float64((20 * time.Minute).Milliseconds()))
+	var subjects []string
+	env.OnActivity(a.Publish, mock.Anything, mock.Anything).Return(func(_ context.Context, in activities.PublishInput) (activities.PublishResult, error) {
+		subjects = append(subjects, in.Subject)
+		return activities.PublishResult{}, nil
+	})
+	env.ExecuteWorkflow(ReadinessCheck, ReadinessRequest{Common: Common{Topology: topo}})
+	require.NoError(t, env.GetWorkflowError())
+	var rep ReadinessReport
+	require.NoError(t, env.GetWorkflowResult(&rep))
+	require.Equal(t, Fail, rep.Overall)
+	failing := rep.Failing()
+	require.Len(t, failing, 1)
+	require.Equal(t, "aurora-replication-lag", failing[0].Check)
+	require.Contains(t, failing[0].Reason, "exceeds the RPO")
+	require.Len(t, subjects, 1, "one message to the alarm topic")
+	require.True(t, rep.Alarmed)
+}
+
+func TestReadinessUnreadableCheckFailsRow(t *testing.T) {
+	topo := localTopology(t)
+	env := newEnv(t)
+	env.OnActivity(a.ListRecoveryPoints, mock.Anything, mock.Anything).Return(activities.RecoveryPoints{},
+		temporal.NewNonRetryableApplicationError("backup:ListRecoveryPointsByBackupVault roadcall-backup-vault-prod in us-east-1: AccessDeniedException: denied", "AccessDeniedException", nil))
+	healthyReadinessMocks(env, topo, 30)
+	env.OnActivity(a.Publish, mock.Anything, mock.Anything).Return(activities.PublishResult{}, nil)
+	env.ExecuteWorkflow(ReadinessCheck, ReadinessRequest{Common: Common{Topology: topo}})
+	var rep ReadinessReport
+	require.NoError(t, env.GetWorkflowResult(&rep))
+	require.Equal(t, Fail, rep.Overall)
+	require.Equal(t, "backup-recovery-points", rep.Failing()[0].Check)
+	require.Contains(t, rep.Failing()[0].Reason, "AccessDeniedException")
+}
+
+func TestReadinessInvalidRequestCallsNothing(t *testing.T) {
+	cases := map[string]func(*topology.Topology){
+		"drRegion":       func(t *topology.Topology) { t.DRRegion = t.PrimaryRegion },
+		"tables":         func(t *topology.Topology) { t.Tables = nil },
+		"objectives.rto": func(t *topology.Topology) { t.Objectives.RTO = topology.Duration(-time.Minute) },
+	}
+	for field, mutate := range cases {
+		t.Run(field, func(t *testing.T) {
+			topo := localTopology(t)
+			mutate(&topo)
+			env := newEnv(t)
+			env.ExecuteWorkflow(ReadinessCheck, ReadinessRequest{Common: Common{Topology: topo}})
+			err := env.GetWorkflowError()
+			require.Error(t, err)
+			require.True(t, IsInvalidRequest(err), "%v", err)
+			require.Contains(t, err.Error(), `"`+field+`"`)
+			var ae *temporal.ApplicationError
+			require.True(t, errors.As(err, &ae))
+			require.True(t, ae.NonRetryable())
+		})
+	}
+}
+
+func TestRequestUnknownFieldIsRefusedByName(t *testing.T) {
+	topo := localTopology(t)
+	b := strings.Replace(mustJSON(t, ReadinessRequest{Common: Common{Topology: topo}}), `"topology":{`, `"topology":{"colour":"blue",`, 1)
+	var req ReadinessRequest
+	require.NoError(t, req.UnmarshalJSON([]byte(b)))
+	err := req.Prepare()
+	require.Error(t, err)
+	require.Contains(t, err.Error(), `"colour"`)
+}
