@@ -1,0 +1,596 @@
+package awssim
+
+import (
+	"encoding/xml"
+	"fmt"
+	"hash/fnv"
+	"net"
+	"net/url"
+	"regexp"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/roadcall/dr/internal/topology"
+)
+
+const route53NS = "https://route53.amazonaws.com/doc/2013-04-01/"
+
+// r53ID matches a hosted zone or change id with or without its "/hostedzone/" or "/change/" prefix, raw or
+// escaped: the SDKs strip the prefix, but hand-written clients and old tools send ids as AWS returned them.
+const r53ID = `((?:(?:/|%2F)?(?:hostedzone|change)(?:/|%2F))?[^/]+)`
+
+func r53Route(method, pattern, op string) route {
+	return route{method: method, pattern: regexp.MustCompile("^/2013-04-01/" + pattern + "$"), names: []string{"Id"}, op: op}
+}
+
+func init() {
+	register(&service{
+		// Route 53 is global and signed for us-east-1, so an outage of that region must not take it down.
+		name: "route53", protocol: restXML{}, xmlns: route53NS, global: true, throttleCode: "Throttling",
+		routes: []route{
+			rest("GET", "/2013-04-01/healthcheck/{HealthCheckId}/status", "GetHealthCheckStatus"),
+			rest("GET", "/2013-04-01/healthcheck/{HealthCheckId}", "GetHealthCheck"),
+			rest("GET", "/2013-04-01/healthcheck", "ListHealthChecks"),
+			// The Go SDK posts to .../rrset, botocore to .../rrset/.
+			r53Route("POST", "hostedzone/"+r53ID+"/rrset/?", "ChangeResourceRecordSets"),
+			r53Route("GET", "hostedzone/"+r53ID+"/rrset/?", "ListResourceRecordSets"),
+			r53Route("GET", "hostedzone/"+r53ID, "GetHostedZone"),
+			rest("GET", "/2013-04-01/hostedzone", "ListHostedZones"),
+			r53Route("GET", "change/"+r53ID, "GetChange"),
+		},
+		ops: map[string]opFunc{
+			"GetHealthCheckStatus":     r53GetHealthCheckStatus,
+			"GetHealthCheck":           r53GetHealthCheck,
+			"ListHealthChecks":         r53ListHealthChecks,
+			"ChangeResourceRecordSets": r53ChangeResourceRecordSets,
+			"ListResourceRecordSets":   r53ListResourceRecordSets,
+			"GetHostedZone":            r53GetHostedZone,
+			"ListHostedZones":          r53ListHostedZones,
+			"GetChange":                r53GetChange,
+		},
+		advance: r53Advance,
+	})
+}
+
+// r53Advance marks changes INSYNC once their modeled propagation time has passed.
+func r53Advance(s *Server, now time.Time) {
+	for _, ch := range s.world.Changes {
+		if ch.Status == "PENDING" && !now.Before(ch.ReadyAt) {
+			ch.Status = "INSYNC"
+		}
+	}
+}
+
+// bareID strips the "/hostedzone/" or "/change/" prefix that AWS puts on the ids it returns.
+func bareID(id, kind string) string {
+	return strings.TrimPrefix(strings.TrimPrefix(id, "/"), kind+"/")
+}
+
+func r53Time(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05.000Z") }
+
+// ---- health checks ----
+
+// r53CheckerRegions are the regions Route 53 health checkers probe from by default.
+var r53CheckerRegions = []string{"us-east-1", "us-west-1", "us-west-2", "eu-west-1", "ap-southeast-1", "ap-southeast-2", "ap-northeast-1", "sa-east-1"}
+
+type r53StatusReport struct {
+	Status      string `xml:"Status"`
+	CheckedTime string `xml:"CheckedTime"`
+}
+
+type r53Observation struct {
+	Region       string          `xml:"Region"`
+	IPAddress    string          `xml:"IPAddress"`
+	StatusReport r53StatusReport `xml:"StatusReport"`
+}
+
+type r53HealthCheckStatusResponse struct {
+	XMLName      xml.Name         `xml:"GetHealthCheckStatusResponse"`
+	Xmlns        string           `xml:"xmlns,attr"`
+	Observations []r53Observation `xml:"HealthCheckObservations>HealthCheckObservation"`
+}
+
+type r53HealthCheckConfig struct {
+	IPAddress                string   `xml:"IPAddress,omitempty"`
+	Port                     int      `xml:"Port"`
+	Type                     string   `xml:"Type"`
+	ResourcePath             string   `xml:"ResourcePath,omitempty"`
+	FullyQualifiedDomainName string   `xml:"FullyQualifiedDomainName,omitempty"`
+	RequestInterval          int      `xml:"RequestInterval"`
+	FailureThreshold         int      `xml:"FailureThreshold"`
+	MeasureLatency           bool     `xml:"MeasureLatency"`
+	Inverted                 bool     `xml:"Inverted"`
+	Disabled                 bool     `xml:"Disabled"`
+	EnableSNI                bool     `xml:"EnableSNI"`
+	Regions                  []string `xml:"Regions>Region"`
+}
+
+type r53HealthCheck struct {
+	ID                 string               `xml:"Id"`
+	CallerReference    string               `xml:"CallerReference"`
+	HealthCheckConfig  r53HealthCheckConfig `xml:"HealthCheckConfig"`
+	HealthCheckVersion int64                `xml:"HealthCheckVersion"`
+}
+
+type r53GetHealthCheckResponse struct {
+	XMLName     xml.Name       `xml:"GetHealthCheckResponse"`
+	Xmlns       string         `xml:"xmlns,attr"`
+	HealthCheck r53HealthCheck `xml:"HealthCheck"`
+}
+
+type r53ListHealthChecksResponse struct {
+	XMLName      xml.Name         `xml:"ListHealthChecksResponse"`
+	Xmlns        string           `xml:"xmlns,attr"`
+	HealthChecks []r53HealthCheck `xml:"HealthChecks>HealthCheck"`
+	Marker       string           `xml:"Marker"`
+	IsTruncated  bool             `xml:"IsTruncated"`
+	NextMarker   string           `xml:"NextMarker,omitempty"`
+	MaxItems     string           `xml:"MaxItems"`
+}
+
+func r53FindHealthCheck(s *Server, id string) (*HealthCheck, error) {
+	hc := s.world.HealthChecks[id]
+	if hc == nil {
+		return nil, Errf(404, "NoSuchHealthCheck", "A health check with id %s does not exist.", id)
+	}
+	return hc, nil
+}
+
+func r53GetHealthCheckStatus(s *Server, c *Call) (any, error) {
+	hc, err := r53FindHealthCheck(s, c.Path["HealthCheckId"])
+	if err != nil {
+		return nil, err
+	}
+	var outage *Fault
+	for _, f := range s.faultsOf(FaultRegionOutage) {
+		if f.Region == hc.Region {
+			outage = f
+		}
+	}
+	status := "Success: HTTP Status Code 200, OK"
+	if outage != nil {
+		// A hung region times the checkers out; a refusing one answers 503 as API Gateway does.
+		status = "Failure: HTTP Status Code 503, Service Unavailable"
+		if outage.Mode == "hang" {
+			status = "Failure: Connection timed out. The endpoint or the internet connection is down, or requests are being blocked by your firewall."
+		}
+	}
+	out := r53HealthCheckStatusResponse{Xmlns: route53NS}
+	for i, r := range r53CheckerRegions {
+		// Checkers probe every 30 s, staggered; an observation never predates the fault that explains it.
+		checked := c.Now.Add(-time.Duration(i*3) * time.Second)
+		if outage != nil && checked.Before(outage.At) {
+			checked = outage.At
+		}
+		out.Observations = append(out.Observations, r53Observation{
+			Region: r, IPAddress: fmt.Sprintf("15.177.%d.%d", i*8, 34+i*13),
+			StatusReport: r53StatusReport{Status: status, CheckedTime: r53Time(checked)},
+		})
+	}
+	return out, nil
+}
+
+// r53CheckOf describes a health check as the topology's health URL for its region defines it.
+func r53CheckOf(t topology.Topology, hc *HealthCheck) r53HealthCheck {
+	cfg := r53HealthCheckConfig{Type: "HTTPS", Port: 443, ResourcePath: "/health", RequestInterval: 30, FailureThreshold: 3,
+		EnableSNI: true, Regions: r53CheckerRegions, FullyQualifiedDomainName: t.DNS.Targets[hc.Region].DNSName}
+	if u, err := url.Parse(t.API.HealthURLs[hc.Region]); err == nil && u.Host != "" {
+		cfg.Type = strings.ToUpper(u.Scheme)
+		cfg.EnableSNI = cfg.Type == "HTTPS"
+		cfg.ResourcePath = u.EscapedPath()
+		cfg.Port = 443
+		if cfg.Type == "HTTP" {
+			cfg.Port = 80
+		}
+		if p, err := strconv.Atoi(u.Port()); err == nil {
+			cfg.Port = p
+		}
+		if net.ParseIP(u.Hostname()) != nil {
+			cfg.IPAddress, cfg.FullyQualifiedDomainName = u.Hostname(), ""
+		} else {
+			cfg.FullyQualifiedDomainName = u.Hostname()
+		}
+	}
+	return r53HealthCheck{ID: hc.ID, CallerReference: "roadcall-" + hc.ID, HealthCheckConfig: cfg, HealthCheckVersion: 1}
+}
+
+func r53GetHealthCheck(s *Server, c *Call) (any, error) {
+	hc, err := r53FindHealthCheck(s, c.Path["HealthCheckId"])
+	if err != nil {
+		return nil, err
+	}
+	return r53GetHealthCheckResponse{Xmlns: route53NS, HealthCheck: r53CheckOf(s.topo, hc)}, nil
+}
+
+func r53ListHealthChecks(s *Server, c *Call) (any, error) {
+	q := c.Req.URL.Query()
+	maxItems, err := r53MaxItems(q.Get("maxitems"), 100, 1000)
+	if err != nil {
+		return nil, err
+	}
+	out := r53ListHealthChecksResponse{Xmlns: route53NS, Marker: q.Get("marker"), MaxItems: strconv.Itoa(maxItems)}
+	ids := SortedKeys(s.world.HealthChecks)
+	start := 0
+	if m := q.Get("marker"); m != "" {
+		start = sort.SearchStrings(ids, m)
+	}
+	for _, id := range ids[start:] {
+		if len(out.HealthChecks) == maxItems {
+			out.IsTruncated, out.NextMarker = true, id
+			break
+		}
+		out.HealthChecks = append(out.HealthChecks, r53CheckOf(s.topo, s.world.HealthChecks[id]))
+	}
+	return out, nil
+}
+
+func r53MaxItems(v string, def, limit int) (int, error) {
+	if v == "" {
+		return def, nil
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 1 {
+		return 0, Errf(400, "InvalidInput", "maxitems %q must be a positive integer", v)
+	}
+	return min(n, limit), nil
+}
+
+// ---- hosted zones and record sets ----
+
+type r53Alias struct {
+	HostedZoneID         string `xml:"HostedZoneId"`
+	DNSName              string `xml:"DNSName"`
+	EvaluateTargetHealth bool   `xml:"EvaluateTargetHealth"`
+}
+
+type r53Value struct {
+	Value string `xml:"Value"`
+}
+
+// r53Opaque catches routing-policy structures awssim does not model, so a change that uses one is refused
+// rather than silently stored without it.
+type r53Opaque struct {
+	Inner string `xml:",innerxml"`
+}
+
+type r53RecordSet struct {
+	Name                    string     `xml:"Name"`
+	Type                    string     `xml:"Type"`
+	SetIdentifier           string     `xml:"SetIdentifier,omitempty"`
+	Weight                  *int64     `xml:"Weight,omitempty"`
+	Region                  string     `xml:"Region,omitempty"`
+	GeoLocation             *r53Opaque `xml:"GeoLocation,omitempty"`
+	Failover                string     `xml:"Failover,omitempty"`
+	MultiValueAnswer        *bool      `xml:"MultiValueAnswer,omitempty"`
+	TTL                     *int64     `xml:"TTL,omitempty"`
+	ResourceRecords         []r53Value `xml:"ResourceRecords>ResourceRecord,omitempty"`
+	AliasTarget             *r53Alias  `xml:"AliasTarget,omitempty"`
+	HealthCheckID           string     `xml:"HealthCheckId,omitempty"`
+	TrafficPolicyInstanceID string     `xml:"TrafficPolicyInstanceId,omitempty"`
+	CidrRoutingConfig       *r53Opaque `xml:"CidrRoutingConfig,omitempty"`
+	GeoProximityLocation    *r53Opaque `xml:"GeoProximityLocation,omitempty"`
+}
+
+type r53ChangeRequest struct {
+	Comment string `xml:"ChangeBatch>Comment"`
+	Changes []struct {
+		Action string       `xml:"Action"`
+		Set    r53RecordSet `xml:"ResourceRecordSet"`
+	} `xml:"ChangeBatch>Changes>Change"`
+}
+
+type r53ChangeInfo struct {
+	ID          string `xml:"Id"`
+	Status      string `xml:"Status"`
+	SubmittedAt string `xml:"SubmittedAt"`
+	Comment     string `xml:"Comment,omitempty"`
+}
+
+type r53ChangeResponse struct {
+	XMLName    xml.Name
+	Xmlns      string        `xml:"xmlns,attr"`
+	ChangeInfo r53ChangeInfo `xml:"ChangeInfo"`
+}
+
+type r53ListRecordSetsResponse struct {
+	XMLName              xml.Name       `xml:"ListResourceRecordSetsResponse"`
+	Xmlns                string         `xml:"xmlns,attr"`
+	ResourceRecordSets   []r53RecordSet `xml:"ResourceRecordSets>ResourceRecordSet"`
+	IsTruncated          bool           `xml:"IsTruncated"`
+	NextRecordName       string         `xml:"NextRecordName,omitempty"`
+	NextRecordType       string         `xml:"NextRecordType,omitempty"`
+	NextRecordIdentifier string         `xml:"NextRecordIdentifier,omitempty"`
+	MaxItems             string         `xml:"MaxItems"`
+}
+
+type r53HostedZone struct {
+	ID              string `xml:"Id"`
+	Name            string `xml:"Name"`
+	CallerReference string `xml:"CallerReference"`
+	Config          struct {
+		PrivateZone bool `xml:"PrivateZone"`
+	} `xml:"Config"`
+	ResourceRecordSetCount int `xml:"ResourceRecordSetCount"`
+}
+
+type r53GetHostedZoneResponse struct {
+	XMLName     xml.Name      `xml:"GetHostedZoneResponse"`
+	Xmlns       string        `xml:"xmlns,attr"`
+	HostedZone  r53HostedZone `xml:"HostedZone"`
+	NameServers []string      `xml:"DelegationSet>NameServers>NameServer"`
+}
+
+type r53ListHostedZonesResponse struct {
+	XMLName     xml.Name        `xml:"ListHostedZonesResponse"`
+	Xmlns       string          `xml:"xmlns,attr"`
+	HostedZones []r53HostedZone `xml:"HostedZones>HostedZone"`
+	Marker      string          `xml:"Marker"`
+	IsTruncated bool            `xml:"IsTruncated"`
+	MaxItems    string          `xml:"MaxItems"`
+}
+
+func r53FindZone(s *Server, id string) (*HostedZone, error) {
+	bare := bareID(id, "hostedzone")
+	z := s.world.HostedZones[bare]
+	if z == nil {
+		return nil, Errf(404, "NoSuchHostedZone", "No hosted zone found with ID: %s", bare)
+	}
+	return z, nil
+}
+
+func r53ZoneOut(z *HostedZone) r53HostedZone {
+	return r53HostedZone{ID: "/hostedzone/" + z.ID, Name: z.Name, CallerReference: "roadcall-" + z.ID, ResourceRecordSetCount: len(z.Records)}
+}
+
+func r53GetHostedZone(s *Server, c *Call) (any, error) {
+	z, err := r53FindZone(s, c.Path["Id"])
+	if err != nil {
+		return nil, err
+	}
+	out := r53GetHostedZoneResponse{Xmlns: route53NS, HostedZone: r53ZoneOut(z)}
+	// Four name servers in four TLDs, as Route 53 assigns them; derived from the id so they stay stable.
+	h := fnv.New32a()
+	_, _ = h.Write([]byte(z.ID))
+	n := h.Sum32()
+	for i, tld := range []string{"com", "net", "org", "co.uk"} {
+		out.NameServers = append(out.NameServers, fmt.Sprintf("ns-%d.awsdns-%02d.%s", (n>>(i*4))%2048, (n>>(i*5))%64, tld))
+	}
+	return out, nil
+}
+
+func r53ListHostedZones(s *Server, c *Call) (any, error) {
+	out := r53ListHostedZonesResponse{Xmlns: route53NS, MaxItems: "100"}
+	for _, id := range SortedKeys(s.world.HostedZones) {
+		out.HostedZones = append(out.HostedZones, r53ZoneOut(s.world.HostedZones[id]))
+	}
+	return out, nil
+}
+
+func r53RecordOut(rs *RecordSet) r53RecordSet {
+	out := r53RecordSet{Name: rs.Name, Type: rs.Type, SetIdentifier: rs.SetIdentifier, Failover: rs.Failover, HealthCheckID: rs.HealthCheckID}
+	if rs.Alias != nil {
+		out.AliasTarget = &r53Alias{HostedZoneID: rs.Alias.HostedZoneID, DNSName: rs.Alias.DNSName, EvaluateTargetHealth: rs.Alias.EvaluateTargetHealth}
+	} else {
+		ttl := rs.TTL
+		out.TTL = &ttl
+		for _, v := range rs.Values {
+			out.ResourceRecords = append(out.ResourceRecords, r53Value{v})
+		}
+	}
+	return out
+}
+
+// r53SortKey orders record sets as Route 53 lists them: by name with its labels reversed, then type, then
+// set identifier.
+func r53SortKey(name, typ, setID string) string {
+	labels := strings.Split(strings.TrimSuffix(strings.ToLower(name), "."), ".")
+	slices.Reverse(labels)
+	return strings.Join(labels, ".") + "\x00" + typ + "\x00" + setID
+}
+
+func r53ListResourceRecordSets(s *Server, c *Call) (any, error) {
+	z, err := r53FindZone(s, c.Path["Id"])
+	if err != nil {
+		return nil, err
+	}
+	q := c.Req.URL.Query()
+	maxItems, err := r53MaxItems(q.Get("maxitems"), 300, 300)
+	if err != nil {
+		return nil, err
+	}
+	if q.Get("type") != "" && q.Get("name") == "" {
+		return nil, Errf(400, "InvalidInput", "The input is not valid: type %s is given without a name", q.Get("type"))
+	}
+	if q.Get("identifier") != "" && q.Get("type") == "" {
+		return nil, Errf(400, "InvalidInput", "The input is not valid: identifier %s is given without a type", q.Get("identifier"))
+	}
+	recs := append([]*RecordSet(nil), z.Records...)
+	sort.Slice(recs, func(i, j int) bool {
+		return r53SortKey(recs[i].Name, recs[i].Type, recs[i].SetIdentifier) < r53SortKey(recs[j].Name, recs[j].Type, recs[j].SetIdentifier)
+	})
+	start := ""
+	if n := q.Get("name"); n != "" {
+		start = r53SortKey(fqdn(n), strings.ToUpper(q.Get("type")), q.Get("identifier"))
+	}
+	out := r53ListRecordSetsResponse{Xmlns: route53NS, MaxItems: strconv.Itoa(maxItems)}
+	for _, rs := range recs {
+		if r53SortKey(rs.Name, rs.Type, rs.SetIdentifier) < start {
+			continue
+		}
+		if len(out.ResourceRecordSets) == maxItems {
+			out.IsTruncated, out.NextRecordName, out.NextRecordType, out.NextRecordIdentifier = true, rs.Name, rs.Type, rs.SetIdentifier
+			break
+		}
+		out.ResourceRecordSets = append(out.ResourceRecordSets, r53RecordOut(rs))
+	}
+	return out, nil
+}
+
+// r53Describe names a record set the way Route 53's InvalidChangeBatch messages do.
+func r53Describe(rs *RecordSet) string {
+	if rs.SetIdentifier != "" {
+		return fmt.Sprintf("[name='%s', type='%s', set-identifier='%s']", rs.Name, rs.Type, rs.SetIdentifier)
+	}
+	return fmt.Sprintf("[name='%s', type='%s']", rs.Name, rs.Type)
+}
+
+func r53SameIdentity(a, b *RecordSet) bool {
+	return a.Name == b.Name && a.Type == b.Type && a.SetIdentifier == b.SetIdentifier
+}
+
+func r53Equal(a, b *RecordSet) bool {
+	if !r53SameIdentity(a, b) || a.Failover != b.Failover || a.TTL != b.TTL || a.HealthCheckID != b.HealthCheckID ||
+		(a.Alias == nil) != (b.Alias == nil) || (a.Alias != nil && *a.Alias != *b.Alias) {
+		return false
+	}
+	// Route 53 treats the values of a record set as a set.
+	av, bv := slices.Clone(a.Values), slices.Clone(b.Values)
+	slices.Sort(av)
+	slices.Sort(bv)
+	return slices.Equal(av, bv)
+}
+
+// r53Record validates one change's record set and turns it into the world's form.
+func r53Record(s *Server, action string, in r53RecordSet) (*RecordSet, error) {
+	ident := fmt.Sprintf("[Action=%s, Name=%s, Type=%s, SetIdentifier=%s]", action, in.Name, in.Type, in.SetIdentifier)
+	if in.Name == "" || in.Type == "" {
+		return nil, Errf(400, "InvalidInput", "Invalid request: a ResourceRecordSet needs a Name and a Type in Change with %s", ident)
+	}
+	if in.Weight != nil || in.Region != "" || in.GeoLocation != nil || in.MultiValueAnswer != nil || in.CidrRoutingConfig != nil ||
+		in.GeoProximityLocation != nil || in.TrafficPolicyInstanceID != "" {
+		return nil, Errf(400, "InvalidInput", "awssim models simple and failover routing only; weighted, latency, geolocation, multivalue, CIDR, geoproximity and traffic-policy records are not modeled (Change with %s)", ident)
+	}
+	if (in.SetIdentifier == "") != (in.Failover == "") {
+		return nil, Errf(400, "InvalidInput", "Invalid request: a failover record needs both SetIdentifier and Failover in Change with %s", ident)
+	}
+	if in.Failover != "" && in.Failover != "PRIMARY" && in.Failover != "SECONDARY" {
+		return nil, Errf(400, "InvalidInput", "Invalid request: Failover %q must be PRIMARY or SECONDARY in Change with %s", in.Failover, ident)
+	}
+	hasRecords := in.TTL != nil && len(in.ResourceRecords) > 0
+	if (in.AliasTarget != nil) == hasRecords || (in.AliasTarget != nil && (in.TTL != nil || len(in.ResourceRecords) > 0)) {
+		return nil, Errf(400, "InvalidInput", "Invalid request: Expected exactly one of [AliasTarget, all of [TTL, and ResourceRecords], or TrafficPolicyInstanceId], but found none or several in Change with %s", ident)
+	}
+	if in.HealthCheckID != "" && s.world.HealthChecks[in.HealthCheckID] == nil {
+		return nil, Errf(404, "NoSuchHealthCheck", "A health check with id %s does not exist.", in.HealthCheckID)
+	}
+	rs := &RecordSet{Name: strings.ToLower(fqdn(in.Name)), Type: strings.ToUpper(in.Type), SetIdentifier: in.SetIdentifier,
+		Failover: in.Failover, HealthCheckID: in.HealthCheckID}
+	if a := in.AliasTarget; a != nil {
+		if a.HostedZoneID == "" || a.DNSName == "" {
+			return nil, Errf(400, "InvalidInput", "Invalid request: AliasTarget needs HostedZoneId and DNSName in Change with %s", ident)
+		}
+		rs.Alias = &AliasTarget{HostedZoneID: a.HostedZoneID, DNSName: strings.ToLower(fqdn(a.DNSName)), EvaluateTargetHealth: a.EvaluateTargetHealth}
+	} else {
+		rs.TTL = *in.TTL
+		for _, v := range in.ResourceRecords {
+			rs.Values = append(rs.Values, v.Value)
+		}
+	}
+	return rs, nil
+}
+
+func r53ChangeResourceRecordSets(s *Server, c *Call) (any, error) {
+	z, err := r53FindZone(s, c.Path["Id"])
+	if err != nil {
+		return nil, err
+	}
+	var req r53ChangeRequest
+	if err := xml.Unmarshal(c.Body, &req); err != nil {
+		return nil, Errf(400, "InvalidInput", "Invalid XML ; %v", err)
+	}
+	if len(req.Changes) == 0 {
+		return nil, Errf(400, "InvalidInput", "Invalid request: the ChangeBatch for hosted zone %s has no Changes", z.ID)
+	}
+	// The batch is atomic: apply it to a copy and keep the copy only if every change is valid.
+	recs := append([]*RecordSet(nil), z.Records...)
+	var problems, details []string
+	for _, ch := range req.Changes {
+		rs, err := r53Record(s, ch.Action, ch.Set)
+		if err != nil {
+			return nil, err
+		}
+		if rs.Name != z.Name && !strings.HasSuffix(rs.Name, "."+z.Name) {
+			problems = append(problems, fmt.Sprintf("RRSet with DNS name %s is not permitted in zone %s", rs.Name, z.Name))
+			continue
+		}
+		idx, conflict := -1, false
+		for i, cur := range recs {
+			if r53SameIdentity(cur, rs) {
+				idx = i
+			} else if cur.Name == rs.Name && cur.Type == rs.Type && (cur.SetIdentifier == "") != (rs.SetIdentifier == "") {
+				conflict = true
+			}
+		}
+		switch ch.Action {
+		case "CREATE", "UPSERT":
+			switch {
+			case idx >= 0 && ch.Action == "CREATE":
+				problems = append(problems, fmt.Sprintf("Tried to create resource record set %s but it already exists", r53Describe(rs)))
+			case idx < 0 && conflict:
+				problems = append(problems, fmt.Sprintf("RRSet with DNS name %s, type %s cannot be created because a record set with a different routing policy exists with the same name and type", rs.Name, rs.Type))
+			case idx >= 0:
+				recs[idx] = rs
+			default:
+				recs = append(recs, rs)
+			}
+		case "DELETE":
+			switch {
+			case idx < 0:
+				problems = append(problems, fmt.Sprintf("Tried to delete resource record set %s but it was not found", r53Describe(rs)))
+			case !r53Equal(recs[idx], rs):
+				problems = append(problems, fmt.Sprintf("Tried to delete resource record set %s but the values provided do not match the current values", r53Describe(rs)))
+			default:
+				recs = slices.Delete(recs, idx, idx+1)
+			}
+		default:
+			return nil, Errf(400, "InvalidInput", "Invalid request: Action %q must be CREATE, DELETE or UPSERT (hosted zone %s)", ch.Action, z.ID)
+		}
+		target := strings.Join(rs.Values, ",")
+		if rs.Alias != nil {
+			target = "alias " + rs.Alias.DNSName
+		}
+		details = append(details, fmt.Sprintf("%s %s %s -> %s", ch.Action, rs.Name, rs.Type, target))
+	}
+	if len(problems) > 0 {
+		return nil, Errf(400, "InvalidChangeBatch", "[%s]", strings.Join(problems, ", "))
+	}
+	changed := len(recs) != len(z.Records)
+	for i := 0; !changed && i < len(recs); i++ {
+		changed = !r53Equal(recs[i], z.Records[i])
+	}
+	z.Records = recs
+	// AWS issues a new change id for every accepted batch, even one that leaves the zone as it was.
+	ch := &Change{ID: r53NewChangeID(s, z.ID, c.Now), Status: "PENDING", SubmittedAt: c.Now,
+		ReadyAt: s.after(s.durations.DNSPropagation), Comment: req.Comment}
+	s.world.Changes[ch.ID] = ch
+	s.record(c, z.ID, changed, strings.Join(details, "; ")+"; change "+ch.ID)
+	return r53ChangeResponse{XMLName: xml.Name{Local: "ChangeResourceRecordSetsResponse"}, Xmlns: route53NS, ChangeInfo: r53ChangeInfoOf(ch)}, nil
+}
+
+// r53NewChangeID makes an id shaped like Route 53's (C followed by upper-case base-36), unique in the world.
+func r53NewChangeID(s *Server, zone string, now time.Time) string {
+	for n := len(s.world.Changes); ; n++ {
+		h := fnv.New64a()
+		fmt.Fprintf(h, "%s|%d|%d", zone, now.UnixNano(), n)
+		id := "C" + strings.ToUpper(strconv.FormatUint(h.Sum64(), 36))
+		if s.world.Changes[id] == nil {
+			return id
+		}
+	}
+}
+
+func r53ChangeInfoOf(ch *Change) r53ChangeInfo {
+	return r53ChangeInfo{ID: "/change/" + ch.ID, Status: ch.Status, SubmittedAt: r53Time(ch.SubmittedAt), Comment: ch.Comment}
+}
+
+func r53GetChange(s *Server, c *Call) (any, error) {
+	id := bareID(c.Path["Id"], "change")
+	ch := s.world.Changes[id]
+	if ch == nil {
+		return nil, Errf(404, "NoSuchChange", "A change with the specified change ID does not exist: %s", id)
+	}
+	return r53ChangeResponse{XMLName: xml.Name{Local: "GetChangeResponse"}, Xmlns: route53NS, ChangeInfo: r53ChangeInfoOf(ch)}, nil
+}
