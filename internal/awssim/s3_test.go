@@ -1,0 +1,128 @@
+package awssim
+
+import (
+	"context"
+	"net"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/s3/types"
+	"github.com/stretchr/testify/require"
+)
+
+const (
+	s3Source = "roadcall-call-recordings-prod-123456789012"
+	s3Dest   = "roadcall-call-recordings-prod-us-west-2-123456789012"
+)
+
+func TestS3ReplicationThroughSDK(t *testing.T) {
+	sim, f, _ := start(t, Options{})
+	ctx := context.Background()
+	east, west := f.S3("us-east-1"), f.S3("us-west-2")
+
+	rep, err := east.GetBucketReplication(ctx, &s3.GetBucketReplicationInput{Bucket: aws.String(s3Source)})
+	require.NoError(t, err)
+	cfg := rep.ReplicationConfiguration
+	require.Equal(t, "arn:aws:iam::123456789012:role/roadcall-s3-replication", *cfg.Role)
+	require.Len(t, cfg.Rules, 1)
+	rule := cfg.Rules[0]
+	require.Equal(t, types.ReplicationRuleStatusEnabled, rule.Status)
+	require.Equal(t, "arn:aws:s3:::"+s3Dest, *rule.Destination.Bucket)
+	require.EqualValues(t, 1, *rule.Priority)
+	require.NotNil(t, rule.Filter, "a V2 rule carries a Filter")
+	require.Equal(t, types.DeleteMarkerReplicationStatusDisabled, rule.DeleteMarkerReplication.Status)
+
+	_, err = west.GetBucketReplication(ctx, &s3.GetBucketReplicationInput{Bucket: aws.String(s3Dest)})
+	require.Equal(t, "ReplicationConfigurationNotFoundError", apiErrCode(t, err))
+	_, err = east.GetBucketReplication(ctx, &s3.GetBucketReplicationInput{Bucket: aws.String("roadcall-nope")})
+	require.Equal(t, "NoSuchBucket", apiErrCode(t, err))
+	// Signed for the wrong region, S3 answers with a redirect naming the bucket's region.
+	_, err = west.GetBucketReplication(ctx, &s3.GetBucketReplicationInput{Bucket: aws.String(s3Source)})
+	require.Equal(t, "PermanentRedirect", apiErrCode(t, err))
+	require.Contains(t, err.Error(), "us-east-1")
+	_, err = east.GetBucketReplication(ctx, &s3.GetBucketReplicationInput{Bucket: aws.String(s3Source), ExpectedBucketOwner: aws.String("999999999999")})
+	require.Equal(t, "AccessDenied", apiErrCode(t, err))
+
+	head, err := west.HeadBucket(ctx, &s3.HeadBucketInput{Bucket: aws.String(s3Dest)})
+	require.NoError(t, err)
+	require.Equal(t, "us-west-2", *head.BucketRegion)
+	_, err = west.HeadBucket(ctx, &s3.HeadBucketInput{Bucket: aws.String("roadcall-nope")})
+	require.Equal(t, "NotFound", apiErrCode(t, err))
+
+	list, err := west.ListBuckets(ctx, &s3.ListBucketsInput{})
+	require.NoError(t, err)
+	var names []string
+	for _, b := range list.Buckets {
+		names = append(names, *b.Name)
+	}
+	require.Equal(t, []string{s3Source, s3Dest}, names, "ListBuckets is account-wide whatever the region")
+	only, err := east.ListBuckets(ctx, &s3.ListBucketsInput{BucketRegion: aws.String("us-west-2")})
+	require.NoError(t, err)
+	require.Len(t, only.Buckets, 1)
+	require.Equal(t, s3Dest, *only.Buckets[0].Name)
+
+	loc, err := west.GetBucketLocation(ctx, &s3.GetBucketLocationInput{Bucket: aws.String(s3Dest)})
+	require.NoError(t, err)
+	require.Equal(t, types.BucketLocationConstraintUsWest2, loc.LocationConstraint)
+	loc, err = west.GetBucketLocation(ctx, &s3.GetBucketLocationInput{Bucket: aws.String(s3Source)})
+	require.NoError(t, err)
+	require.Empty(t, loc.LocationConstraint, "S3 reports us-east-1 as an empty constraint")
+
+	_, err = sim.AddFault(Fault{Kind: FaultThrottle, Service: "s3", Rate: 1})
+	require.NoError(t, err)
+	_, err = east.GetBucketReplication(ctx, &s3.GetBucketReplicationInput{Bucket: aws.String(s3Source)}, func(o *s3.Options) { o.RetryMaxAttempts = 1 })
+	require.Equal(t, "SlowDown", apiErrCode(t, err))
+}
+
+// TestS3VirtualHostedStyle addresses the bucket in the Host header, as SDKs do by default against AWS.
+func TestS3VirtualHostedStyle(t *testing.T) {
+	_, f, endpoint := start(t, Options{})
+	u, err := url.Parse(endpoint)
+	require.NoError(t, err)
+	// Every bucket.localhost name dials the test server, as wildcard DNS would.
+	dialer := &net.Dialer{}
+	var hosts []string
+	hc := &http.Client{Transport: &http.Transport{DialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
+		hosts = append(hosts, addr)
+		return dialer.DialContext(ctx, network, u.Host)
+	}}}
+	cfg := f.Base.Copy()
+	cfg.Region = "us-east-1"
+	c := s3.NewFromConfig(cfg, func(o *s3.Options) {
+		o.BaseEndpoint = aws.String("http://localhost:" + u.Port())
+		o.UsePathStyle = false
+		o.HTTPClient = hc
+	})
+	rep, err := c.GetBucketReplication(context.Background(), &s3.GetBucketReplicationInput{Bucket: aws.String(s3Source)})
+	require.NoError(t, err)
+	require.Equal(t, "arn:aws:s3:::"+s3Dest, *rep.ReplicationConfiguration.Rules[0].Destination.Bucket)
+	require.True(t, strings.HasPrefix(hosts[0], s3Source+".localhost"), "the request was virtual-hosted: %v", hosts)
+	_, err = c.GetBucketReplication(context.Background(), &s3.GetBucketReplicationInput{Bucket: aws.String("roadcall-nope")})
+	require.Equal(t, "NoSuchBucket", apiErrCode(t, err))
+}
+
+func TestS3ThroughCLI(t *testing.T) {
+	_, _, url := start(t, Options{})
+	out := awsCLI(t, url, "s3api", "get-bucket-replication", "--bucket", s3Source)
+	rules := out["ReplicationConfiguration"].(map[string]any)["Rules"].([]any)
+	require.Len(t, rules, 1)
+	rule := rules[0].(map[string]any)
+	require.Equal(t, "Enabled", rule["Status"])
+	require.Equal(t, "arn:aws:s3:::"+s3Dest, rule["Destination"].(map[string]any)["Bucket"])
+
+	// botocore follows the region redirect that a wrong --region earns.
+	out = awsCLI(t, url, "s3api", "get-bucket-replication", "--bucket", s3Source, "--region", "us-west-2")
+	require.Len(t, out["ReplicationConfiguration"].(map[string]any)["Rules"], 1)
+
+	raw, err := awsCLIRaw(t, url, "s3api", "get-bucket-replication", "--bucket", s3Dest, "--region", "us-west-2")
+	require.Error(t, err)
+	require.Contains(t, string(raw), "ReplicationConfigurationNotFoundError")
+	raw, err = awsCLIRaw(t, url, "s3api", "get-bucket-replication", "--bucket", "roadcall-nope")
+	require.Error(t, err)
+	require.Contains(t, string(raw), "NoSuchBucket")
+	require.Len(t, awsCLI(t, url, "s3api", "list-buckets")["Buckets"], 2)
+}
