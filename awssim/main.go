@@ -1,0 +1,74 @@
+// Command awssim serves the two-region AWS control-plane simulator: point AWS_ENDPOINT_URL (or the AWS CLI's
+// --endpoint-url) at it. Control API under /_sim/ (state, faults, reset, journal, health/<region>).
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/roadcall/dr/internal/awssim"
+	"github.com/roadcall/dr/internal/topology"
+)
+
+func main() {
+	fs := flag.NewFlagSet("awssim", flag.ExitOnError)
+	listen := fs.String("listen", "127.0.0.1:4566", "host:port to serve on")
+	topoPath := fs.String("topology", "examples/roadcall-local.json", "topology file that seeds the world")
+	scale := fs.Float64("time-scale", 0.01, "multiplies AWS's modeled durations: 1 is real time, 0.01 turns a 20 min restore into 12 s, 0 finishes on the next read")
+	level := fs.String("log-level", "info", "debug, info, warn or error")
+	_ = fs.Parse(os.Args[1:])
+
+	var lvl slog.Level
+	if err := lvl.UnmarshalText([]byte(*level)); err != nil {
+		fmt.Fprintf(os.Stderr, "awssim: --log-level %q: want debug, info, warn or error\n", *level)
+		os.Exit(2)
+	}
+	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: lvl}))
+	if *scale < 0 {
+		fmt.Fprintln(os.Stderr, "awssim: --time-scale must be >= 0")
+		os.Exit(2)
+	}
+	topo, err := topology.Load(*topoPath)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "awssim:", err)
+		os.Exit(2)
+	}
+	if err := serve(log, topo, *listen, *scale); err != nil {
+		log.Error("awssim stopped", "err", err)
+		os.Exit(1)
+	}
+}
+
+func serve(log *slog.Logger, topo topology.Topology, addr string, scale float64) error {
+	ctx, cancel := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer cancel()
+	// Listen first so the printed address is real (":0" picks a free port) before anyone is told to use it.
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", addr, err)
+	}
+	sim := awssim.New(topo, awssim.Options{TimeScale: scale, Logger: log})
+	srv := &http.Server{Handler: sim, ReadHeaderTimeout: 10 * time.Second}
+	go func() {
+		<-ctx.Done()
+		shut, done := context.WithTimeout(context.Background(), 5*time.Second)
+		defer done()
+		_ = srv.Shutdown(shut)
+	}()
+	url := "http://" + ln.Addr().String()
+	fmt.Printf("awssim listening on %s (platform %s, regions %s and %s, time scale %g)\n", url, topo.ID(), topo.PrimaryRegion, topo.DRRegion, scale)
+	fmt.Printf("  export AWS_ENDPOINT_URL=%s AWS_REGION=%s AWS_ACCESS_KEY_ID=awssim AWS_SECRET_ACCESS_KEY=awssim\n", url, topo.PrimaryRegion)
+	log.Info("serving", "addr", ln.Addr().String())
+	if err := srv.Serve(ln); err != http.ErrServerClosed {
+		return err
+	}
+	return nil
+}

@@ -1,0 +1,76 @@
+package starter
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/temporal"
+
+	"github.com/roadcall/dr/workflows"
+)
+
+// approveCmd: starter approve --workflow-id ID --gate NAME --approver WHO [--reject] [--comment TEXT]
+// [--accept-data-loss] [--value V]. It uses the approve UPDATE rather than the signal so that the
+// workflow's refusal (unknown gate, not pending, approver not allowed, two-person rule, data loss not
+// acknowledged) reaches the operator instead of being silently ignored.
+func approveCmd(ctx context.Context, e *Env, args []string) error {
+	f := newFlags(e, "approve")
+	id := f.String("workflow-id", "", "workflow ID")
+	gate := f.String("gate", "", "gate name (see starter status)")
+	approver := f.String("approver", "", "who decides; must be in the topology's approvers")
+	reject := f.Bool("reject", false, "reject instead of approve: the run stops safely")
+	comment := f.String("comment", "", "why (recorded in the run)")
+	dataLoss := f.Bool("accept-data-loss", false, "acknowledge that the RPO estimate exceeds the objective")
+	value := f.String("value", "", "gate-specific choice, e.g. another restore time (RFC 3339)")
+	if err := f.parse(args); err != nil {
+		return err
+	}
+	if err := require("workflow-id", *id, "gate", *gate, "approver", *approver); err != nil {
+		return err
+	}
+	decision := "approve"
+	if *reject {
+		decision = "reject"
+	}
+	ap := workflows.Approval{Gate: *gate, Decision: decision, Approver: *approver, Comment: *comment, AcceptDataLoss: *dataLoss, Value: *value}
+	c, err := e.dial(ctx, f)
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	msg, err := update(ctx, c, *id, workflows.UpdateApprove, ap)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(e.Out, "%s (workflow %s)\n", msg, *id)
+	return nil
+}
+
+// update sends an update and waits for its result. A validator's refusal exits 3 with its message.
+func update(ctx context.Context, c client.Client, id, name string, arg any) (string, error) {
+	uctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	h, err := c.UpdateWorkflow(uctx, client.UpdateWorkflowOptions{WorkflowID: id, UpdateName: name, Args: []any{arg},
+		WaitForStage: client.WorkflowUpdateStageCompleted})
+	var msg string
+	if err == nil {
+		err = h.Get(uctx, &msg)
+	}
+	if err != nil {
+		if isRefusal(err) {
+			return "", &exitError{ExitRefused, fmt.Errorf("%s on %s: %s", name, id, rootMessage(err))}
+		}
+		return "", fmt.Errorf("%s on %s: %v (is the run still open and a worker running on task queue %s?)", name, id, rootMessage(err), workflows.TaskQueue)
+	}
+	return msg, nil
+}
+
+// isRefusal tells a validator's or handler's refusal (an application failure of the update) from the run
+// being gone or unreachable.
+func isRefusal(err error) bool {
+	var ae *temporal.ApplicationError
+	return errors.As(err, &ae)
+}

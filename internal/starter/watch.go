@@ -1,0 +1,155 @@
+package starter
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"time"
+
+	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/temporal"
+
+	"github.com/roadcall/dr/workflows"
+)
+
+// start starts a workflow and says how to follow it from another terminal.
+func (e *Env) start(ctx context.Context, c client.Client, id, summary string, wf any, req any) (client.WorkflowRun, error) {
+	run, err := c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
+		ID: id, TaskQueue: workflows.TaskQueue, StaticSummary: summary,
+	}, wf, req)
+	if err != nil {
+		return nil, fmt.Errorf("start workflow %s on task queue %s: %w", id, workflows.TaskQueue, err)
+	}
+	fmt.Fprintf(e.Out, "started %s\n  workflow ID %s\n  run ID      %s\n", summary, run.GetID(), run.GetRunID())
+	fmt.Fprintf(e.Out, "  watch:      starter status --workflow-id %s\n", run.GetID())
+	fmt.Fprintf(e.Out, "              temporal workflow query --workflow-id %s --name %s\n\n", run.GetID(), workflows.QueryStatus)
+	return run, nil
+}
+
+// await waits for the run's result while printing each change of its status: steps starting and ending,
+// gates waiting for someone, steps paused for an operator (with the command that answers them).
+func (e *Env) await(ctx context.Context, c client.Client, run client.WorkflowRun, result any) error {
+	done := make(chan error, 1)
+	go func() { done <- run.Get(ctx, result) }()
+	tick := time.NewTicker(e.PollInterval)
+	defer tick.Stop()
+	w := &watcher{e: e, id: run.GetID(), seen: map[string]string{}, lastAnswer: e.Now()}
+	for {
+		select {
+		case err := <-done:
+			w.poll(ctx, c, run) // the final steps, so the log ends where the run ended
+			if err != nil {
+				if workflows.IsInvalidRequest(err) {
+					return badInput("the workflow refused the request: %v", rootMessage(err))
+				}
+				return fmt.Errorf("workflow %s: %v", run.GetID(), rootMessage(err))
+			}
+			return nil
+		case <-tick.C:
+			w.poll(ctx, c, run)
+		case <-ctx.Done():
+			return fmt.Errorf("stopped watching %s (the run goes on; starter status --workflow-id %s): %w", run.GetID(), run.GetID(), ctx.Err())
+		}
+	}
+}
+
+type watcher struct {
+	e          *Env
+	id         string
+	seen       map[string]string // step name → last printed outcome
+	phase      string
+	gate       string
+	paused     []string
+	lastAnswer time.Time
+	hinted     bool
+}
+
+func (w *watcher) poll(ctx context.Context, c client.Client, run client.WorkflowRun) {
+	qctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	st, err := queryStatus(qctx, c, run.GetID(), run.GetRunID())
+	if err != nil {
+		if !w.hinted && w.e.Now().Sub(w.lastAnswer) > 15*time.Second {
+			w.hinted = true
+			fmt.Fprintf(w.e.Out, "%s  no answer to the status query for 15s: is a worker running on task queue %s? (%v)\n",
+				clock(w.e.Now()), workflows.TaskQueue, rootMessage(err))
+		}
+		return
+	}
+	w.lastAnswer = w.e.Now()
+	now := clock(w.e.Now())
+	for _, s := range st.Steps {
+		if w.seen[s.Name] == s.Outcome {
+			continue
+		}
+		w.seen[s.Name] = s.Outcome
+		line := fmt.Sprintf("%s  %-8s %-28s %s", now, s.Outcome, s.Name, s.Title)
+		if s.Outcome != workflows.OutcomeRunning {
+			line += fmt.Sprintf(" (%s)", s.Duration().Round(100*time.Millisecond))
+		}
+		if s.Error != "" {
+			line += "\n          error: " + s.Error
+		}
+		fmt.Fprintln(w.e.Out, line)
+	}
+	if g := st.PendingGate; g != nil && g.Name != w.gate {
+		fmt.Fprintf(w.e.Out, "%s  WAITING  gate %s: %s\n%s", now, g.Name, g.Summary, approveHint(w.id, g))
+	}
+	w.gate = ""
+	if st.PendingGate != nil {
+		w.gate = st.PendingGate.Name
+	}
+	for _, p := range st.PausedSteps {
+		if !slices.Contains(w.paused, p) {
+			fmt.Fprintf(w.e.Out, "%s  PAUSED   step %s needs an operator\n%s", now, p, operatorHint(w.id, p))
+		}
+	}
+	w.paused = st.PausedSteps
+	if st.Phase != w.phase && (st.Phase != workflows.PhaseRunning || w.phase != "") {
+		fmt.Fprintf(w.e.Out, "%s  phase    %s\n", now, st.Phase)
+	}
+	w.phase = st.Phase
+}
+
+func queryStatus(ctx context.Context, c client.Client, id, runID string) (workflows.Status, error) {
+	var st workflows.Status
+	v, err := c.QueryWorkflow(ctx, id, runID, workflows.QueryStatus)
+	if err != nil {
+		return st, err
+	}
+	return st, v.Get(&st)
+}
+
+func approveHint(id string, g *workflows.GateStatus) string {
+	extra := ""
+	if g.RequireDataLossAck {
+		extra = " --accept-data-loss"
+	}
+	return fmt.Sprintf("          approve: starter approve --workflow-id %s --gate %s --approver NAME%s\n"+
+		"          reject:  starter approve --workflow-id %s --gate %s --approver NAME --reject --comment WHY\n"+
+		"          deadline %s\n", id, g.Name, extra, id, g.Name, g.Deadline.Local().Format(time.RFC3339))
+}
+
+func operatorHint(id, step string) string {
+	return fmt.Sprintf("          starter operator --workflow-id %s --step %s --action retry|skip|abort --by NAME\n", id, step)
+}
+
+func clock(t time.Time) string { return t.Local().Format("15:04:05") }
+
+// rootMessage is the innermost application message, the one that names the resource, without the SDK's
+// wrapping ("workflow execution error (type: ..., workflowID: ...): activity error ...").
+func rootMessage(err error) string {
+	var ae *temporal.ApplicationError
+	if errors.As(err, &ae) {
+		if ae.Type() != "" {
+			return ae.Type() + ": " + ae.Message()
+		}
+		return ae.Message()
+	}
+	var te *temporal.TimeoutError
+	if errors.As(err, &te) {
+		return "timeout: " + te.Error()
+	}
+	return err.Error()
+}
