@@ -28,6 +28,7 @@ type Durations struct {
 	AuroraPromote    time.Duration `json:"auroraPromote"`
 	ClusterRestore   time.Duration `json:"clusterRestore"`
 	InstanceCreate   time.Duration `json:"instanceCreate"`
+	ClusterSnapshot  time.Duration `json:"clusterSnapshot"`
 	DNSPropagation   time.Duration `json:"dnsPropagation"`
 	StackUpdate      time.Duration `json:"stackUpdate"`
 	TableRestore     time.Duration `json:"tableRestore"`
@@ -44,6 +45,7 @@ func DefaultDurations() Durations {
 		AuroraPromote:    5 * time.Minute,
 		ClusterRestore:   15 * time.Minute,
 		InstanceCreate:   10 * time.Minute,
+		ClusterSnapshot:  5 * time.Minute,
 		DNSPropagation:   60 * time.Second,
 		StackUpdate:      20 * time.Minute,
 		TableRestore:     20 * time.Minute,

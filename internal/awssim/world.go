@@ -34,6 +34,8 @@ type Region struct {
 	Topics     map[string]*Topic      `json:"topics"`
 	Vaults     map[string]*Vault      `json:"vaults"`
 	Parameters map[string]*Parameter  `json:"parameters"`
+	// ClusterSnapshots is created on first use (rds.go).
+	ClusterSnapshots map[string]*DBClusterSnapshot `json:"clusterSnapshots,omitempty"`
 }
 
 // Table is one region's copy of a DynamoDB table (a global table has one per replica region).
@@ -105,6 +107,9 @@ type GlobalMember struct {
 	ClusterARN string `json:"clusterArn"`
 	Region     string `json:"region"`
 	IsWriter   bool   `json:"isWriter"`
+	// PendingResync marks an old primary cut off by a failover with data loss: it rejoins as a secondary,
+	// after a snapshot of its unreplicated writes, once its region is back.
+	PendingResync bool `json:"pendingResync,omitempty"`
 }
 
 type GlobalFailover struct {
@@ -211,6 +216,8 @@ type Stack struct {
 	LastUpdated time.Time         `json:"lastUpdated,omitzero"`
 	// FailNextUpdate makes the next UpdateStack roll back, as a broken template would.
 	FailNextUpdate bool `json:"failNextUpdate,omitempty"`
+	// Events are newest last; DescribeStackEvents returns them newest first.
+	Events []*StackEvent `json:"events,omitempty"`
 }
 
 type Function struct {
@@ -254,9 +261,10 @@ type MethodSetting struct {
 }
 
 type Topic struct {
-	Name     string     `json:"name"`
-	ARN      string     `json:"arn"`
-	Messages []*Message `json:"messages"`
+	Name          string          `json:"name"`
+	ARN           string          `json:"arn"`
+	Messages      []*Message      `json:"messages"`
+	Subscriptions []*Subscription `json:"subscriptions,omitempty"`
 }
 
 type Message struct {

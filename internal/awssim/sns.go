@@ -1,0 +1,215 @@
+package awssim
+
+import (
+	"encoding/xml"
+	"fmt"
+	"hash/fnv"
+	"regexp"
+	"strings"
+	"unicode"
+)
+
+const snsXMLNS = "http://sns.amazonaws.com/doc/2010-03-31/"
+
+func init() {
+	register(&service{
+		name: "sns", protocol: queryProtocol{}, xmlns: snsXMLNS,
+		ops: map[string]opFunc{
+			"Publish":                  recordFailures("TopicArn", snsPublish),
+			"ListTopics":               snsListTopics,
+			"CreateTopic":              recordFailures("Name", snsCreateTopic),
+			"Subscribe":                recordFailures("TopicArn", snsSubscribe),
+			"ListSubscriptionsByTopic": snsListSubscriptionsByTopic,
+		},
+	})
+}
+
+// Subscription is one endpoint subscribed to a topic.
+type Subscription struct {
+	ARN      string `json:"arn"`
+	Protocol string `json:"protocol"`
+	Endpoint string `json:"endpoint"`
+	// Confirmed is false for email and HTTP endpoints until they confirm, as in AWS; awssim never sends the
+	// confirmation, so they stay pending.
+	Confirmed bool `json:"confirmed"`
+}
+
+var snsTopicName = regexp.MustCompile(`^[A-Za-z0-9_-]{1,256}(\.fifo)?$`)
+
+var snsProtocols = map[string]bool{"http": true, "https": true, "email": true, "email-json": true, "sms": true, "sqs": true,
+	"application": true, "lambda": true, "firehose": true}
+
+func snsInvalid(what string) error {
+	return Errf(400, "InvalidParameter", "Invalid parameter: %s", what)
+}
+
+// snsTopic resolves a topic ARN of the caller's region. SNS is regional: a topic ARN of another region is an
+// invalid parameter, not a missing topic.
+func (s *Server) snsTopic(c *Call, arn string) (*Topic, error) {
+	parts := strings.Split(arn, ":")
+	if arn == "" || len(parts) != 6 || parts[0] != "arn" || parts[2] != "sns" {
+		return nil, snsInvalid("TopicArn")
+	}
+	if parts[3] != c.Region {
+		return nil, snsInvalid(fmt.Sprintf("TopicArn (%s is a topic of %s; this endpoint is %s)", arn, parts[3], c.Region))
+	}
+	t := s.world.Regions[c.Region].Topics[parts[5]]
+	if t == nil || t.ARN != arn {
+		return nil, Errf(404, "NotFound", "Topic does not exist: %s in %s", arn, c.Region)
+	}
+	return t, nil
+}
+
+type snsPublishResult struct {
+	XMLName   xml.Name `xml:"PublishResult"`
+	MessageId string
+}
+
+func snsPublish(s *Server, c *Call) (any, error) {
+	arn := c.Form.Get("TopicArn")
+	if arn == "" {
+		arn = c.Form.Get("TargetArn")
+	}
+	if arn == "" {
+		return nil, snsInvalid("TopicArn or TargetArn Reason: no value for required parameter")
+	}
+	t, err := s.snsTopic(c, arn)
+	if err != nil {
+		return nil, err
+	}
+	msg, subject := c.Form.Get("Message"), c.Form.Get("Subject")
+	if msg == "" {
+		return nil, snsInvalid("Empty message")
+	}
+	if len(msg) > 256*1024 {
+		return nil, snsInvalid("Message too long")
+	}
+	// AWS: a subject is ASCII text without line breaks, at most 100 characters.
+	if len(subject) > 100 || strings.IndexFunc(subject, func(r rune) bool { return r > unicode.MaxASCII || r == '\n' || r == '\r' }) >= 0 {
+		return nil, snsInvalid("Subject")
+	}
+	m := &Message{ID: snsMessageID(t.ARN, len(t.Messages), c.ReqID), Subject: subject, Body: msg, At: c.Now}
+	t.Messages = append(t.Messages, m)
+	// Publish is not idempotent in AWS: every call is a new message, so every call is a change.
+	s.record(c, t.ARN, true, "message "+m.ID)
+	return snsPublishResult{MessageId: m.ID}, nil
+}
+
+// snsMessageID is a UUID-shaped id, deterministic for a seeded run.
+func snsMessageID(parts ...any) string {
+	h := fnv.New128a()
+	fmt.Fprint(h, parts...)
+	b := h.Sum(nil)
+	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
+}
+
+type snsTopicsResult struct {
+	XMLName xml.Name `xml:"ListTopicsResult"`
+	Topics  struct {
+		Items []struct{ TopicArn string } `xml:"member"`
+	} `xml:"Topics"`
+}
+
+func snsListTopics(s *Server, c *Call) (any, error) {
+	out := snsTopicsResult{}
+	topics := s.world.Regions[c.Region].Topics
+	for _, name := range SortedKeys(topics) {
+		out.Topics.Items = append(out.Topics.Items, struct{ TopicArn string }{topics[name].ARN})
+	}
+	return out, nil
+}
+
+type snsCreateTopicResult struct {
+	XMLName  xml.Name `xml:"CreateTopicResult"`
+	TopicArn string
+}
+
+// snsCreateTopic is idempotent as in AWS: creating an existing topic returns its ARN.
+func snsCreateTopic(s *Server, c *Call) (any, error) {
+	name := c.Form.Get("Name")
+	if !snsTopicName.MatchString(name) {
+		return nil, snsInvalid("Topic Name")
+	}
+	topics := s.world.Regions[c.Region].Topics
+	if t := topics[name]; t != nil {
+		s.record(c, t.ARN, false, "exists")
+		return snsCreateTopicResult{TopicArn: t.ARN}, nil
+	}
+	t := &Topic{Name: name, ARN: fmt.Sprintf("arn:aws:sns:%s:%s:%s", c.Region, s.world.AccountID, name)}
+	topics[name] = t
+	s.record(c, t.ARN, true, "created")
+	return snsCreateTopicResult{TopicArn: t.ARN}, nil
+}
+
+type snsSubscribeResult struct {
+	XMLName         xml.Name `xml:"SubscribeResult"`
+	SubscriptionArn string
+}
+
+func snsSubscribe(s *Server, c *Call) (any, error) {
+	t, err := s.snsTopic(c, c.Form.Get("TopicArn"))
+	if err != nil {
+		return nil, err
+	}
+	proto, endpoint := c.Form.Get("Protocol"), c.Form.Get("Endpoint")
+	if !snsProtocols[proto] {
+		return nil, snsInvalid("Invalid protocol type: " + proto)
+	}
+	if endpoint == "" {
+		return nil, snsInvalid("Endpoint")
+	}
+	returnARN, _ := c.Form.Bool("ReturnSubscriptionArn")
+	show := func(sub *Subscription) snsSubscribeResult {
+		if !sub.Confirmed && !returnARN {
+			return snsSubscribeResult{SubscriptionArn: "pending confirmation"}
+		}
+		return snsSubscribeResult{SubscriptionArn: sub.ARN}
+	}
+	for _, sub := range t.Subscriptions {
+		if sub.Protocol == proto && sub.Endpoint == endpoint {
+			s.record(c, sub.ARN, false, "already subscribed")
+			return show(sub), nil
+		}
+	}
+	sub := &Subscription{
+		ARN:      fmt.Sprintf("%s:%s", t.ARN, snsMessageID(t.ARN, proto, endpoint)),
+		Protocol: proto, Endpoint: endpoint,
+		Confirmed: !strings.HasPrefix(proto, "email") && !strings.HasPrefix(proto, "http"),
+	}
+	t.Subscriptions = append(t.Subscriptions, sub)
+	s.record(c, sub.ARN, true, proto+" "+endpoint)
+	return show(sub), nil
+}
+
+type snsSubscriptionXML struct {
+	SubscriptionArn string
+	Owner           string
+	Protocol        string
+	Endpoint        string
+	TopicArn        string
+}
+
+type snsListSubscriptionsResult struct {
+	XMLName       xml.Name `xml:"ListSubscriptionsByTopicResult"`
+	Subscriptions struct {
+		Items []snsSubscriptionXML `xml:"member"`
+	} `xml:"Subscriptions"`
+}
+
+func snsListSubscriptionsByTopic(s *Server, c *Call) (any, error) {
+	t, err := s.snsTopic(c, c.Form.Get("TopicArn"))
+	if err != nil {
+		return nil, err
+	}
+	out := snsListSubscriptionsResult{}
+	for _, sub := range t.Subscriptions {
+		arn := sub.ARN
+		if !sub.Confirmed {
+			arn = "PendingConfirmation"
+		}
+		out.Subscriptions.Items = append(out.Subscriptions.Items, snsSubscriptionXML{
+			SubscriptionArn: arn, Owner: s.world.AccountID, Protocol: sub.Protocol, Endpoint: sub.Endpoint, TopicArn: t.ARN,
+		})
+	}
+	return out, nil
+}
