@@ -250,6 +250,12 @@ type r53Value struct {
 	Value string `xml:"Value"`
 }
 
+// r53Values is a pointer in r53RecordSet because encoding/xml writes an empty parent for an empty
+// "ResourceRecords>ResourceRecord" slice, and alias records must carry no ResourceRecords at all.
+type r53Values struct {
+	Items []r53Value `xml:"ResourceRecord"`
+}
+
 // r53Opaque catches routing-policy structures awssim does not model, so a change that uses one is refused
 // rather than silently stored without it.
 type r53Opaque struct {
@@ -266,7 +272,7 @@ type r53RecordSet struct {
 	Failover                string     `xml:"Failover,omitempty"`
 	MultiValueAnswer        *bool      `xml:"MultiValueAnswer,omitempty"`
 	TTL                     *int64     `xml:"TTL,omitempty"`
-	ResourceRecords         []r53Value `xml:"ResourceRecords>ResourceRecord,omitempty"`
+	ResourceRecords         *r53Values `xml:"ResourceRecords,omitempty"`
 	AliasTarget             *r53Alias  `xml:"AliasTarget,omitempty"`
 	HealthCheckID           string     `xml:"HealthCheckId,omitempty"`
 	TrafficPolicyInstanceID string     `xml:"TrafficPolicyInstanceId,omitempty"`
@@ -375,9 +381,9 @@ func r53RecordOut(rs *RecordSet) r53RecordSet {
 		out.AliasTarget = &r53Alias{HostedZoneID: rs.Alias.HostedZoneID, DNSName: rs.Alias.DNSName, EvaluateTargetHealth: rs.Alias.EvaluateTargetHealth}
 	} else {
 		ttl := rs.TTL
-		out.TTL = &ttl
+		out.TTL, out.ResourceRecords = &ttl, &r53Values{}
 		for _, v := range rs.Values {
-			out.ResourceRecords = append(out.ResourceRecords, r53Value{v})
+			out.ResourceRecords.Items = append(out.ResourceRecords.Items, r53Value{v})
 		}
 	}
 	return out
@@ -469,8 +475,12 @@ func r53Record(s *Server, action string, in r53RecordSet) (*RecordSet, error) {
 	if in.Failover != "" && in.Failover != "PRIMARY" && in.Failover != "SECONDARY" {
 		return nil, Errf(400, "InvalidInput", "Invalid request: Failover %q must be PRIMARY or SECONDARY in Change with %s", in.Failover, ident)
 	}
-	hasRecords := in.TTL != nil && len(in.ResourceRecords) > 0
-	if (in.AliasTarget != nil) == hasRecords || (in.AliasTarget != nil && (in.TTL != nil || len(in.ResourceRecords) > 0)) {
+	var values []r53Value
+	if in.ResourceRecords != nil {
+		values = in.ResourceRecords.Items
+	}
+	hasRecords := in.TTL != nil && len(values) > 0
+	if (in.AliasTarget != nil) == hasRecords || (in.AliasTarget != nil && (in.TTL != nil || len(values) > 0)) {
 		return nil, Errf(400, "InvalidInput", "Invalid request: Expected exactly one of [AliasTarget, all of [TTL, and ResourceRecords], or TrafficPolicyInstanceId], but found none or several in Change with %s", ident)
 	}
 	if in.HealthCheckID != "" && s.world.HealthChecks[in.HealthCheckID] == nil {
@@ -485,7 +495,7 @@ func r53Record(s *Server, action string, in r53RecordSet) (*RecordSet, error) {
 		rs.Alias = &AliasTarget{HostedZoneID: a.HostedZoneID, DNSName: strings.ToLower(fqdn(a.DNSName)), EvaluateTargetHealth: a.EvaluateTargetHealth}
 	} else {
 		rs.TTL = *in.TTL
-		for _, v := range in.ResourceRecords {
+		for _, v := range values {
 			rs.Values = append(rs.Values, v.Value)
 		}
 	}

@@ -146,6 +146,8 @@ func TestRoute53UpsertTwiceIsOnceAndGoesInSync(t *testing.T) {
 	require.Equal(t, "api.roadcall.example.com.", *rs.Name)
 	require.Equal(t, "api-us-west-2.execute-api.us-west-2.amazonaws.com.", *rs.AliasTarget.DNSName)
 	require.True(t, rs.AliasTarget.EvaluateTargetHealth)
+	require.Nil(t, rs.ResourceRecords, "an alias record carries no ResourceRecords")
+	require.Nil(t, rs.TTL, "an alias record carries no TTL")
 
 	// Failing back is a real change again.
 	_, err = r53.ChangeResourceRecordSets(ctx, drUpsert(sim, "us-east-1"))
