@@ -1,0 +1,146 @@
+package activities
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/ec2"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
+
+	"github.com/roadcall/dr/internal/awsclient"
+)
+
+// ProbeInput asks whether a region answers at all.
+type ProbeInput struct {
+	Region    string `json:"region"`
+	HealthURL string `json:"healthUrl,omitempty"`
+	// Timeout bounds each probe; a dead region must not hold the assessment for the SDK's default timeouts.
+	Timeout time.Duration `json:"timeout,omitempty"`
+}
+
+// Reachability is what the runbook's "aws ec2 describe-regions --region X || echo unreachable" learns, plus
+// whether our credentials work there and whether the API's health URL answers.
+type Reachability struct {
+	Region       string `json:"region"`
+	EC2          bool   `json:"ec2"`
+	EC2Error     string `json:"ec2Error,omitempty"`
+	STS          bool   `json:"sts"`
+	Account      string `json:"account,omitempty"`
+	STSError     string `json:"stsError,omitempty"`
+	HealthURL    string `json:"healthUrl,omitempty"`
+	HealthStatus int    `json:"healthStatus,omitempty"`
+	HealthError  string `json:"healthError,omitempty"`
+	// Reachable: the region's control plane answered (EC2 and STS).
+	Reachable bool `json:"reachable"`
+	// Healthy: the API's health URL answered 2xx (false when no URL was given).
+	Healthy bool `json:"healthy"`
+}
+
+// Summary is a one-line verdict for reports.
+func (r Reachability) Summary() string {
+	s := fmt.Sprintf("%s: control plane ", r.Region)
+	if r.Reachable {
+		s += "reachable"
+	} else {
+		s += "UNREACHABLE"
+		if r.EC2Error != "" {
+			s += " (" + r.EC2Error + ")"
+		}
+	}
+	if r.HealthURL != "" {
+		if r.Healthy {
+			s += fmt.Sprintf(", health URL %d", r.HealthStatus)
+		} else if r.HealthError != "" {
+			s += ", health URL failing (" + r.HealthError + ")"
+		} else {
+			s += fmt.Sprintf(", health URL failing (HTTP %d)", r.HealthStatus)
+		}
+	}
+	return s
+}
+
+// ProbeRegion runs the three probes at once, each with a short timeout and a single attempt. An
+// unreachable region is an answer, not an error: the workflow decides what it means.
+func (a *Activities) ProbeRegion(ctx context.Context, in ProbeInput) (Reachability, error) {
+	timeout := in.Timeout
+	if timeout <= 0 {
+		timeout = 5 * time.Second
+	}
+	r := Reachability{Region: in.Region, HealthURL: in.HealthURL}
+	var wg sync.WaitGroup
+	wg.Add(3)
+	go func() {
+		defer wg.Done()
+		c, cancel := context.WithTimeout(ctx, timeout)
+		defer cancel()
+		_, err := a.AWS.EC2(in.Region).DescribeRegions(c, &ec2.DescribeRegionsInput{RegionNames: []string{in.Region}},
+			func(o *ec2.Options) { o.Retryer = awsclient.SingleAttempt() })
+		r.EC2, r.EC2Error = err == nil, probeError(err, "ec2:DescribeRegions", in.Region, timeout)
+	}()
+	go func() {
+		defer wg.Done()
+		c, cancel := context.WithTimeout(ctx, timeout)
+		defer cancel()
+		out, err := a.AWS.STS(in.Region).GetCallerIdentity(c, &sts.GetCallerIdentityInput{},
+			func(o *sts.Options) { o.Retryer = awsclient.SingleAttempt() })
+		r.STS, r.STSError = err == nil, probeError(err, "sts:GetCallerIdentity", in.Region, timeout)
+		if err == nil {
+			r.Account = aws.ToString(out.Account)
+		}
+	}()
+	go func() {
+		defer wg.Done()
+		if in.HealthURL == "" {
+			return
+		}
+		st, err := a.getURL(ctx, in.HealthURL, timeout)
+		r.HealthStatus = st
+		r.Healthy = err == nil && st >= 200 && st < 300
+		if err != nil {
+			r.HealthError = err.Error()
+		}
+	}()
+	wg.Wait()
+	if ctx.Err() != nil {
+		return r, ctx.Err()
+	}
+	r.Reachable = r.EC2 && r.STS
+	return r, nil
+}
+
+func probeError(err error, op, region string, timeout time.Duration) string {
+	if err == nil {
+		return ""
+	}
+	msg := err.Error()
+	if len(msg) > 300 {
+		msg = msg[:300] + "…"
+	}
+	return fmt.Sprintf("%s in %s failed within %s: %s", op, region, timeout, msg)
+}
+
+// getURL GETs a URL with a timeout and returns the status code; the body is drained and dropped.
+func (a *Activities) getURL(ctx context.Context, url string, timeout time.Duration) (int, error) {
+	c, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	req, err := http.NewRequestWithContext(c, http.MethodGet, url, nil)
+	if err != nil {
+		return 0, fmt.Errorf("GET %s: %w", url, err)
+	}
+	hc := a.HTTP
+	if hc == nil {
+		hc = http.DefaultClient
+	}
+	resp, err := hc.Do(req)
+	if err != nil {
+		return 0, fmt.Errorf("GET %s: %w", url, err)
+	}
+	defer resp.Body.Close()
+	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 1<<16))
+	return resp.StatusCode, nil
+}
