@@ -122,6 +122,7 @@ func (p awsJSON) writeError(w http.ResponseWriter, svc *service, c *Call, err er
 	ae := asAPIError(err)
 	b, _ := json.Marshal(map[string]string{"__type": p.errorPrefix + ae.Code, "message": ae.Message})
 	w.Header().Set("X-Amzn-ErrorType", ae.Code)
+	setQueryError(w, ae)
 	p.send(w, c, ae.Status, b)
 }
 
@@ -223,7 +224,21 @@ func (p rpcv2CBOR) writeOutput(w http.ResponseWriter, svc *service, c *Call, out
 func (p rpcv2CBOR) writeError(w http.ResponseWriter, svc *service, c *Call, err error) {
 	ae := asAPIError(err)
 	v := cbor.Map{"__type": cbor.String(p.errorPrefix + ae.Code), "message": cbor.String(ae.Message)}
+	setQueryError(w, ae)
 	p.send(w, c, ae.Status, cbor.Encode(v))
+}
+
+// setQueryError sends an awsQueryCompatible service's legacy code, as AWS does, so the SDKs' ErrorCode()
+// is the same whichever protocol the client speaks.
+func setQueryError(w http.ResponseWriter, ae *APIError) {
+	if ae.QueryCode == "" {
+		return
+	}
+	kind := "Sender"
+	if ae.Status >= 500 {
+		kind = "Receiver"
+	}
+	w.Header().Set("X-Amzn-Query-Error", ae.QueryCode+";"+kind)
 }
 
 func (p rpcv2CBOR) send(w http.ResponseWriter, c *Call, status int, b []byte) {
@@ -429,9 +444,13 @@ func (queryProtocol) writeError(w http.ResponseWriter, svc *service, c *Call, er
 	if ae.Status >= 500 {
 		kind = "Receiver"
 	}
+	code := ae.Code
+	if ae.QueryCode != "" {
+		code = ae.QueryCode
+	}
 	var buf bytes.Buffer
 	fmt.Fprintf(&buf, `<ErrorResponse xmlns="%s"><Error><Type>%s</Type><Code>%s</Code><Message>%s</Message></Error><RequestId>%s</RequestId></ErrorResponse>`,
-		svc.xmlns, kind, xmlEscape(ae.Code), xmlEscape(ae.Message), c.ReqID)
+		svc.xmlns, kind, xmlEscape(code), xmlEscape(ae.Message), c.ReqID)
 	sendXML(w, c, ae.Status, buf.Bytes())
 }
 

@@ -302,6 +302,9 @@ type APIError struct {
 	Status  int
 	Code    string
 	Message string
+	// QueryCode is the awsQueryError code of an awsQueryCompatible service (CloudWatch): query responses use it
+	// as the code, JSON and CBOR responses send it in X-Amzn-Query-Error, which the SDKs report as ErrorCode().
+	QueryCode string
 }
 
 func (e *APIError) Error() string { return e.Code + ": " + e.Message }

@@ -21,6 +21,8 @@ type World struct {
 	Buckets        map[string]*Bucket        `json:"buckets"`
 	// Seeded is the wall time the world was (re)seeded; seeded history (items, backups, PITR) predates it.
 	Seeded time.Time `json:"seeded"`
+	// Metrics is what CloudWatch needs to remember about the past (metrics.go); nil until the first request.
+	Metrics *MetricHistory `json:"metricHistory,omitempty"`
 }
 
 type Region struct {
@@ -49,10 +51,16 @@ type Table struct {
 	BillingMode  string    `json:"billingMode"` // PAY_PER_REQUEST or PROVISIONED
 	ReadCap      int64     `json:"readCapacity"`
 	WriteCap     int64     `json:"writeCapacity"`
-	// BillingSwitches records when the billing mode changed; AWS allows a switch to PROVISIONED... only so often.
+	// BillingSwitches records the switches to PAY_PER_REQUEST: AWS allows four in a rolling 24 hours
+	// (switching to PROVISIONED is unlimited).
 	BillingSwitches []time.Time `json:"billingSwitches,omitempty"`
-	PITR            bool        `json:"pitr"`
-	PITRSince       time.Time   `json:"pitrSince,omitzero"`
+	// CapacityChangedAt is when the last UpdateTable's billing mode and capacity took effect, so metrics
+	// can show the effect of a scale-up from that moment on.
+	CapacityChangedAt time.Time `json:"capacityChangedAt,omitzero"`
+	PITR              bool      `json:"pitr"`
+	PITRSince         time.Time `json:"pitrSince,omitzero"`
+	// PITRDays is the PITR recovery period; 0 means AWS's default and maximum, 35.
+	PITRDays int `json:"pitrDays,omitempty"`
 	// Replicas lists every region holding the global table, this one included.
 	Replicas []string `json:"replicas"`
 	Items    []*Item  `json:"items"`
