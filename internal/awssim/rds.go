@@ -546,6 +546,9 @@ func (s *Server) rdsStartGlobalChange(c *Call, kind string) (any, error) {
 		return nil, Errf(400, "InvalidGlobalClusterStateFault", "DB cluster %s is already the primary cluster of global cluster %s.", target.ClusterARN, gc.ID)
 	}
 	targetCl := s.rdsClusterByARN(target.ClusterARN)
+	if s.regionOut(targetCl.Region) {
+		return nil, Errf(400, "InvalidDBClusterStateFault", "DB cluster %s cannot become primary: its region %s is unavailable.", targetCl.ARN, targetCl.Region)
+	}
 	if targetCl.Status != "available" {
 		return nil, Errf(400, "InvalidDBClusterStateFault", "DB cluster %s in %s is %s, not available.", targetCl.ID, targetCl.Region, targetCl.Status)
 	}

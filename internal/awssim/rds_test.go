@@ -255,6 +255,12 @@ func TestRDSSwitchoverAndBack(t *testing.T) {
 	_, err = client("us-east-1").FailoverGlobalCluster(ctx, &rds.FailoverGlobalClusterInput{GlobalClusterIdentifier: aws.String(testGlobal),
 		TargetDbClusterIdentifier: aws.String(testDRARN), AllowDataLoss: aws.Bool(true), Switchover: aws.Bool(true)})
 	require.Equal(t, "InvalidParameterCombination", apiCode(t, err))
+
+	_, err = sim.AddFault(Fault{Kind: FaultRegionOutage, Region: "us-west-2"})
+	require.NoError(t, err)
+	_, err = client("us-east-1").FailoverGlobalCluster(ctx, &rds.FailoverGlobalClusterInput{GlobalClusterIdentifier: aws.String(testGlobal),
+		TargetDbClusterIdentifier: aws.String(testDRARN), AllowDataLoss: aws.Bool(true)})
+	require.Equal(t, "InvalidDBClusterStateFault", apiCode(t, err), "a target in a dead region cannot take over")
 }
 
 func TestRDSRemoveFromGlobalClusterAndSnapshot(t *testing.T) {
