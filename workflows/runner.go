@@ -163,6 +163,11 @@ func (r *run) snapshot() Status {
 	s.Steps = append([]StepRecord(nil), r.status.Steps...)
 	now := workflow.Now(r.ctx)
 	s.Elapsed = now.Sub(s.StartedAt)
+	s.RTOElapsedSeconds = now.Sub(s.DetectedAt).Seconds()
+	s.PendingGates = []string{}
+	if s.PendingGate != nil {
+		s.PendingGates = []string{s.PendingGate.Name}
+	}
 	if s.RTO > 0 {
 		s.RTOUsed = float64(now.Sub(s.DetectedAt)) / float64(s.RTO)
 	}
@@ -208,24 +213,30 @@ type stepOpts struct {
 // step runs fn as a timeline row. A failure pauses the step in awaiting-operator until an operator
 // retries, skips (non-critical only) or aborts it; the run is not failed by one step's error.
 func (r *run) step(name, title string, o stepOpts, fn func(ctx workflow.Context) error) error {
-	r.status.Steps = append(r.status.Steps, StepRecord{Name: name, Title: title, Critical: o.Critical, Started: workflow.Now(r.ctx),
+	return r.stepIn(r.ctx, name, title, o, fn)
+}
+
+// stepIn is step for a branch of r.parallel: blocking calls must use the branch's own context, since a
+// workflow coroutine cannot wait on another coroutine's context.
+func (r *run) stepIn(ctx workflow.Context, name, title string, o stepOpts, fn func(ctx workflow.Context) error) error {
+	r.status.Steps = append(r.status.Steps, StepRecord{Name: name, Title: title, Critical: o.Critical, Started: workflow.Now(ctx),
 		Outcome: OutcomeRunning, Attempts: 1, Budget: o.Budget})
 	idx := len(r.status.Steps) - 1
 	rec := func() *StepRecord { return &r.status.Steps[idx] }
 	r.status.CurrentStep = name
 	r.publish()
 	finish := func(outcome string) {
-		rec().Outcome, rec().Ended = outcome, workflow.Now(r.ctx)
+		rec().Outcome, rec().Ended = outcome, workflow.Now(ctx)
 		r.publish()
 	}
 	for {
-		err := fn(r.ctx)
+		err := fn(ctx)
 		if err == nil {
 			rec().Error = ""
 			finish(OutcomeOK)
 			return nil
 		}
-		if temporal.IsCanceledError(err) || r.ctx.Err() != nil {
+		if temporal.IsCanceledError(err) || ctx.Err() != nil {
 			rec().Error = "cancelled"
 			finish(OutcomeAborted)
 			return err
@@ -236,7 +247,7 @@ func (r *run) step(name, title string, o stepOpts, fn func(ctx workflow.Context)
 		}
 		rec().Error = errMessage(err)
 		r.status.LastError = fmt.Sprintf("%s: %s", name, rec().Error)
-		action, werr := r.awaitOperator(name, rec().Error)
+		action, werr := r.awaitOperator(ctx, name, rec().Error)
 		if werr != nil {
 			finish(OutcomeAborted)
 			return werr
@@ -282,14 +293,14 @@ func errMessage(err error) string {
 }
 
 // awaitOperator pauses a failed step and re-notifies at each escalation interval until a decision comes.
-func (r *run) awaitOperator(step, msg string) (OperatorAction, error) {
+func (r *run) awaitOperator(ctx workflow.Context, step, msg string) (OperatorAction, error) {
 	r.status.PausedSteps = append(r.status.PausedSteps, step)
 	r.setPhase(PhaseAwaitingOperator)
-	r.notify(fmt.Sprintf("%s paused: step %s failed", r.status.Workflow, step),
+	r.notifyIn(ctx, fmt.Sprintf("%s paused: step %s failed", r.status.Workflow, step),
 		fmt.Sprintf("Step %s failed after its retries: %s\nSignal `operator` with {\"action\":\"retry|skip|abort\",\"step\":%q}.", step, msg, step))
 	interval := r.common.Topology.Approvals.EscalationInterval.D()
 	for {
-		ok, err := workflow.AwaitWithTimeout(r.ctx, interval, func() bool { _, d := r.operator[step]; return d })
+		ok, err := workflow.AwaitWithTimeout(ctx, interval, func() bool { _, d := r.operator[step]; return d })
 		if err != nil {
 			r.unpause(step)
 			return OperatorAction{}, err
@@ -297,7 +308,7 @@ func (r *run) awaitOperator(step, msg string) (OperatorAction, error) {
 		if ok {
 			break
 		}
-		r.notify(fmt.Sprintf("%s still paused: step %s", r.status.Workflow, step), "Still waiting for an operator decision: "+msg)
+		r.notifyIn(ctx, fmt.Sprintf("%s still paused: step %s", r.status.Workflow, step), "Still waiting for an operator decision: "+msg)
 	}
 	action := r.operator[step]
 	delete(r.operator, step)
@@ -390,9 +401,12 @@ func (r *run) note(s string) {
 
 // notify publishes to the alarm topic in the DR region (the one that is up in a region outage). A failed
 // notification is noted, never fatal: paging must not block recovery.
-func (r *run) notify(subject, message string) {
+func (r *run) notify(subject, message string) { r.notifyIn(r.ctx, subject, message) }
+
+// notifyIn is notify from a branch of r.parallel, with the branch's context.
+func (r *run) notifyIn(ctx workflow.Context, subject, message string) {
 	t := r.common.Topology
-	ctx := describeCtx(r.ctx, "SNS: "+subject)
+	ctx = describeCtx(ctx, "SNS: "+subject)
 	in := activities.PublishInput{Region: t.DRRegion, TopicARN: t.TopicARN(t.DRRegion), Subject: subject, Message: message}
 	if err := workflow.ExecuteActivity(ctx, a.Publish, in).Get(ctx, nil); err != nil {
 		if temporal.IsCanceledError(err) {

@@ -138,6 +138,22 @@ type StepRecord struct {
 	Budget time.Duration `json:"budget,omitempty"`
 }
 
+// MarshalJSON adds status, startedAt and endedAt, the names the status interface of the issues promises
+// to `temporal workflow query` users, beside the Go field names.
+func (s StepRecord) MarshalJSON() ([]byte, error) {
+	type plain StepRecord
+	var ended *time.Time
+	if !s.Ended.IsZero() {
+		ended = &s.Ended
+	}
+	return json.Marshal(struct {
+		plain
+		Status    string     `json:"status"`
+		StartedAt time.Time  `json:"startedAt"`
+		EndedAt   *time.Time `json:"endedAt,omitempty"`
+	}{plain(s), s.Outcome, s.Started, ended})
+}
+
 // Duration of a finished step.
 func (s StepRecord) Duration() time.Duration {
 	if s.Ended.IsZero() {
@@ -187,6 +203,8 @@ type Status struct {
 	CurrentStep string       `json:"currentStep,omitempty"`
 	Steps       []StepRecord `json:"steps"`
 	PendingGate *GateStatus  `json:"pendingGate,omitempty"`
+	// PendingGates names the gates waiting for a decision (the pending gate's name, or none).
+	PendingGates []string `json:"pendingGates"`
 	// PausedSteps are steps waiting for an operator decision, with their errors.
 	PausedSteps []string      `json:"pausedSteps,omitempty"`
 	Approvals   []Approval    `json:"approvals,omitempty"`
@@ -196,9 +214,11 @@ type Status struct {
 	Elapsed     time.Duration `json:"elapsed"`
 	RTO         time.Duration `json:"rtoObjective"`
 	// RTOUsed is elapsed since detection as a fraction of the RTO objective.
-	RTOUsed   float64  `json:"rtoUsed"`
-	LastError string   `json:"lastError,omitempty"`
-	Notes     []string `json:"notes,omitempty"`
+	RTOUsed float64 `json:"rtoUsed"`
+	// RTOElapsedSeconds is the time since detection, in seconds.
+	RTOElapsedSeconds float64  `json:"rtoElapsedSeconds"`
+	LastError         string   `json:"lastError,omitempty"`
+	Notes             []string `json:"notes,omitempty"`
 }
 
 // Step returns the record of a named step, or nil.
