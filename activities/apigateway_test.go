@@ -53,7 +53,9 @@ func TestStageThrottleWithoutPriorSettingIsRemovedOnRestore(t *testing.T) {
 	sim, acts, topo := restoreSim(t, false)
 	ctx := context.Background()
 	ref := APIStageRef{Region: topo.PrimaryRegion, RestAPIID: topo.API.RestAPIIDs[topo.PrimaryRegion], Stage: topo.API.Stage}
-	sim.With(func(w *awssim.World) { w.Regions[ref.Region].RestAPIs[ref.RestAPIID].Stages[ref.Stage].MethodSettings = map[string]*awssim.MethodSetting{} })
+	sim.With(func(w *awssim.World) {
+		w.Regions[ref.Region].RestAPIs[ref.RestAPIID].Stages[ref.Stage].MethodSettings = map[string]*awssim.MethodSetting{}
+	})
 	prev, err := acts.GetStageThrottling(ctx, ref)
 	require.NoError(t, err)
 	require.False(t, prev.Set)
