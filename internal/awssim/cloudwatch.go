@@ -175,8 +175,12 @@ func cwBuckets(start, end, now time.Time, period time.Duration, limit int) ([]ti
 	case period%time.Hour != 0:
 		retention = 63 * 24 * time.Hour
 	}
+	b := first
+	if cutoff := now.Add(-retention); b.Before(cutoff) {
+		b = b.Add(cutoff.Sub(b).Truncate(period)) // skip expired periods without walking them
+	}
 	var out []time.Time
-	for b := first; b.Before(end) && !b.After(now); b = b.Add(period) {
+	for ; b.Before(end) && !b.After(now); b = b.Add(period) {
 		if now.Sub(b) <= retention {
 			out = append(out, b)
 		}

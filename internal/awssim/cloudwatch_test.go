@@ -220,6 +220,19 @@ func TestCloudWatchGetMetricDataThroughSDK(t *testing.T) {
 	for i, v := range got["p95"] {
 		require.Equal(t, r.Values[len(r.Values)-1-i], v, "ascending is descending reversed")
 	}
+
+	// AWS's metrics are standard resolution: a 10-second period finds data only where a minute starts, and a
+	// month of 10-second periods is cut to the 3 hours such periods are kept.
+	for _, window := range []time.Duration{3 * time.Minute, 30 * 24 * time.Hour} {
+		hr, err := cw("us-east-1").GetMetricData(context.Background(), &cloudwatch.GetMetricDataInput{StartTime: aws.Time(now.Add(-window)), EndTime: &now,
+			MetricDataQueries: []types.MetricDataQuery{q("hr", "AWS/ApiGateway", "Count", "Sum", 10, "ApiName", "roadcall-api-prod")}})
+		require.NoError(t, err)
+		ts := hr.MetricDataResults[0].Timestamps
+		require.Len(t, ts, int(min(window, 3*time.Hour)/time.Minute))
+		for _, x := range ts {
+			require.Zero(t, x.Second())
+		}
+	}
 }
 
 func TestCloudWatchListMetricsThroughSDK(t *testing.T) {
