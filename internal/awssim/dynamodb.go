@@ -423,14 +423,14 @@ func ddbUpdateTable(s *Server, c *Call) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	for _, f := range []string{"GlobalSecondaryIndexUpdates", "ReplicaUpdates", "StreamSpecification", "SSESpecification", "AttributeDefinitions", "TableClass", "OnDemandThroughput", "WarmThroughput"} {
+	for _, f := range []string{"GlobalSecondaryIndexUpdates", "ReplicaUpdates", "StreamSpecification", "SSESpecification", "AttributeDefinitions", "TableClass", "OnDemandThroughput", "WarmThroughput", "DeletionProtectionEnabled"} {
 		if c.Input.Has(f) {
 			return nil, Errf(400, "ValidationException", "awssim does not model UpdateTable %s (table %s in %s)", f, name, c.Region)
 		}
 	}
 	mode := c.Input.Str("BillingMode")
 	pt := c.Input.Map("ProvisionedThroughput")
-	if mode == "" && pt == nil && !c.Input.Has("DeletionProtectionEnabled") {
+	if mode == "" && pt == nil {
 		return nil, Errf(400, "ValidationException", "At least one of ProvisionedThroughput, BillingMode, UpdateStreamEnabled, GlobalSecondaryIndexUpdates or SSESpecification or ReplicaUpdates is required")
 	}
 	if t.Status != "ACTIVE" {
@@ -468,21 +468,21 @@ func ddbUpdateTable(s *Server, c *Call) (any, error) {
 				return nil, Errf(400, "ValidationException", "One or more parameter values were invalid: ProvisionedThroughput must be specified when BillingMode is PROVISIONED")
 			}
 			rcu, wcu = t.ReadCap, t.WriteCap
-			break
-		}
-		var okR, okW bool
-		rcu, okR = pt.Int("ReadCapacityUnits")
-		wcu, okW = pt.Int("WriteCapacityUnits")
-		for _, v := range []struct {
-			field string
-			n     int64
-			ok    bool
-		}{{"readCapacityUnits", rcu, okR}, {"writeCapacityUnits", wcu, okW}} {
-			if !v.ok {
-				return nil, Errf(400, "ValidationException", "1 validation error detected: Value null at 'provisionedThroughput.%s' failed to satisfy constraint: Member must not be null", v.field)
-			}
-			if v.n < 1 {
-				return nil, Errf(400, "ValidationException", "1 validation error detected: Value '%d' at 'provisionedThroughput.%s' failed to satisfy constraint: Member must have value greater than or equal to 1", v.n, v.field)
+		} else {
+			var okR, okW bool
+			rcu, okR = pt.Int("ReadCapacityUnits")
+			wcu, okW = pt.Int("WriteCapacityUnits")
+			for _, v := range []struct {
+				field string
+				n     int64
+				ok    bool
+			}{{"readCapacityUnits", rcu, okR}, {"writeCapacityUnits", wcu, okW}} {
+				if !v.ok {
+					return nil, Errf(400, "ValidationException", "1 validation error detected: Value null at 'provisionedThroughput.%s' failed to satisfy constraint: Member must not be null", v.field)
+				}
+				if v.n < 1 {
+					return nil, Errf(400, "ValidationException", "1 validation error detected: Value '%d' at 'provisionedThroughput.%s' failed to satisfy constraint: Member must have value greater than or equal to 1", v.n, v.field)
+				}
 			}
 		}
 		if t.BillingMode == mode && rcu == t.ReadCap && wcu == t.WriteCap {

@@ -264,6 +264,15 @@ func TestDynamoDBUpdateTableBillingAndCapacity(t *testing.T) {
 	require.Len(t, j, 5, "every UpdateTable is journaled, refusals included")
 	require.Equal(t, 1, changed, "exactly one UpdateTable changed the world")
 
+	// Capacity alone changes a provisioned table; on an on-demand table it is refused.
+	_, err = east.UpdateTable(ctx, &dynamodb.UpdateTableInput{TableName: table,
+		ProvisionedThroughput: &types.ProvisionedThroughput{ReadCapacityUnits: aws.Int64(2000), WriteCapacityUnits: aws.Int64(1000)}})
+	require.NoError(t, err)
+	clock.Add(sim.durations.TableUpdate)
+	_, err = east.UpdateTable(ctx, &dynamodb.UpdateTableInput{TableName: aws.String("roadcall-users-prod"),
+		ProvisionedThroughput: &types.ProvisionedThroughput{ReadCapacityUnits: aws.Int64(2000), WriteCapacityUnits: aws.Int64(1000)}})
+	require.Equal(t, "ValidationException", ddbCode(t, err))
+
 	// Four switches back to on-demand in 24 hours, then AWS refuses the fifth until the window rolls on.
 	toOnDemand := &dynamodb.UpdateTableInput{TableName: table, BillingMode: types.BillingModePayPerRequest}
 	for i := range 4 {
