@@ -221,6 +221,25 @@ func TestMetricsTrafficFollowsDNSAndOutagesFail(t *testing.T) {
 	require.GreaterOrEqual(t, *pending[len(pending)-1].Maximum, 2*20*60.0)
 }
 
+func TestMetricsAuroraLagFollowsTheSecondaryRole(t *testing.T) {
+	sim, cw, clk, _ := cwStart(t)
+	from, to := clk.Now().Add(-5*time.Minute), clk.Now()
+	lag := func(region, id string) int {
+		return len(cwStats(t, cw(region), "AWS/RDS", "AuroraGlobalDBReplicationLag", map[string]string{"DBClusterIdentifier": id}, from, to, 60, "Average"))
+	}
+	require.Equal(t, 6, lag("us-west-2", "roadcall-aurora-prod-replica"))
+	require.Zero(t, lag("us-east-1", "roadcall-aurora-prod"), "the writer has no lag metric")
+	// A failover swaps the roles (the RDS handlers are tested on their own); detaching ends the metric.
+	sim.With(func(w *World) {
+		w.Regions["us-west-2"].Clusters["roadcall-aurora-prod-replica"].Writer = true
+		w.Regions["us-east-1"].Clusters["roadcall-aurora-prod"].Writer = false
+	})
+	require.Zero(t, lag("us-west-2", "roadcall-aurora-prod-replica"))
+	require.Equal(t, 6, lag("us-east-1", "roadcall-aurora-prod"))
+	sim.With(func(w *World) { w.Regions["us-east-1"].Clusters["roadcall-aurora-prod"].GlobalClusterID = "" })
+	require.Zero(t, lag("us-east-1", "roadcall-aurora-prod"))
+}
+
 func TestMetricsHistoryResetsWithTheWorld(t *testing.T) {
 	sim, cw, clk, _ := cwStart(t)
 	_, err := sim.AddFault(Fault{Kind: FaultReplicationLag, Seconds: 60, At: clk.Now().Add(-time.Hour)})
