@@ -660,12 +660,3 @@ func (s *Server) samples(se *series, t time.Time, period time.Duration) []sample
 	}
 	return out
 }
-
-// sample returns the samples one metric published in a region in [t, t+period), nil when it has none.
-func (s *Server) sample(region, namespace, metric string, dims map[string]string, t time.Time, period time.Duration) []sample {
-	se := s.findSeries(region, namespace, metric, dims)
-	if se == nil {
-		return nil
-	}
-	return s.samples(se, t, period)
-}
