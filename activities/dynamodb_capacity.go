@@ -1,0 +1,142 @@
+package activities
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/aws/smithy-go"
+)
+
+// Billing modes as DynamoDB names them.
+const (
+	BillingProvisioned   = "PROVISIONED"
+	BillingPayPerRequest = "PAY_PER_REQUEST"
+)
+
+// TableCapacity is a table's billing mode and, when PROVISIONED, its read and write capacity units.
+type TableCapacity struct {
+	BillingMode   string `json:"billingMode"`
+	ReadCapacity  int64  `json:"readCapacity,omitempty"`
+	WriteCapacity int64  `json:"writeCapacity,omitempty"`
+}
+
+// String renders the setting as an operator reads it.
+func (c TableCapacity) String() string {
+	if c.BillingMode == BillingPayPerRequest {
+		return "PAY_PER_REQUEST (on-demand)"
+	}
+	return fmt.Sprintf("PROVISIONED %d read / %d write", c.ReadCapacity, c.WriteCapacity)
+}
+
+// same reports whether the table already has the target setting; capacity only matters when PROVISIONED.
+func (c TableCapacity) same(o TableCapacity) bool {
+	if c.BillingMode != o.BillingMode {
+		return false
+	}
+	return c.BillingMode == BillingPayPerRequest || (c.ReadCapacity == o.ReadCapacity && c.WriteCapacity == o.WriteCapacity)
+}
+
+func capacityOf(t TableInfo) TableCapacity {
+	c := TableCapacity{BillingMode: t.BillingMode}
+	if c.BillingMode != BillingPayPerRequest {
+		c.ReadCapacity, c.WriteCapacity = t.ReadCapacity, t.WriteCapacity
+	}
+	return c
+}
+
+// CapacityChange sets a table's billing mode and capacity.
+type CapacityChange struct {
+	Region string        `json:"region"`
+	Table  string        `json:"table"`
+	Target TableCapacity `json:"target"`
+}
+
+// CapacityResult says what the table had before, what it has now, and whether a call changed it.
+type CapacityResult struct {
+	Table    string        `json:"table"`
+	Region   string        `json:"region"`
+	Previous TableCapacity `json:"previous"`
+	Current  TableCapacity `json:"current"`
+	Changed  bool          `json:"changed"`
+	Progress Progress      `json:"progress"`
+}
+
+// SetTableCapacity brings a table to the target billing mode and capacity and waits until it is ACTIVE
+// again. It reads DescribeTable first: a table already at the target gets no call (UpdateTable would
+// refuse an unchanged throughput anyway), and a table still UPDATING from an earlier attempt is waited
+// for before it is compared. Run it with heartbeats: a retried attempt resumes the wait.
+func (a *Activities) SetTableCapacity(ctx context.Context, in CapacityChange) (CapacityResult, error) {
+	if in.Target.BillingMode != BillingProvisioned && in.Target.BillingMode != BillingPayPerRequest {
+		return CapacityResult{}, refuse("ValidationException", "dynamodb:UpdateTable %s in %s: billing mode %q is not %s or %s",
+			in.Table, in.Region, in.Target.BillingMode, BillingProvisioned, BillingPayPerRequest)
+	}
+	ref := TableRef{Region: in.Region, Table: in.Table}
+	res := CapacityResult{Table: in.Table, Region: in.Region}
+	info, p, err := a.waitTableActive(ctx, ref)
+	res.Progress = p
+	if err != nil {
+		return res, err
+	}
+	res.Previous, res.Current = capacityOf(info), capacityOf(info)
+	if res.Previous.same(in.Target) {
+		return res, nil
+	}
+	up := &dynamodb.UpdateTableInput{TableName: aws.String(in.Table), BillingMode: types.BillingMode(in.Target.BillingMode)}
+	if in.Target.BillingMode == BillingProvisioned {
+		up.ProvisionedThroughput = &types.ProvisionedThroughput{
+			ReadCapacityUnits: aws.Int64(in.Target.ReadCapacity), WriteCapacityUnits: aws.Int64(in.Target.WriteCapacity)}
+	}
+	if _, err := a.AWS.DynamoDB(in.Region).UpdateTable(ctx, up); err != nil {
+		var ae smithy.APIError
+		if errors.As(err, &ae) && ae.ErrorCode() == "LimitExceededException" {
+			return res, limitRefusal(in, res.Previous, ae)
+		}
+		return res, classify(err, "dynamodb:UpdateTable", in.Table, in.Region)
+	}
+	res.Changed = true
+	info, p, err = a.waitTableActive(ctx, ref)
+	res.Progress = p
+	if err != nil {
+		return res, err
+	}
+	res.Current = capacityOf(info)
+	return res, nil
+}
+
+// waitTableActive polls DescribeTable until the table is ACTIVE and returns what it read last.
+func (a *Activities) waitTableActive(ctx context.Context, ref TableRef) (TableInfo, Progress, error) {
+	var info TableInfo
+	p, err := a.waitFor(ctx, func(ctx context.Context) (bool, string, error) {
+		var err error
+		if info, err = a.DescribeTable(ctx, ref); err != nil {
+			return false, "", err
+		}
+		return info.Status == string(types.TableStatusActive), info.Status, nil
+	})
+	return info, p, err
+}
+
+// limitRefusal explains DynamoDB's per-table limits: how often a table may switch to on-demand, and how
+// often provisioned throughput may be decreased in a day. Retrying cannot help until AWS's window passes.
+func limitRefusal(in CapacityChange, prev TableCapacity, ae smithy.APIError) error {
+	msg := fmt.Sprintf("dynamodb:UpdateTable %s in %s: AWS refused %s (table now %s): %s: %s",
+		in.Table, in.Region, in.Target, prev, ae.ErrorCode(), ae.ErrorMessage())
+	cmd := fmt.Sprintf("aws dynamodb update-table --table-name %s --billing-mode %s --region %s", in.Table, in.Target.BillingMode, in.Region)
+	if in.Target.BillingMode == BillingProvisioned {
+		cmd += fmt.Sprintf(" --provisioned-throughput ReadCapacityUnits=%d,WriteCapacityUnits=%d", in.Target.ReadCapacity, in.Target.WriteCapacity)
+	}
+	switch m := strings.ToLower(ae.ErrorMessage()); {
+	case strings.Contains(m, "payperrequest") || strings.Contains(m, "pay_per_request"):
+		msg += ". DynamoDB limits how many times a table may switch to on-demand in 24 hours; the table keeps its current setting, which is safe. Leave it until the time AWS names, then run: " + cmd
+	case strings.Contains(m, "decrease"):
+		msg += ". DynamoDB limits provisioned-throughput decreases per table per day; the table keeps its current (higher) capacity, which is safe. Apply the decrease after the limit resets: " + cmd
+	default:
+		msg += ". Wait for the account's concurrent table operations to finish or request a quota increase, then retry: " + cmd
+	}
+	return refuse(ae.ErrorCode(), "%s", msg)
+}
