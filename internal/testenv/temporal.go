@@ -1,0 +1,151 @@
+package testenv
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"net"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/log"
+	"go.temporal.io/sdk/temporal"
+	"go.temporal.io/sdk/testsuite"
+
+	"github.com/roadcall/dr/workflows"
+)
+
+// Temporal is a running dev server.
+type Temporal struct {
+	Address   string
+	Namespace string
+	// UIAddress is set when the UI was asked for.
+	UIAddress string
+	Client    client.Client
+	Binary    string
+	// LogFile collects the server's output; its tail is printed when the test fails.
+	LogFile string
+}
+
+// StartTemporal starts `temporal server start-dev` (headless unless ui) on a free port, with the DR search
+// attributes registered, and stops it when the test ends.
+func StartTemporal(t testing.TB, ui bool) *Temporal {
+	t.Helper()
+	bin := TemporalBinary(t)
+	tp := &Temporal{Namespace: "default", Binary: bin, LogFile: filepath.Join(t.TempDir(), "temporal.log")}
+	logf, err := os.Create(tp.LogFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tp.Address = freeAddr(t)
+	opts := testsuite.DevServerOptions{
+		ExistingPath:     bin,
+		ClientOptions:    &client.Options{HostPort: tp.Address, Namespace: tp.Namespace, Logger: quietLogger{}},
+		LogLevel:         "error",
+		LogFormat:        "json",
+		SearchAttributes: searchAttributes(t),
+		EnableUI:         ui,
+		Stdout:           logf,
+		Stderr:           logf,
+	}
+	if ui {
+		opts.UIPort = strings.TrimPrefix(freeAddr(t), "127.0.0.1:")
+		tp.UIAddress = "http://127.0.0.1:" + opts.UIPort
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	defer cancel()
+	ds, err := testsuite.StartDevServer(ctx, opts)
+	if err != nil {
+		_ = logf.Close()
+		t.Fatalf("testenv: start the Temporal dev server (%s): %v\n%s", bin, err, tail(tp.LogFile, 40))
+	}
+	tp.Client = ds.Client()
+	t.Cleanup(func() {
+		tp.Client.Close()
+		// Stop sends SIGINT and waits; bound the wait so a wedged server shows up as a failure, not a hang.
+		stopped := make(chan error, 1)
+		go func() { stopped <- ds.Stop() }()
+		select {
+		case <-stopped:
+		case <-time.After(30 * time.Second):
+			t.Errorf("testenv: the Temporal dev server at %s did not stop within 30s", tp.Address)
+		}
+		_ = logf.Close()
+		if t.Failed() {
+			t.Logf("temporal dev server log (tail):\n%s", tail(tp.LogFile, 30))
+		}
+	})
+	return tp
+}
+
+// searchAttributes turns workflows.SearchAttributeTypes into what the dev server registers; the values
+// are placeholders, only names and types are used.
+func searchAttributes(t testing.TB) temporal.SearchAttributes {
+	var ups []temporal.SearchAttributeUpdate
+	for name, typ := range workflows.SearchAttributeTypes {
+		switch typ {
+		case "Keyword":
+			ups = append(ups, temporal.NewSearchAttributeKeyKeyword(name).ValueSet(""))
+		case "Bool":
+			ups = append(ups, temporal.NewSearchAttributeKeyBool(name).ValueSet(false))
+		case "Int":
+			ups = append(ups, temporal.NewSearchAttributeKeyInt64(name).ValueSet(0))
+		case "Double":
+			ups = append(ups, temporal.NewSearchAttributeKeyFloat64(name).ValueSet(0))
+		case "Text":
+			ups = append(ups, temporal.NewSearchAttributeKeyString(name).ValueSet(""))
+		case "Datetime":
+			ups = append(ups, temporal.NewSearchAttributeKeyTime(name).ValueSet(time.Time{}))
+		default:
+			t.Fatalf("testenv: search attribute %s has type %q, which testenv does not know", name, typ)
+		}
+	}
+	return temporal.NewSearchAttributes(ups...)
+}
+
+// freeAddr returns a 127.0.0.1 port that was free a moment ago, for servers that bind it themselves.
+func freeAddr(t testing.TB) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().String()
+}
+
+// tail returns the last n lines of a file.
+func tail(path string, n int) string {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return fmt.Sprintf("(cannot read %s: %v)", path, err)
+	}
+	lines := bytes.Split(bytes.TrimRight(b, "\n"), []byte("\n"))
+	if len(lines) > n {
+		lines = lines[len(lines)-n:]
+	}
+	return string(bytes.Join(lines, []byte("\n")))
+}
+
+// quietLogger drops the SDK's client logs, which would bury the test's own output.
+type quietLogger struct{}
+
+func (quietLogger) Debug(string, ...any) {}
+func (quietLogger) Info(string, ...any)  {}
+func (quietLogger) Warn(string, ...any)  {}
+func (quietLogger) Error(string, ...any) {}
+
+var _ log.Logger = quietLogger{}
+
+// workerBuild builds ./worker once per test binary.
+var workerBuild struct {
+	once sync.Once
+	dir  string
+	path string
+	err  error
+}
