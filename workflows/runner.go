@@ -331,6 +331,11 @@ type gateOpts struct {
 	Options            []string
 	// Check validates gate-specific content of an approval (e.g. a restore time inside the window).
 	Check func(Approval) error
+	// Deadline, when set, replaces the topology's approval deadline for this gate.
+	Deadline time.Duration
+	// ApproveAtDeadline makes the deadline approve (approver "deadline") instead of aborting, for gates that
+	// only let people act sooner than a timer would, e.g. reverting before a stable period has passed.
+	ApproveAtDeadline bool
 }
 
 // gate waits for a decision. It escalates by SNS at each interval and, at the deadline, returns errAborted
@@ -343,7 +348,11 @@ func (r *run) gate(name string, o gateOpts) (Approval, error) {
 		r.publish()
 		return ap, nil
 	}
-	deadline := now.Add(r.common.Topology.Approvals.Deadline.D())
+	wait := r.common.Topology.Approvals.Deadline.D()
+	if o.Deadline > 0 {
+		wait = o.Deadline
+	}
+	deadline := now.Add(wait)
 	r.status.PendingGate = &GateStatus{Name: name, Summary: o.Summary, Requested: now, Deadline: deadline,
 		RequireDataLossAck: o.RequireDataLossAck, Options: o.Options}
 	r.pendingCheck = o.Check
@@ -361,6 +370,11 @@ func (r *run) gate(name string, o gateOpts) (Approval, error) {
 	}()
 	for {
 		left := deadline.Sub(workflow.Now(r.ctx))
+		if left <= 0 && o.ApproveAtDeadline {
+			ap := Approval{Gate: name, Decision: "approve", Approver: "deadline", Comment: "no decision before the deadline; the gate's default is to proceed", At: workflow.Now(r.ctx)}
+			r.status.Approvals = append(r.status.Approvals, ap)
+			return ap, nil
+		}
 		if left <= 0 {
 			r.note(fmt.Sprintf("gate %s timed out at its deadline with no decision; nothing was changed after it", name))
 			r.notify(fmt.Sprintf("Gate %s timed out: %s aborted", name, r.status.Workflow), "No decision before the deadline; the run stops safely.")
