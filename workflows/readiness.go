@@ -274,6 +274,7 @@ func checkS3(ctx workflow.Context, req ReadinessRequest, src, dst string) []Chec
 	t := req.Topology
 	var rows []CheckRow
 	var info activities.BucketReplicationInfo
+	ruleID := ""
 	c := describeCtx(ctx, "S3 GetBucketReplication "+src)
 	if err := workflow.ExecuteActivity(c, a.GetBucketReplication, activities.BucketRef{Region: t.PrimaryRegion, Bucket: src}).Get(c, &info); err != nil {
 		rows = append(rows, errRow("s3-replication-rule", src, "Enabled rule to "+dst, err))
@@ -283,13 +284,19 @@ func checkS3(ctx workflow.Context, req ReadinessRequest, src, dst string) []Chec
 		for _, rule := range info.Rules {
 			if rule.Destination == dst && rule.Status == "Enabled" {
 				row.Status, row.Observed, row.Reason = Pass, "rule "+rule.ID+" Enabled", ""
+				ruleID = rule.ID
 			}
 		}
 		rows = append(rows, row)
 	}
-	q := activities.MetricQuery{Region: t.PrimaryRegion, Namespace: "AWS/S3", Metric: "ReplicationLatency",
-		Dimensions: []activities.Dimension{{Name: "SourceBucket", Value: src}, {Name: "DestinationBucket", Value: dst}}, Stat: "Maximum", Period: 5 * time.Minute, Window: time.Hour}
 	threshold := fmt.Sprintf("< %s", t.Thresholds.S3ReplicationWarn)
+	if ruleID == "" {
+		// S3 publishes ReplicationLatency per rule; without an enabled rule there is nothing to measure.
+		return append(rows, CheckRow{"s3-replication-latency", src, Fail, "no enabled rule", threshold, "objects are not replicated to " + dst})
+	}
+	q := activities.MetricQuery{Region: t.PrimaryRegion, Namespace: "AWS/S3", Metric: "ReplicationLatency",
+		Dimensions: []activities.Dimension{{Name: "SourceBucket", Value: src}, {Name: "DestinationBucket", Value: dst}, {Name: "RuleId", Value: ruleID}},
+		Stat:       "Maximum", Period: 5 * time.Minute, Window: time.Hour}
 	var m activities.MetricResult
 	c = describeCtx(ctx, "CloudWatch S3 ReplicationLatency "+src)
 	if err := workflow.ExecuteActivity(c, a.GetMetric, q).Get(c, &m); err != nil {
