@@ -75,7 +75,7 @@ func (a *Activities) UpsertFailoverRecord(ctx context.Context, in DNSCutoverInpu
 	}
 	out, err := c.ChangeResourceRecordSets(ctx, &route53.ChangeResourceRecordSetsInput{
 		HostedZoneId: aws.String(in.HostedZoneID),
-		ChangeBatch: &types.ChangeBatch{Comment: aws.String(comment), Changes: []types.Change{{Action: types.ChangeActionUpsert, ResourceRecordSet: &rs}}},
+		ChangeBatch:  &types.ChangeBatch{Comment: aws.String(comment), Changes: []types.Change{{Action: types.ChangeActionUpsert, ResourceRecordSet: &rs}}},
 	})
 	if err != nil {
 		return res, classify(err, "route53:ChangeResourceRecordSets", where+" -> "+in.Region, "global")
