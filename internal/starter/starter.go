@@ -42,6 +42,7 @@ var commands []command
 func init() {
 	commands = []command{
 		{"readiness", "readiness --topology FILE [--wait=false]", "run the pre-disaster readiness check and print the report", readinessCmd},
+		{"corruption", "corruption --topology FILE --corruption-started-at RFC3339 [--tables a,b] [--skip-aurora] [--auto-approve] [--follow]", "stop writes, restore to a point in time, validate, cut over and resume", corruptionCmd},
 		{"schedule", "schedule readiness --every 24h [--topology FILE]", "create or update a Temporal Schedule (overlap: skip)", scheduleCmd},
 		{"status", "status --workflow-id ID", "show a run's phase, steps, pending gate and paused steps", statusCmd},
 		{"approve", "approve --workflow-id ID --gate NAME --approver WHO [--reject] [--comment TEXT] [--accept-data-loss] [--value V]", "approve or reject a pending gate", approveCmd},
