@@ -1,0 +1,129 @@
+package activities
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/roadcall/dr/internal/awssim"
+	"github.com/roadcall/dr/internal/topology"
+)
+
+func drModeInput(topo topology.Topology, stack string) StackParamInput {
+	return StackParamInput{Region: topo.DRRegion, Stack: stack, Parameter: topo.Stacks.DRModeParameter, Value: "true"}
+}
+
+func TestSetStackParameterOnceAndWaitForUpdateComplete(t *testing.T) {
+	// 0.001 turns the modeled 20 minutes into 1.2 s.
+	sim, acts, topo := foSim(t, 0.001)
+	ctx := context.Background()
+	in := drModeInput(topo, topo.Stacks.Names[0])
+	res, err := acts.SetStackParameter(ctx, in)
+	require.NoError(t, err)
+	require.Equal(t, ActionStarted, res.Action)
+	res, err = acts.SetStackParameter(ctx, in)
+	require.NoError(t, err)
+	require.Equal(t, ActionInProgress, res.Action, "a retry during the update waits for it instead of updating again")
+
+	st, err := acts.WaitStackParameter(ctx, in)
+	require.NoError(t, err)
+	require.Equal(t, "UPDATE_COMPLETE", st.Status)
+	require.Greater(t, st.Progress.Polls, 1)
+	res, err = acts.SetStackParameter(ctx, in)
+	require.NoError(t, err)
+	require.Equal(t, ActionAlreadyDone, res.Action)
+
+	j := foJournal(sim, "UpdateStack")
+	require.Len(t, j, 1)
+	require.True(t, j[0].Changed)
+	require.Contains(t, j[0].Detail, topo.Stacks.DRModeParameter+"=true")
+	require.Contains(t, j[0].Detail, "Stage="+topo.Stage, "the other parameters keep their previous values")
+}
+
+func TestWaitStackParameterFailsOnRollbackAndARetryUpdatesAgain(t *testing.T) {
+	sim, acts, topo := foSim(t, 0)
+	ctx := context.Background()
+	stack := topo.Stacks.Names[1]
+	sim.With(func(w *awssim.World) { w.Regions[topo.DRRegion].Stacks[stack].FailNextUpdate = true })
+	in := drModeInput(topo, stack)
+	_, err := acts.SetStackParameter(ctx, in)
+	require.NoError(t, err)
+	_, err = acts.WaitStackParameter(ctx, in)
+	require.Error(t, err)
+	ae := appErrorOf(t, err)
+	require.Equal(t, "StackRollback", ae.Type())
+	require.True(t, ae.NonRetryable())
+	require.Contains(t, err.Error(), stack)
+
+	// The operator's retry: the stack is UPDATE_ROLLBACK_COMPLETE with DrMode=false, so it is updated again.
+	res, err := acts.SetStackParameter(ctx, in)
+	require.NoError(t, err)
+	require.Equal(t, ActionStarted, res.Action)
+	st, err := acts.WaitStackParameter(ctx, in)
+	require.NoError(t, err)
+	require.Equal(t, "UPDATE_COMPLETE", st.Status)
+	require.Len(t, foJournal(sim, "UpdateStack"), 2)
+}
+
+func TestSetStackParameterRefusesUnknownParameterAndMissingStack(t *testing.T) {
+	sim, acts, topo := foSim(t, 0)
+	in := drModeInput(topo, topo.Stacks.Names[0])
+	in.Parameter = "DisasterMode"
+	_, err := acts.SetStackParameter(context.Background(), in)
+	require.ErrorContains(t, err, "has no parameter DisasterMode")
+	_, err = acts.SetStackParameter(context.Background(), drModeInput(topo, "roadcall-nope"))
+	require.ErrorContains(t, err, "does not exist")
+	require.Empty(t, foJournal(sim, "UpdateStack"))
+}
+
+func TestRunDeployCommandKeepsTheTailAndTheEnvironment(t *testing.T) {
+	acts := &Activities{PollInterval: 10 * time.Millisecond}
+	res, err := acts.RunDeployCommand(context.Background(), DeployCommandInput{
+		Argv: []string{"sh", "-c", `for i in $(seq 1 2000); do echo "line $i"; done; echo "deployed to $AWS_REGION"`},
+		Env:  map[string]string{"AWS_REGION": "us-west-2"}})
+	require.NoError(t, err)
+	require.Zero(t, res.ExitCode)
+	require.True(t, strings.HasSuffix(strings.TrimSpace(res.Tail), "deployed to us-west-2"))
+	require.LessOrEqual(t, len(res.Tail), tailBytes)
+
+	_, err = acts.RunDeployCommand(context.Background(), DeployCommandInput{Argv: []string{"sh", "-c", "echo 'stack roadcall-api failed' >&2; exit 3"}})
+	require.Error(t, err)
+	ae := appErrorOf(t, err)
+	require.Equal(t, "DeployCommandFailed", ae.Type())
+	require.True(t, ae.NonRetryable())
+	require.Contains(t, err.Error(), "exited with 3")
+	require.Contains(t, err.Error(), "stack roadcall-api failed")
+}
+
+// Cancelling the activity kills the whole process group: the deploy's children die with it.
+func TestRunDeployCommandCancelKillsTheProcessGroup(t *testing.T) {
+	dir := t.TempDir()
+	child := filepath.Join(dir, "child.pid")
+	acts := &Activities{PollInterval: 10 * time.Millisecond}
+	ctx, cancel := context.WithCancel(context.Background())
+	go func() {
+		for {
+			if _, err := os.Stat(child); err == nil {
+				cancel()
+				return
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+	}()
+	start := time.Now()
+	_, err := acts.RunDeployCommand(ctx, DeployCommandInput{Argv: []string{"sh", "-c", "sleep 60 & echo $! > " + child + "; wait"}})
+	require.ErrorIs(t, err, context.Canceled)
+	require.Less(t, time.Since(start), 10*time.Second)
+	b, err := os.ReadFile(child)
+	require.NoError(t, err)
+	pid, err := strconv.Atoi(strings.TrimSpace(string(b)))
+	require.NoError(t, err)
+	require.Eventually(t, func() bool { return syscall.Kill(pid, 0) != nil }, 5*time.Second, 20*time.Millisecond, "the deploy's child process survived the cancel")
+}
