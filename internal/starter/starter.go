@@ -42,6 +42,7 @@ var commands []command
 func init() {
 	commands = []command{
 		{"readiness", "readiness --topology FILE [--wait=false]", "run the pre-disaster readiness check and print the report", readinessCmd},
+		{"failover", "failover --topology FILE [--auto-approve] [--follow] [--initiator WHO] [--detected-at RFC3339] [--monitor-window D]", "fail the platform over to its DR region (gate: failover)", failoverCmd},
 		{"corruption", "corruption --topology FILE --corruption-started-at RFC3339 [--tables a,b] [--skip-aurora] [--auto-approve] [--follow]", "stop writes, restore to a point in time, validate, cut over and resume", corruptionCmd},
 		{"schedule", "schedule readiness --every 24h [--topology FILE]", "create or update a Temporal Schedule (overlap: skip)", scheduleCmd},
 		{"status", "status --workflow-id ID", "show a run's phase, steps, pending gate and paused steps", statusCmd},

@@ -1,0 +1,90 @@
+package starter
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+	"time"
+
+	"go.temporal.io/api/serviceerror"
+
+	"github.com/roadcall/dr/internal/topology"
+	"github.com/roadcall/dr/workflows"
+)
+
+// failoverCmd: starter failover --topology FILE [--auto-approve] [--follow] [--initiator WHO]
+// [--detected-at RFC3339] [--monitor-window D]
+func failoverCmd(ctx context.Context, e *Env, args []string) error {
+	f := newFlags(e, "failover")
+	topoPath := f.String("topology", "", "topology file (JSON), e.g. examples/roadcall-local.json")
+	auto := f.Bool("auto-approve", false, "approve the failover gate as \"auto\" (drills); data loss over the RPO is then accepted too")
+	follow := f.Bool("follow", false, "watch the run until it ends, showing each step live, and print the report")
+	initiator := f.String("initiator", whoami(), "who starts the failover (recorded; may not approve it under the two-person rule)")
+	detected := f.String("detected-at", "", "when the outage was detected, RFC 3339 (default: now); the RTO is measured from it")
+	window := f.Duration("monitor-window", 0, "how long DR traffic is watched after the cutover (default: the topology's thresholds.monitorWindow)")
+	if err := f.parse(args); err != nil {
+		return err
+	}
+	topo, err := loadTopology(*topoPath)
+	if err != nil {
+		return err
+	}
+	raw, err := os.ReadFile(*topoPath)
+	if err != nil {
+		return badInput("%v", err)
+	}
+	if err := workflows.ExplicitNonPositiveRTO(raw); err != nil {
+		return badInput("topology %s: %v", *topoPath, err)
+	}
+	cm, err := common(topo, *initiator)
+	if err != nil {
+		return err
+	}
+	cm.AutoApprove = *auto
+	if s := strings.TrimSpace(*detected); s != "" {
+		at, err := time.Parse(time.RFC3339, s)
+		if err != nil {
+			return badInput("--detected-at %q is not an RFC 3339 time such as 2025-06-01T14:30:00Z", *detected)
+		}
+		if at.After(e.Now()) {
+			return badInput("--detected-at %s is in the future", s)
+		}
+		cm.DetectedAt = &at
+	}
+	req := workflows.FailoverRequest{Common: cm, MonitorWindow: topology.Duration(*window)}
+	// The workflow's own first check, run here so that a bad request never starts anything.
+	if err := req.Validate(); err != nil {
+		return badInput("%v", err)
+	}
+	c, err := e.dial(ctx, f)
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	id := workflows.WorkflowID("failover", topo)
+	run, err := e.start(ctx, c, id, fmt.Sprintf("region failover of %s from %s to %s", topo.ID(), topo.PrimaryRegion, topo.DRRegion), workflows.RegionFailover, req)
+	var started *serviceerror.WorkflowExecutionAlreadyStarted
+	if errors.As(err, &started) {
+		return badInput("a failover of %s is already running (workflow %s): one at a time per platform and stage; see starter status --workflow-id %s", topo.ID(), id, id)
+	}
+	if err != nil {
+		return err
+	}
+	if !*auto {
+		fmt.Fprintf(e.Out, "The run assesses both regions, then waits at gate %q:\n  starter approve --workflow-id %s --gate %s --approver NAME\n\n", workflows.GateFailover, id, workflows.GateFailover)
+	}
+	if !*follow {
+		return nil
+	}
+	var rep workflows.FailoverReport
+	if err := e.await(ctx, c, run, &rep); err != nil {
+		return err
+	}
+	fmt.Fprintf(e.Out, "\n%s", rep)
+	if rep.Outcome != workflows.PhaseCompleted {
+		return failed("the failover of %s ended %s", topo.ID(), rep.Outcome)
+	}
+	return nil
+}
