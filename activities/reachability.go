@@ -2,6 +2,7 @@ package activities
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -11,6 +12,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
+	"github.com/aws/smithy-go"
 
 	"github.com/roadcall/dr/internal/awsclient"
 )
@@ -24,7 +26,8 @@ type ProbeInput struct {
 }
 
 // Reachability is what the runbook's "aws ec2 describe-regions --region X || echo unreachable" learns, plus
-// whether our credentials work there and whether the API's health URL answers.
+// whether STS answers there and whether the API's health URL answers. EC2 and STS are true when the
+// endpoint answered, even with an error (the error is kept): a throttled region is not a dead one.
 type Reachability struct {
 	Region       string `json:"region"`
 	EC2          bool   `json:"ec2"`
@@ -80,7 +83,7 @@ func (a *Activities) ProbeRegion(ctx context.Context, in ProbeInput) (Reachabili
 		defer cancel()
 		_, err := a.AWS.EC2(in.Region).DescribeRegions(c, &ec2.DescribeRegionsInput{RegionNames: []string{in.Region}},
 			func(o *ec2.Options) { o.Retryer = awsclient.SingleAttempt() })
-		r.EC2, r.EC2Error = err == nil, probeError(err, "ec2:DescribeRegions", in.Region, timeout)
+		r.EC2, r.EC2Error = answered(err), probeError(err, "ec2:DescribeRegions", in.Region, timeout)
 	}()
 	go func() {
 		defer wg.Done()
@@ -88,7 +91,7 @@ func (a *Activities) ProbeRegion(ctx context.Context, in ProbeInput) (Reachabili
 		defer cancel()
 		out, err := a.AWS.STS(in.Region).GetCallerIdentity(c, &sts.GetCallerIdentityInput{},
 			func(o *sts.Options) { o.Retryer = awsclient.SingleAttempt() })
-		r.STS, r.STSError = err == nil, probeError(err, "sts:GetCallerIdentity", in.Region, timeout)
+		r.STS, r.STSError = answered(err), probeError(err, "sts:GetCallerIdentity", in.Region, timeout)
 		if err == nil {
 			r.Account = aws.ToString(out.Account)
 		}
@@ -111,6 +114,13 @@ func (a *Activities) ProbeRegion(ctx context.Context, in ProbeInput) (Reachabili
 	}
 	r.Reachable = r.EC2 && r.STS
 	return r, nil
+}
+
+// answered: an AWS error response (throttling, access denied) proves the endpoint is up; only a network
+// error or a timeout says the region cannot be reached.
+func answered(err error) bool {
+	var ae smithy.APIError
+	return err == nil || errors.As(err, &ae)
 }
 
 func probeError(err error, op, region string, timeout time.Duration) string {

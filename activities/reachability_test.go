@@ -86,3 +86,13 @@ func appErrorOf(t *testing.T, err error) *temporal.ApplicationError {
 	require.ErrorAs(t, err, &ae)
 	return ae
 }
+
+func TestProbeRegionThrottledIsStillReachable(t *testing.T) {
+	sim, acts, topo := foSim(t, 0)
+	_, err := sim.AddFault(awssim.Fault{Kind: awssim.FaultThrottle, Service: "*", Rate: 1})
+	require.NoError(t, err)
+	p, err := acts.ProbeRegion(context.Background(), ProbeInput{Region: topo.DRRegion, Timeout: 2 * time.Second})
+	require.NoError(t, err)
+	require.True(t, p.Reachable, "a throttled answer is an answer: %+v", p)
+	require.Contains(t, p.EC2Error, "RequestLimitExceeded")
+}
