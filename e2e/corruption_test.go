@@ -1,0 +1,370 @@
+package e2e
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"maps"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	enumspb "go.temporal.io/api/enums/v1"
+
+	"github.com/roadcall/dr/internal/awssim"
+	"github.com/roadcall/dr/internal/starter"
+	"github.com/roadcall/dr/internal/testenv"
+	"github.com/roadcall/dr/workflows"
+)
+
+// simWorld reads GET /_sim/state: the awssim state the acceptance criteria are checked against.
+func simWorld(t *testing.T, env *testenv.Env) awssim.World {
+	t.Helper()
+	b, err := json.Marshal(env.Sim.State())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var st struct {
+		World awssim.World `json:"world"`
+	}
+	if err := json.Unmarshal(b, &st); err != nil {
+		t.Fatal(err)
+	}
+	return st.World
+}
+
+// functionEnvs is every function's environment in a region.
+func functionEnvs(w awssim.World, region string) map[string]map[string]string {
+	out := map[string]map[string]string{}
+	for name, fn := range w.Regions[region].Functions {
+		out[name] = maps.Clone(fn.Env)
+	}
+	return out
+}
+
+// waitGate polls the status query until the gate is pending.
+func waitGate(ctx context.Context, t *testing.T, env *testenv.Env, id, gate string) workflows.Status {
+	t.Helper()
+	var st workflows.Status
+	for {
+		v, err := env.Temporal.Client.QueryWorkflow(ctx, id, "", workflows.QueryStatus)
+		if err == nil && v.Get(&st) == nil && st.PendingGate != nil && st.PendingGate.Name == gate {
+			return st
+		}
+		select {
+		case <-ctx.Done():
+			t.Fatalf("gate %s never became pending; last status: phase %s, gate %+v, paused %v, error %q", gate, st.Phase, st.PendingGate, st.PausedSteps, st.LastError)
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+}
+
+func journalCount(j []awssim.JournalEntry, op string, changed bool) map[string]int {
+	out := map[string]int{}
+	for _, e := range j {
+		if e.Operation == op && e.Changed == changed {
+			out[e.Resource]++
+		}
+	}
+	return out
+}
+
+// checkRestoredTable asserts the restored table exists, is ACTIVE with PITR on, and holds the clean item.
+func checkRestoredTable(t *testing.T, w awssim.World, region, name string) {
+	t.Helper()
+	tb := w.Regions[region].Tables[name]
+	if tb == nil {
+		t.Fatalf("restored table %s does not exist in %s", name, region)
+	}
+	if tb.Status != "ACTIVE" || !tb.PITR {
+		t.Fatalf("restored table %s: status %s, PITR %v; want ACTIVE with PITR on", name, tb.Status, tb.PITR)
+	}
+}
+
+// checkRestoredCluster asserts the restored cluster is available with an available writer instance.
+func checkRestoredCluster(t *testing.T, w awssim.World, region, name string) {
+	t.Helper()
+	cl := w.Regions[region].Clusters[name]
+	if cl == nil || cl.Status != "available" || len(cl.Members) == 0 {
+		t.Fatalf("restored cluster %s in %s: %+v; want available with a writer instance", name, region, cl)
+	}
+	if in := w.Regions[region].Instances[cl.Members[0]]; in == nil || in.Status != "available" || !cl.Writer {
+		t.Fatalf("restored cluster %s: writer instance %+v not available", name, in)
+	}
+}
+
+// TestCorruptionRecoveryFromTemporalCLI: a corrupted users table, the example request started with
+// `temporal workflow start`, both gates approved by `temporal workflow signal`. Checked in awssim: writes
+// stopped by a merge that kept every other variable, the restores (PITR on, a writer in the cluster), the
+// cutover to them, and writes resumed with the environment otherwise exactly as before.
+func TestCorruptionRecoveryFromTemporalCLI(t *testing.T) {
+	env := testenv.New(t, testenv.Options{TimeScale: 0.002, WorkerProcess: true})
+	ctx := ctxT(t, 3*time.Minute)
+	topo := env.Topology
+	region, users, incidents, cluster := topo.PrimaryRegion, "roadcall-users-prod", "roadcall-incidents-prod", topo.Aurora.PrimaryClusterID
+	startedAt := time.Now().UTC().Add(-10 * time.Minute).Truncate(time.Second)
+	env.Sim.AddFault(awssim.Fault{Kind: awssim.FaultCorruptedTable, Table: users, At: startedAt})
+	before := functionEnvs(simWorld(t, env), region)
+
+	// The README's recipe: the example request with the corruption time filled in.
+	b, err := os.ReadFile(filepath.Join(testenv.ModuleRoot(t), "examples", "requests", "corruption.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var req map[string]any
+	if err := json.Unmarshal(b, &req); err != nil {
+		t.Fatal(err)
+	}
+	req["corruptionStartedAt"] = startedAt.Format(time.RFC3339)
+	reqFile := filepath.Join(t.TempDir(), "corruption.json")
+	if b, err = json.Marshal(req); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(reqFile, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	id := "corruption-from-cli"
+	t0 := time.Now()
+	env.StartWorkflowCLI("DataCorruptionRecovery", id, reqFile)
+
+	st := waitGate(ctx, t, env, id, workflows.GateRestorePoint)
+	proposed := startedAt.Add(-topo.Corruption.RestoreMargin.D())
+	if !strings.Contains(st.PendingGate.Summary, proposed.Format(time.RFC3339)) {
+		t.Fatalf("restore-point gate should propose %s: %s", proposed.Format(time.RFC3339), st.PendingGate.Summary)
+	}
+	stopped := functionEnvs(simWorld(t, env), region)
+	for fn, env0 := range before {
+		want := maps.Clone(env0)
+		want[workflows.ReadOnlyVar] = "true"
+		if !maps.Equal(stopped[fn], want) {
+			t.Fatalf("after the read-only switch %s's environment is %v, want %v (every other variable kept)", fn, stopped[fn], want)
+		}
+	}
+	env.SignalCLI(id, workflows.SignalApprove, workflows.Approval{Gate: workflows.GateRestorePoint, Decision: "approve", Approver: "oncall"})
+	st = waitGate(ctx, t, env, id, workflows.GateCutover)
+	if !strings.Contains(st.PendingGate.Summary, "USERS_TABLE") {
+		t.Errorf("the cutover gate should say which variables change: %s", st.PendingGate.Summary)
+	}
+	env.SignalCLI(id, workflows.SignalApprove, workflows.Approval{Gate: workflows.GateCutover, Decision: "approve", Approver: "oncall"})
+
+	var rep workflows.CorruptionReport
+	if err := env.Temporal.Client.GetWorkflow(ctx, id, "").Get(ctx, &rep); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("DataCorruptionRecovery completed in %s wall time (awssim scale 0.002):\n%s", time.Since(t0).Round(time.Millisecond), rep)
+	if rep.Outcome != workflows.PhaseCompleted || rep.WritesStopped || !rep.CutoverDone {
+		t.Fatalf("want completed with writes resumed:\n%s", rep)
+	}
+
+	stamp := proposed.UTC().Format("200601021504")
+	rUsers, rIncidents, rCluster := users+"-restored-"+stamp, incidents+"-restored-"+stamp, cluster+"-restored-"+stamp
+	w := simWorld(t, env)
+	checkRestoredTable(t, w, region, rUsers)
+	checkRestoredTable(t, w, region, rIncidents)
+	checkRestoredCluster(t, w, region, rCluster)
+	// The restore really predates the corruption: USER#0001 is corrupted in the source, clean in the restore.
+	status := func(table string) string {
+		for _, it := range w.Regions[region].Tables[table].Items {
+			if it.Key == "USER#0001" {
+				s, _ := it.Latest()["status"].(map[string]any)
+				return s["S"].(string)
+			}
+		}
+		return "missing"
+	}
+	if status(users) != "corrupted" || status(rUsers) != "ok" {
+		t.Fatalf("USER#0001: source %q, restore %q; want corrupted and ok", status(users), status(rUsers))
+	}
+	after := functionEnvs(w, region)
+	for fn, env0 := range before {
+		want := maps.Clone(env0)
+		want["USERS_TABLE"], want["AURORA_CLUSTER"] = rUsers, rCluster
+		if !maps.Equal(after[fn], want) {
+			t.Fatalf("after cutover and resume %s's environment is %v, want %v", fn, after[fn], want)
+		}
+	}
+	j := env.Sim.Journal()
+	for _, name := range []string{rUsers, rIncidents} {
+		if n := journalCount(j, "RestoreTableToPointInTime", true)[name]; n != 1 {
+			t.Errorf("%s restored %d times, want 1", name, n)
+		}
+	}
+	for fn := range before {
+		arn := "arn:aws:lambda:" + region + ":" + topo.AccountID + ":function:" + fn
+		if n := journalCount(j, "UpdateFunctionConfiguration", true)[arn]; n != 3 {
+			t.Errorf("%s: %d environment updates, want 3 (stop, cutover, resume)", fn, n)
+		}
+	}
+	if len(journalCount(j, "UpdateFunctionConfiguration", false)) != 0 {
+		t.Errorf("an environment merge that changed nothing still called AWS")
+	}
+}
+
+// runStarter runs the starter in-process against this environment.
+func runStarter(ctx context.Context, env *testenv.Env, args ...string) (int, string, string) {
+	var out, errOut bytes.Buffer
+	e := starter.DefaultEnv()
+	e.Out, e.Err, e.PollInterval = &out, &errOut, 200*time.Millisecond
+	code := starter.Main(ctx, append([]string{"--address", env.Temporal.Address}, args...), e)
+	return code, out.String(), errOut.String()
+}
+
+// TestCorruptionRefusalsAndRejectAtCutover: started by the starter; an approval with a restore time outside
+// the window is refused naming the window; a reject at cutover, and then at resume-writes, leaves writes
+// stopped and the restores in place, in awssim and in the report.
+func TestCorruptionRefusalsAndRejectAtCutover(t *testing.T) {
+	env := testenv.New(t, testenv.Options{TimeScale: 0.002})
+	ctx := ctxT(t, 3*time.Minute)
+	topo := env.Topology
+	region, users := topo.PrimaryRegion, "roadcall-users-prod"
+	startedAt := time.Now().UTC().Add(-10 * time.Minute).Truncate(time.Second)
+	env.Sim.AddFault(awssim.Fault{Kind: awssim.FaultCorruptedTable, Table: users, At: startedAt})
+	before := functionEnvs(simWorld(t, env), region)
+
+	code, out, errOut := runStarter(ctx, env, "corruption", "--topology", env.TopologyFile, "--corruption-started-at", time.Now().Add(time.Hour).UTC().Format(time.RFC3339))
+	if code != starter.ExitBadInput || !strings.Contains(errOut, "in the future") {
+		t.Fatalf("a corruption start in the future: exit %d, want %d naming it\n%s%s", code, starter.ExitBadInput, out, errOut)
+	}
+	code, out, errOut = runStarter(ctx, env, "corruption", "--topology", env.TopologyFile, "--corruption-started-at", startedAt.Format(time.RFC3339), "--tables", users+",nope")
+	if code != starter.ExitBadInput || !strings.Contains(errOut, `"nope" is not a table`) {
+		t.Fatalf("an unknown table: exit %d\n%s%s", code, out, errOut)
+	}
+	if j := env.Sim.Journal(); len(j) != 0 {
+		t.Fatalf("refused requests reached AWS: %+v", j)
+	}
+
+	code, out, errOut = runStarter(ctx, env, "corruption", "--topology", env.TopologyFile, "--corruption-started-at", startedAt.Format(time.RFC3339), "--tables", users)
+	if code != starter.ExitOK {
+		t.Fatalf("starter corruption: exit %d\n%s%s", code, out, errOut)
+	}
+	id := workflows.WorkflowID("corruption", topo)
+	waitGate(ctx, t, env, id, workflows.GateRestorePoint)
+	approve := func(gate string, extra ...string) (int, string) {
+		code, out, errOut := runStarter(ctx, env, append([]string{"approve", "--workflow-id", id, "--gate", gate, "--approver", "oncall"}, extra...)...)
+		return code, out + errOut
+	}
+	if code, msg := approve(workflows.GateRestorePoint, "--value", "2020-01-01T00:00:00Z"); code != starter.ExitRefused || !strings.Contains(msg, "outside the window every resource can be restored to") {
+		t.Fatalf("a restore time before the window: exit %d, want %d naming the window:\n%s", code, starter.ExitRefused, msg)
+	}
+	if code, msg := approve(workflows.GateRestorePoint); code != starter.ExitOK {
+		t.Fatalf("approve restore-point: exit %d\n%s", code, msg)
+	}
+	waitGate(ctx, t, env, id, workflows.GateCutover)
+	if code, msg := approve(workflows.GateCutover, "--reject", "--comment", "counts look wrong"); code != starter.ExitOK {
+		t.Fatalf("reject cutover: exit %d\n%s", code, msg)
+	}
+	st := waitGate(ctx, t, env, id, workflows.GateResumeWrites)
+	if !strings.Contains(st.PendingGate.Summary, "ORIGINAL resources") {
+		t.Errorf("resume-writes should warn that writes would go to the corrupted resources: %s", st.PendingGate.Summary)
+	}
+	if code, msg := approve(workflows.GateResumeWrites, "--reject", "--comment", "keep stopped until the data team looks"); code != starter.ExitOK {
+		t.Fatalf("reject resume-writes: exit %d\n%s", code, msg)
+	}
+	var rep workflows.CorruptionReport
+	if err := env.Temporal.Client.GetWorkflow(ctx, id, "").Get(ctx, &rep); err != nil {
+		t.Fatal(err)
+	}
+	if rep.Outcome != workflows.PhaseAborted || !rep.WritesStopped || rep.CutoverDone || len(rep.Kept) != 2 || !strings.Contains(rep.Message, "WRITES ARE STILL STOPPED") {
+		t.Fatalf("want aborted with writes stopped and 2 restores kept:\n%s", rep)
+	}
+	stamp := rep.RestoreTime.UTC().Format("200601021504")
+	w := simWorld(t, env)
+	checkRestoredTable(t, w, region, users+"-restored-"+stamp)
+	checkRestoredCluster(t, w, region, topo.Aurora.PrimaryClusterID+"-restored-"+stamp)
+	for fn, env0 := range functionEnvs(w, region) {
+		want := maps.Clone(before[fn])
+		want[workflows.ReadOnlyVar] = "true"
+		if !maps.Equal(env0, want) {
+			t.Fatalf("%s after the reject: %v, want writes still stopped and nothing else changed: %v", fn, env0, want)
+		}
+	}
+}
+
+// TestCorruptionSurvivesWorkerKillDuringTableRestore: the worker process is SIGKILLed while it waits for a
+// restored table to become ACTIVE and a replacement is started. The wait resumes on the new worker, the
+// journal holds one restore per table, and the run completes.
+func TestCorruptionSurvivesWorkerKillDuringTableRestore(t *testing.T) {
+	env := testenv.New(t, testenv.Options{TimeScale: 0.01, WorkerProcess: true})
+	ctx := ctxT(t, 4*time.Minute)
+	topo := env.Topology
+	startedAt := time.Now().UTC().Add(-10 * time.Minute).Truncate(time.Second)
+	env.Sim.AddFault(awssim.Fault{Kind: awssim.FaultCorruptedTable, Table: "roadcall-users-prod", At: startedAt})
+	code, out, errOut := runStarter(ctx, env, "corruption", "--topology", env.TopologyFile, "--corruption-started-at", startedAt.Format(time.RFC3339),
+		"--tables", "roadcall-users-prod,roadcall-incidents-prod", "--auto-approve")
+	if code != starter.ExitOK {
+		t.Fatalf("starter corruption: exit %d\n%s%s", code, out, errOut)
+	}
+	id := workflows.WorkflowID("corruption", topo)
+
+	// Kill exactly when a table wait is running on the worker.
+	for {
+		d, err := env.Temporal.Client.DescribeWorkflowExecution(ctx, id, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		waiting := false
+		for _, pa := range d.GetPendingActivities() {
+			waiting = waiting || (pa.GetActivityType().GetName() == "WaitTableActive" && pa.GetState() == enumspb.PENDING_ACTIVITY_STATE_STARTED)
+		}
+		if waiting {
+			break
+		}
+		if ctx.Err() != nil {
+			t.Fatal("WaitTableActive never started")
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	env.Worker.Kill()
+	killedAt := time.Now()
+	env.Worker.Start()
+
+	var rep workflows.CorruptionReport
+	if err := env.Temporal.Client.GetWorkflow(ctx, id, "").Get(ctx, &rep); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("completed %s after the SIGKILL (the dead attempt is noticed at its 30 s heartbeat timeout)", time.Since(killedAt).Round(time.Millisecond))
+	if rep.Outcome != workflows.PhaseCompleted || rep.WritesStopped {
+		t.Fatalf("want completed:\n%s", rep)
+	}
+	j := env.Sim.Journal()
+	restores := 0
+	for _, e := range j {
+		if e.Operation == "RestoreTableToPointInTime" {
+			restores++
+		}
+	}
+	if restores != 2 {
+		t.Fatalf("%d RestoreTableToPointInTime calls in the journal, want exactly 2 (one per table): %+v", restores, journalCount(j, "RestoreTableToPointInTime", true))
+	}
+	// The wait that was running when the worker died was retried, not its restore.
+	retried := false
+	it := env.Temporal.Client.GetWorkflowHistory(ctx, id, "", false, enumspb.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
+	scheduled := map[int64]string{}
+	for it.HasNext() {
+		ev, err := it.Next()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if a := ev.GetActivityTaskScheduledEventAttributes(); a != nil {
+			scheduled[ev.GetEventId()] = a.GetActivityType().GetName()
+		}
+		if a := ev.GetActivityTaskStartedEventAttributes(); a != nil && a.GetAttempt() > 1 {
+			if name := scheduled[a.GetScheduledEventId()]; name == "WaitTableActive" {
+				retried = true
+			} else if name == "RestoreTable" {
+				t.Errorf("RestoreTable ran a second attempt")
+			}
+		}
+	}
+	if !retried {
+		t.Fatal("no WaitTableActive attempt after the kill: the kill did not hit the wait")
+	}
+	w := simWorld(t, env)
+	stamp := rep.RestoreTime.UTC().Format("200601021504")
+	for _, tb := range []string{"roadcall-users-prod", "roadcall-incidents-prod"} {
+		checkRestoredTable(t, w, topo.PrimaryRegion, tb+"-restored-"+stamp)
+	}
+	checkRestoredCluster(t, w, topo.PrimaryRegion, topo.Aurora.PrimaryClusterID+"-restored-"+stamp)
+}
