@@ -125,7 +125,7 @@ func (s *failbackSim) mocks() {
 		}
 		return g, nil
 	})
-	e.OnActivity(a.WaitAuroraLag, mock.Anything, mock.Anything).After(3*time.Minute).Return(func(_ context.Context, in activities.LagInput) (activities.LagState, error) {
+	e.OnActivity(a.WaitAuroraLag, mock.Anything, mock.Anything).After(3 * time.Minute).Return(func(_ context.Context, in activities.LagInput) (activities.LagState, error) {
 		require.Equal(s.t, topo.Aurora.PrimaryClusterID, in.ClusterID)
 		return activities.LagState{Cluster: in.ClusterID, Region: in.Region, Lag: 30 * time.Millisecond}, nil
 	})
@@ -134,7 +134,7 @@ func (s *failbackSim) mocks() {
 		s.hit("SwitchoverAurora")
 		return activities.AuroraFailoverResult{Action: activities.ActionStarted, Call: "SwitchoverGlobalCluster", Detail: "switching"}, nil
 	})
-	e.OnActivity(a.WaitAuroraWriter, mock.Anything, mock.Anything).After(2*time.Minute).Return(func(_ context.Context, in activities.AuroraFailoverInput) (activities.AuroraWriterState, error) {
+	e.OnActivity(a.WaitAuroraWriter, mock.Anything, mock.Anything).After(2 * time.Minute).Return(func(_ context.Context, in activities.AuroraFailoverInput) (activities.AuroraWriterState, error) {
 		require.Equal(s.t, topo.Aurora.PrimaryClusterID, in.DRClusterID, "the writer awaited is the primary's cluster")
 		return activities.AuroraWriterState{Cluster: in.DRClusterID, Status: "available", Writer: true}, nil
 	})
@@ -143,7 +143,7 @@ func (s *failbackSim) mocks() {
 		s.hit("SnapshotCluster")
 		return activities.ClusterSnapshotState{SnapshotID: in.SnapshotID, Created: true, Status: "creating"}, nil
 	})
-	e.OnActivity(a.WaitClusterSnapshot, mock.Anything, mock.Anything).After(5*time.Minute).Return(func(_ context.Context, in activities.ClusterSnapshotInput) (activities.ClusterSnapshotState, error) {
+	e.OnActivity(a.WaitClusterSnapshot, mock.Anything, mock.Anything).After(5 * time.Minute).Return(func(_ context.Context, in activities.ClusterSnapshotInput) (activities.ClusterSnapshotState, error) {
 		return activities.ClusterSnapshotState{SnapshotID: in.SnapshotID, ARN: "arn:aws:rds:us-west-2:123456789012:cluster-snapshot:" + in.SnapshotID, Status: "available"}, nil
 	})
 	e.OnActivity(a.UpsertFailoverRecord, mock.Anything, mock.Anything).Return(func(_ context.Context, in activities.DNSCutoverInput) (activities.DNSCutoverResult, error) {
