@@ -15,8 +15,10 @@ import (
 
 // start starts a workflow and says how to follow it from another terminal.
 func (e *Env) start(ctx context.Context, c client.Client, id, summary string, wf any, req any) (client.WorkflowRun, error) {
+	// Without WorkflowExecutionErrorWhenAlreadyStarted the SDK hands back the run already going under that ID
+	// as if it were new, and "one failover per platform" would pass silently.
 	run, err := c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
-		ID: id, TaskQueue: workflows.TaskQueue, StaticSummary: summary,
+		ID: id, TaskQueue: workflows.TaskQueue, StaticSummary: summary, WorkflowExecutionErrorWhenAlreadyStarted: true,
 	}, wf, req)
 	if err != nil {
 		return nil, fmt.Errorf("start workflow %s on task queue %s: %w", id, workflows.TaskQueue, err)

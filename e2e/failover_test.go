@@ -1,0 +1,559 @@
+package e2e
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+
+	enumspb "go.temporal.io/api/enums/v1"
+	"go.temporal.io/sdk/client"
+
+	"github.com/roadcall/dr/internal/awssim"
+	"github.com/roadcall/dr/internal/starter"
+	"github.com/roadcall/dr/internal/testenv"
+	"github.com/roadcall/dr/internal/topology"
+	"github.com/roadcall/dr/workflows"
+)
+
+// failoverExtra is examples/requests/failover.json without its topology: the tests send the same request
+// against their own awssim, whose health URLs testenv points at its port.
+func failoverExtra(t *testing.T, more map[string]any) map[string]any {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(testenv.ModuleRoot(t), "examples", "requests", "failover.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var m map[string]any
+	if err := json.Unmarshal(b, &m); err != nil {
+		t.Fatal(err)
+	}
+	delete(m, "topology")
+	for k, v := range more {
+		m[k] = v
+	}
+	return m
+}
+
+// waitStatus polls the status query until cond holds.
+func waitStatus(t *testing.T, env *testenv.Env, id string, d time.Duration, what string, cond func(workflows.Status) bool) workflows.Status {
+	t.Helper()
+	deadline := time.Now().Add(d)
+	var st workflows.Status
+	for time.Now().Before(deadline) {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		v, err := env.Temporal.Client.QueryWorkflow(ctx, id, "", workflows.QueryStatus)
+		cancel()
+		if err == nil && v.Get(&st) == nil && cond(st) {
+			return st
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	t.Fatalf("%s: not reached within %s; last status %+v", what, d, st)
+	return st
+}
+
+// journalCounts counts, per operation, the journal entries that changed state and those that did not.
+func journalCounts(j []awssim.JournalEntry) map[string][2]int {
+	out := map[string][2]int{}
+	for _, e := range j {
+		c := out[e.Operation]
+		if e.Changed {
+			c[0]++
+		} else {
+			c[1]++
+		}
+		out[e.Operation] = c
+	}
+	return out
+}
+
+// assertFailedOver checks awssim's own state (GET /_sim/state): the Aurora writer and DNS in the DR region,
+// every DR stack updated with DrMode=true.
+func assertFailedOver(t *testing.T, env *testenv.Env) {
+	t.Helper()
+	topo := env.Topology
+	raw, err := json.Marshal(env.Sim.State())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var st struct {
+		ServingRegion string `json:"servingRegion"`
+		World         struct {
+			GlobalClusters map[string]struct {
+				Members []struct {
+					Region   string `json:"region"`
+					IsWriter bool   `json:"isWriter"`
+				} `json:"members"`
+			} `json:"globalClusters"`
+			Regions map[string]struct {
+				Stacks map[string]struct {
+					Status     string            `json:"status"`
+					Parameters map[string]string `json:"parameters"`
+				} `json:"stacks"`
+			} `json:"regions"`
+		} `json:"world"`
+	}
+	if err := json.Unmarshal(raw, &st); err != nil {
+		t.Fatal(err)
+	}
+	if st.ServingRegion != topo.DRRegion {
+		t.Errorf("DNS serves %q, want %s", st.ServingRegion, topo.DRRegion)
+	}
+	writer := ""
+	for _, m := range st.World.GlobalClusters[topo.Aurora.GlobalClusterID].Members {
+		if m.IsWriter {
+			writer = m.Region
+		}
+	}
+	if writer != topo.DRRegion {
+		t.Errorf("Aurora writer in %q, want %s", writer, topo.DRRegion)
+	}
+	for _, name := range topo.Stacks.Names {
+		s := st.World.Regions[topo.DRRegion].Stacks[name]
+		if s.Status != "UPDATE_COMPLETE" || s.Parameters[topo.Stacks.DRModeParameter] != "true" {
+			t.Errorf("DR stack %s: %s with %s=%q, want UPDATE_COMPLETE with true", name, s.Status, topo.Stacks.DRModeParameter, s.Parameters[topo.Stacks.DRModeParameter])
+		}
+	}
+}
+
+// assertExactlyOnce: each mutating call of the failover changed state once and was never repeated.
+func assertExactlyOnce(t *testing.T, env *testenv.Env) {
+	t.Helper()
+	counts := journalCounts(env.Sim.Journal())
+	want := map[string][2]int{"FailoverGlobalCluster": {1, 0}, "ChangeResourceRecordSets": {1, 0}, "UpdateStack": {len(env.Topology.Stacks.Names), 0}}
+	for op, w := range want {
+		if counts[op] != w {
+			t.Errorf("journal %s: %d changed, %d unchanged; want %d and %d", op, counts[op][0], counts[op][1], w[0], w[1])
+		}
+	}
+	for op := range counts {
+		if _, ok := want[op]; !ok && op != "Publish" {
+			t.Errorf("unexpected mutating call %s: %v", op, counts[op])
+		}
+	}
+}
+
+func getReport(t *testing.T, env *testenv.Env, id string, d time.Duration) workflows.FailoverReport {
+	t.Helper()
+	ctx := ctxT(t, d)
+	var rep workflows.FailoverReport
+	if err := env.Temporal.Client.GetWorkflow(ctx, id, "").Get(ctx, &rep); err != nil {
+		t.Fatalf("RegionFailover %s: %v", id, err)
+	}
+	return rep
+}
+
+// TestFailoverFromTemporalCLI is the acceptance's happy path with the temporal CLI only: us-east-1 out, a
+// run started with `workflow start --input-file`, seen waiting at the gate through `workflow query`,
+// refused approvals through `workflow update execute`, approved with `workflow signal`; then awssim's
+// state shows the platform in us-west-2 and the report has RTO and RPO.
+func TestFailoverFromTemporalCLI(t *testing.T) {
+	start := time.Now()
+	env := testenv.New(t, testenv.Options{TimeScale: 0.002})
+	env.Sim.AddFault(awssim.Fault{Kind: awssim.FaultRegionOutage, Region: env.Topology.PrimaryRegion})
+	id := workflows.WorkflowID("failover", env.Topology)
+	req := env.RequestFile(failoverExtra(t, map[string]any{"monitorWindow": "1s"}))
+	env.StartWorkflowCLI("RegionFailover", id, req)
+
+	waitStatus(t, env, id, time.Minute, "gate failover pending", func(s workflows.Status) bool { return s.Phase == workflows.PhaseAwaitingApproval })
+	atGate := time.Now()
+	var st map[string]any
+	env.QueryCLI(id, workflows.QueryStatus, &st)
+	if st["phase"] != workflows.PhaseAwaitingApproval || !reflect.DeepEqual(st["pendingGates"], []any{workflows.GateFailover}) {
+		t.Fatalf("temporal workflow query: phase %v, pendingGates %v", st["phase"], st["pendingGates"])
+	}
+	if _, ok := st["rtoElapsedSeconds"].(float64); !ok {
+		t.Fatalf("status lacks rtoElapsedSeconds: %v", st)
+	}
+	if j := journalCounts(env.Sim.Journal()); len(j) != 1 || j["Publish"][0] == 0 {
+		t.Fatalf("before the gate only SNS may be written: %v", j)
+	}
+
+	// The update validator refuses what the signal would have to ignore.
+	for approver, want := range map[string]string{"mallory": "not in the topology's approvers"} {
+		b, _ := json.Marshal(workflows.Approval{Gate: workflows.GateFailover, Decision: "approve", Approver: approver})
+		out, err := env.CLI("workflow", "update", "execute", "--workflow-id", id, "--name", workflows.UpdateApprove, "--input", string(b))
+		if err == nil || !strings.Contains(out, want) {
+			t.Fatalf("update approve by %s: want refusal %q, got %v\n%s", approver, want, err, out)
+		}
+	}
+	b, _ := json.Marshal(workflows.Approval{Gate: "cutover", Decision: "approve", Approver: "oncall"})
+	if out, err := env.CLI("workflow", "update", "execute", "--workflow-id", id, "--name", workflows.UpdateApprove, "--input", string(b)); err == nil || !strings.Contains(out, "is not a gate") {
+		t.Fatalf("update approve of an unknown gate: want refusal, got %v\n%s", err, out)
+	}
+	// One failover per platform and stage: a second start while this one runs gets the running execution
+	// back (the CLI says "Running execution"), not a new run.
+	first, err := env.Temporal.Client.DescribeWorkflowExecution(ctxT(t, 10*time.Second), id, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := env.CLI("workflow", "start", "--type", "RegionFailover", "--task-queue", workflows.TaskQueue, "--workflow-id", id, "--input-file", req)
+	runID := first.GetWorkflowExecutionInfo().GetExecution().GetRunId()
+	if err == nil && (!strings.Contains(out, "Running execution") || !strings.Contains(out, runID)) {
+		t.Fatalf("a second failover started while one runs (first run %s):\n%s", runID, out)
+	}
+
+	env.SignalCLI(id, workflows.SignalApprove, workflows.Approval{Gate: workflows.GateFailover, Decision: "approve", Approver: "oncall", Comment: "us-east-1 is down"})
+	rep := getReport(t, env, id, 2*time.Minute)
+	t.Logf("gate reached in %s, approval to report in %s\n%s", atGate.Sub(start).Round(time.Millisecond), time.Since(atGate).Round(time.Millisecond), rep)
+	if rep.Outcome != workflows.PhaseCompleted {
+		t.Fatalf("outcome %s\n%s", rep.Outcome, rep)
+	}
+	if rep.RTO <= 0 || !rep.RTOMet || !rep.RPOKnown || rep.RPOEstimate <= 0 {
+		t.Fatalf("report RTO %s (met %v), RPO %s (known %v)", rep.RTO, rep.RTOMet, rep.RPOEstimate, rep.RPOKnown)
+	}
+	if len(rep.Approvals) != 1 || rep.Approvals[0].Approver != "oncall" {
+		t.Fatalf("approvals %+v", rep.Approvals)
+	}
+	for _, c := range rep.Checklist {
+		if c.Status == workflows.Fail {
+			t.Errorf("checklist item failed: %+v", c)
+		}
+	}
+	assertFailedOver(t, env)
+	assertExactlyOnce(t, env)
+	var final workflows.Status
+	env.QueryCLI(id, workflows.QueryStatus, &final)
+	if final.Phase != workflows.PhaseCompleted {
+		t.Fatalf("final phase %s", final.Phase)
+	}
+}
+
+// TestFailoverRejectedChangesNothing: started by the starter, rejected through the update, the run ends
+// aborted and the journal holds nothing but SNS messages.
+func TestFailoverRejectedChangesNothing(t *testing.T) {
+	env := testenv.New(t, testenv.Options{TimeScale: 0.002})
+	env.Sim.AddFault(awssim.Fault{Kind: awssim.FaultRegionOutage, Region: env.Topology.PrimaryRegion})
+	ctx := ctxT(t, 2*time.Minute)
+	var out, errOut bytes.Buffer
+	e := starter.DefaultEnv()
+	e.Out, e.Err = &out, &errOut
+	if code := starter.Main(ctx, []string{"--address", env.Temporal.Address, "failover", "--topology", env.TopologyFile, "--initiator", "cto"}, e); code != starter.ExitOK {
+		t.Fatalf("starter failover: exit %d\n%s%s", code, out.String(), errOut.String())
+	}
+	id := workflows.WorkflowID("failover", env.Topology)
+	waitStatus(t, env, id, time.Minute, "gate", func(s workflows.Status) bool { return s.Phase == workflows.PhaseAwaitingApproval })
+	b, _ := json.Marshal(workflows.Approval{Gate: workflows.GateFailover, Decision: "reject", Approver: "oncall", Comment: "the primary is coming back"})
+	if o, err := env.CLI("workflow", "update", "execute", "--workflow-id", id, "--name", workflows.UpdateApprove, "--input", string(b)); err != nil {
+		t.Fatalf("reject: %v\n%s", err, o)
+	}
+	rep := getReport(t, env, id, time.Minute)
+	if rep.Outcome != workflows.PhaseAborted || len(rep.Actions) != 0 || rep.RTO != 0 {
+		t.Fatalf("after a rejection: outcome %s, actions %v, RTO %s", rep.Outcome, rep.Actions, rep.RTO)
+	}
+	for _, j := range env.Sim.Journal() {
+		if j.Operation != "Publish" {
+			t.Errorf("a rejected failover changed AWS: %+v", j)
+		}
+	}
+	last := env.Sim.Published()
+	if len(last) == 0 || !strings.Contains(last[len(last)-1].Body, "Nothing was changed") {
+		t.Errorf("the last message should say nothing was changed: %+v", last)
+	}
+}
+
+// pendingActivity returns the attempt of a pending activity of the given type that a worker is running.
+func pendingActivity(t *testing.T, c client.Client, id, activityType string) int32 {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	d, err := c.DescribeWorkflowExecution(ctx, id, "")
+	if err != nil {
+		return 0
+	}
+	for _, p := range d.GetPendingActivities() {
+		if p.GetActivityType().GetName() == activityType && p.GetState() == enumspb.PENDING_ACTIVITY_STATE_STARTED {
+			return p.GetAttempt()
+		}
+	}
+	return 0
+}
+
+func waitFor(t *testing.T, d time.Duration, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(d)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("%s: not within %s", what, d)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+func journaled(env *testenv.Env, op string) bool {
+	for _, e := range env.Sim.Server.Journal() {
+		if e.Operation == op && e.Changed {
+			return true
+		}
+	}
+	return false
+}
+
+// finishAWS is the test's hand on awssim's clock: it lets the operations in flight finish now (the world
+// advances to them on the next read), as if their modeled minutes had passed.
+func finishAWS(env *testenv.Env) {
+	now := time.Now()
+	for i := 0; i < 5; i++ { // a stack update walks several legs; each With advances one
+		env.Sim.Server.With(func(w *awssim.World) {
+			for _, g := range w.GlobalClusters {
+				if g.Pending != nil {
+					g.Pending.ReadyAt = now
+				}
+			}
+			for _, ch := range w.Changes {
+				ch.ReadyAt = now
+			}
+			for _, r := range w.Regions {
+				for _, s := range r.Stacks {
+					if s.NextStatus != "" {
+						s.ReadyAt = now
+					}
+				}
+			}
+		})
+	}
+}
+
+// TestFailoverSurvivesWorkerKills SIGKILLs the worker process during the Aurora failover wait and again
+// during the DNS wait. awssim runs at real time (scale 1: Aurora 90 s, stacks 20 min, DNS 60 s) and the
+// test finishes each operation only once a new worker has resumed the wait. The run completes and the
+// journal shows each mutating call changing state exactly once.
+func TestFailoverSurvivesWorkerKills(t *testing.T) {
+	start := time.Now()
+	env := testenv.New(t, testenv.Options{TimeScale: 1, WorkerProcess: true})
+	env.Sim.AddFault(awssim.Fault{Kind: awssim.FaultRegionOutage, Region: env.Topology.PrimaryRegion})
+	ctx := ctxT(t, 3*time.Minute)
+	c := env.Temporal.Client
+	id := workflows.WorkflowID("failover", env.Topology)
+	req := workflows.FailoverRequest{Common: workflows.Common{Topology: env.Topology, AutoApprove: true, Initiator: "drill"},
+		MonitorWindow: topology.Duration(time.Second), WaitHeartbeat: topology.Duration(2 * time.Second)}
+	if _, err := c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: id, TaskQueue: workflows.TaskQueue}, workflows.RegionFailover, req); err != nil {
+		t.Fatal(err)
+	}
+
+	for _, w := range []struct{ op, wait string }{{"FailoverGlobalCluster", "WaitAuroraWriter"}, {"ChangeResourceRecordSets", "WaitDNSChange"}} {
+		waitFor(t, time.Minute, w.wait+" running after "+w.op, func() bool { return journaled(env, w.op) && pendingActivity(t, c, id, w.wait) > 0 })
+		env.Worker.Kill()
+		killed := time.Now()
+		env.Worker.Start()
+		waitFor(t, time.Minute, w.wait+" resumed by the new worker", func() bool { return pendingActivity(t, c, id, w.wait) >= 2 })
+		t.Logf("killed during %s; a new worker resumed it %s later", w.wait, time.Since(killed).Round(time.Millisecond))
+		finishAWS(env)
+	}
+	rep := getReport(t, env, id, time.Minute)
+	if rep.Outcome != workflows.PhaseCompleted {
+		t.Fatalf("outcome %s\n%s", rep.Outcome, rep)
+	}
+	assertFailedOver(t, env)
+	assertExactlyOnce(t, env)
+	t.Logf("completed in %s wall time with two worker kills", time.Since(start).Round(time.Millisecond))
+}
+
+// TestFailoverUnderThrottling: 30% of every AWS call throttled, the run still completes (SDK and activity
+// retries), with each change made once.
+func TestFailoverUnderThrottling(t *testing.T) {
+	env := testenv.New(t, testenv.Options{TimeScale: 0.002})
+	env.Sim.AddFault(awssim.Fault{Kind: awssim.FaultRegionOutage, Region: env.Topology.PrimaryRegion})
+	env.Sim.AddFault(awssim.Fault{Kind: awssim.FaultThrottle, Service: "*", Rate: 0.3})
+	ctx := ctxT(t, 3*time.Minute)
+	var out, errOut bytes.Buffer
+	e := starter.DefaultEnv()
+	e.Out, e.Err, e.PollInterval = &out, &errOut, 200*time.Millisecond
+	code := starter.Main(ctx, []string{"--address", env.Temporal.Address, "failover", "--topology", env.TopologyFile, "--auto-approve", "--follow", "--monitor-window", "1s"}, e)
+	if code != starter.ExitOK {
+		t.Fatalf("starter failover --follow: exit %d\nstdout:\n%s\nstderr:\n%s", code, out.String(), errOut.String())
+	}
+	for _, want := range []string{"started region failover of roadcall-prod", "database", "dns", "RTO ", "COMPLETED"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("--follow output lacks %q:\n%s", want, out.String())
+		}
+	}
+	fired := 0
+	for _, f := range env.Sim.Server.Faults() {
+		if f.Kind == awssim.FaultThrottle {
+			fired = f.Fired
+		}
+	}
+	if fired == 0 {
+		t.Fatal("the throttling fault never fired")
+	}
+	t.Logf("%d calls throttled", fired)
+	assertFailedOver(t, env)
+	assertExactlyOnce(t, env)
+}
+
+// TestFailoverAccessDeniedOnDNS: AccessDenied on ChangeResourceRecordSets pauses the run in
+// awaiting-operator with the AWS error in its status. Retry after the fault is lifted completes it; in a
+// second run, abort ends it cleanly with the report of what was done.
+func TestFailoverAccessDeniedOnDNS(t *testing.T) {
+	env := testenv.New(t, testenv.Options{TimeScale: 0.002})
+	id := workflows.WorkflowID("failover", env.Topology)
+	denied := awssim.Fault{Kind: awssim.FaultError, Service: "route53", Operation: "ChangeResourceRecordSets", Code: "AccessDenied",
+		Message: "User: arn:aws:sts::123456789012:assumed-role/dr-worker is not authorized to perform: route53:ChangeResourceRecordSets"}
+	startRun := func() {
+		env.Sim.AddFault(awssim.Fault{Kind: awssim.FaultRegionOutage, Region: env.Topology.PrimaryRegion})
+		env.StartWorkflowCLI("RegionFailover", id, env.RequestFile(failoverExtra(t, map[string]any{"autoApprove": true, "monitorWindow": "1s"})))
+	}
+	paused := func() workflows.Status {
+		st := waitStatus(t, env, id, time.Minute, "paused at dns", func(s workflows.Status) bool { return s.Phase == workflows.PhaseAwaitingOperator })
+		if len(st.PausedSteps) != 1 || st.PausedSteps[0] != "dns" || !strings.Contains(st.LastError, "AccessDenied") || !strings.Contains(st.LastError, "not authorized") {
+			t.Fatalf("want dns paused with the AWS error, got paused %v, lastError %q", st.PausedSteps, st.LastError)
+		}
+		return st
+	}
+
+	faultID := env.Sim.AddFault(denied)
+	startRun()
+	paused()
+	if err := env.Sim.Server.RemoveFault(faultID); !err {
+		t.Fatal("fault not removed")
+	}
+	env.SignalCLI(id, workflows.SignalOperator, workflows.OperatorAction{Action: "retry", Step: "dns", By: "oncall"})
+	rep := getReport(t, env, id, time.Minute)
+	if rep.Outcome != workflows.PhaseCompleted {
+		t.Fatalf("after retry: %s\n%s", rep.Outcome, rep)
+	}
+	assertFailedOver(t, env)
+
+	env.Sim.Reset()
+	env.Sim.AddFault(denied)
+	startRun()
+	paused()
+	var out, errOut bytes.Buffer
+	e := starter.DefaultEnv()
+	e.Out, e.Err = &out, &errOut
+	if code := starter.Main(ctxT(t, time.Minute), []string{"--address", env.Temporal.Address, "operator", "--workflow-id", id, "--step", "dns", "--action", "abort", "--by", "oncall"}, e); code != starter.ExitOK {
+		t.Fatalf("starter operator abort: exit %d\n%s%s", code, out.String(), errOut.String())
+	}
+	rep = getReport(t, env, id, time.Minute)
+	if rep.Outcome != workflows.PhaseAborted || rep.RTO != 0 {
+		t.Fatalf("after abort: %s, RTO %s\n%s", rep.Outcome, rep.RTO, rep)
+	}
+	counts := journalCounts(env.Sim.Journal())
+	if counts["ChangeResourceRecordSets"][0] != 0 || counts["FailoverGlobalCluster"][0] != 1 {
+		t.Fatalf("abort at DNS: journal %v", counts)
+	}
+	if !strings.Contains(strings.Join(rep.Actions, "\n"), "FailoverGlobalCluster") {
+		t.Fatalf("the report must say the database was failed over: %v", rep.Actions)
+	}
+}
+
+// TestFailoverBadInputRefused: the starter refuses bad requests before starting anything (exit 2), and
+// the update validator refuses bad approvals (exit 3), with AWS untouched by any of them.
+func TestFailoverBadInputRefused(t *testing.T) {
+	env := testenv.New(t, testenv.Options{TimeScale: 0.002})
+	ctx := ctxT(t, 2*time.Minute)
+	run := func(args ...string) (int, string) {
+		var out, errOut bytes.Buffer
+		e := starter.DefaultEnv()
+		e.Out, e.Err = &out, &errOut
+		code := starter.Main(ctx, append([]string{"--address", env.Temporal.Address}, args...), e)
+		return code, out.String() + errOut.String()
+	}
+	base, err := json.Marshal(env.Topology)
+	if err != nil {
+		t.Fatal(err)
+	}
+	write := func(name string, edit func(m map[string]any)) string {
+		var m map[string]any
+		if err := json.Unmarshal(base, &m); err != nil {
+			t.Fatal(err)
+		}
+		edit(m)
+		b, _ := json.Marshal(m)
+		p := filepath.Join(t.TempDir(), name+".json")
+		if err := os.WriteFile(p, b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	for name, tc := range map[string]struct {
+		edit func(m map[string]any)
+		want string
+	}{
+		"same region twice":     {func(m map[string]any) { m["drRegion"] = m["primaryRegion"] }, `"drRegion"`},
+		"unknown failover mode": {func(m map[string]any) { m["aurora"].(map[string]any)["failoverMode"] = "promote-everything" }, "unknown failover mode"},
+		"zero RTO":              {func(m map[string]any) { m["objectives"].(map[string]any)["rto"] = "0s" }, `"objectives.rto"`},
+		"negative RTO":          {func(m map[string]any) { m["objectives"].(map[string]any)["rto"] = "-1h" }, `"objectives.rto"`},
+	} {
+		code, out := run("failover", "--topology", write(strings.ReplaceAll(name, " ", "-"), tc.edit))
+		if code != starter.ExitBadInput || !strings.Contains(out, tc.want) {
+			t.Errorf("%s: exit %d, want %d naming %s\n%s", name, code, starter.ExitBadInput, tc.want, out)
+		}
+	}
+	if j := env.Sim.Journal(); len(j) != 0 {
+		t.Fatalf("refused requests touched AWS: %+v", j)
+	}
+
+	// Two-person rule: the initiator may not approve their own failover.
+	twoPerson := write("two-person", func(m map[string]any) { m["approvals"].(map[string]any)["twoPerson"] = true })
+	if code, out := run("failover", "--topology", twoPerson, "--initiator", "oncall", "--monitor-window", "3s"); code != starter.ExitOK {
+		t.Fatalf("start: exit %d\n%s", code, out)
+	}
+	id := workflows.WorkflowID("failover", env.Topology)
+	waitStatus(t, env, id, time.Minute, "gate", func(s workflows.Status) bool { return s.Phase == workflows.PhaseAwaitingApproval })
+	if code, out := run("failover", "--topology", twoPerson, "--initiator", "cto"); code != starter.ExitBadInput || !strings.Contains(out, "already running") {
+		t.Errorf("second failover while one runs: exit %d\n%s", code, out)
+	}
+	for who, want := range map[string]string{"mallory": "not in the topology's approvers", "oncall": "two-person rule"} {
+		if code, out := run("approve", "--workflow-id", id, "--gate", workflows.GateFailover, "--approver", who); code != starter.ExitRefused || !strings.Contains(out, want) {
+			t.Errorf("approve by %s: exit %d, want %d with %q\n%s", who, code, starter.ExitRefused, want, out)
+		}
+	}
+	if j := journalCounts(env.Sim.Journal()); len(j) != 1 {
+		t.Fatalf("refused approvals must change nothing: %v", j)
+	}
+	if code, out := run("approve", "--workflow-id", id, "--gate", workflows.GateFailover, "--approver", "devops-lead"); code != starter.ExitOK {
+		t.Fatalf("approve by another person: exit %d\n%s", code, out)
+	}
+	// The gate has passed; the run is still going (monitoring for 3 s): a second approval is refused.
+	if code, out := run("approve", "--workflow-id", id, "--gate", workflows.GateFailover, "--approver", "cto"); code != starter.ExitRefused || !strings.Contains(out, "not pending") {
+		t.Errorf("approval for a gate not pending: exit %d\n%s", code, out)
+	}
+	rep := getReport(t, env, id, time.Minute)
+	if rep.Outcome != workflows.PhaseCompleted {
+		t.Fatalf("two-person run: %s\n%s", rep.Outcome, rep)
+	}
+}
+
+// TestFailoverRequestExampleMatchesLocalTopology keeps examples/requests/failover.json runnable as-is
+// against `awssim --topology examples/roadcall-local.json` and the workflow's validation.
+// Regenerate: python3 -c 'import json;print(json.dumps({"initiator":"incident-commander","topology":json.load(open("examples/roadcall-local.json"))},indent=2))' > examples/requests/failover.json
+func TestFailoverRequestExampleMatchesLocalTopology(t *testing.T) {
+	root := testenv.ModuleRoot(t)
+	reqBytes, err := os.ReadFile(filepath.Join(root, "examples", "requests", "failover.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	topoBytes, err := os.ReadFile(filepath.Join(root, "examples", "roadcall-local.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var req map[string]any
+	var topo any
+	if err := json.Unmarshal(reqBytes, &req); err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(topoBytes, &topo); err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(req["topology"], topo) {
+		t.Fatal("examples/requests/failover.json's topology differs from examples/roadcall-local.json; regenerate it (see this test's comment)")
+	}
+	if req["autoApprove"] == true {
+		t.Fatal("the example must need an approval")
+	}
+	var r workflows.FailoverRequest
+	if err := json.Unmarshal(reqBytes, &r); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.Validate(); err != nil {
+		t.Fatalf("examples/requests/failover.json is refused: %v", err)
+	}
+}
