@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"time"
 
+	"go.temporal.io/api/serviceerror"
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/temporal"
 
@@ -63,6 +64,9 @@ func update(ctx context.Context, c client.Client, id, name string, arg any) (str
 		if isRefusal(err) {
 			return "", &exitError{ExitRefused, fmt.Errorf("%s on %s: %s", name, id, rootMessage(err))}
 		}
+		if gone(err) {
+			return "", fmt.Errorf("%s on %s: %v: the run is not open (starter status --workflow-id %s)", name, id, rootMessage(err), id)
+		}
 		return "", fmt.Errorf("%s on %s: %v (is the run still open and a worker running on task queue %s?)", name, id, rootMessage(err), workflows.TaskQueue)
 	}
 	return msg, nil
@@ -73,4 +77,10 @@ func update(ctx context.Context, c client.Client, id, name string, arg any) (str
 func isRefusal(err error) bool {
 	var ae *temporal.ApplicationError
 	return errors.As(err, &ae)
+}
+
+// gone reports a workflow that does not exist or has already closed.
+func gone(err error) bool {
+	var nf *serviceerror.NotFound
+	return errors.As(err, &nf)
 }
