@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"text/tabwriter"
 	"time"
 
 	"go.temporal.io/sdk/temporal"
@@ -785,9 +786,10 @@ func (r FailbackReport) String() string {
 
 // writeSteps prints a timeline table with budgets, flagging steps over theirs.
 func writeSteps(b *strings.Builder, steps []StepRecord) {
-	fmt.Fprintf(b, "%-50s %-9s %10s %8s  %s\n", "STEP", "OUTCOME", "TOOK", "BUDGET", "DETAIL")
+	tw := tabwriter.NewWriter(b, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "STEP\tOUTCOME\tTOOK\tBUDGET\tDETAIL")
 	for _, s := range steps {
-		budget := ""
+		budget := "-"
 		if s.Budget > 0 {
 			budget = s.Budget.String()
 			if s.Duration() > s.Budget {
@@ -798,8 +800,9 @@ func writeSteps(b *strings.Builder, steps []StepRecord) {
 		if s.Error != "" {
 			line = s.Error
 		}
-		fmt.Fprintf(b, "%-50s %-9s %10s %8s  %s\n", s.Title, s.Outcome, s.Duration().Round(time.Millisecond), budget, line)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", s.Title, s.Outcome, s.Duration().Round(time.Millisecond), budget, line)
 	}
+	_ = tw.Flush()
 }
 
 func sortedKeys[V any](m map[string]V) []string {
