@@ -103,7 +103,7 @@ say "starting the worker (AWS_ENDPOINT_URL=http://$AWSSIM_ADDR)"
 start worker env TEMPORAL_ADDRESS="$TEMPORAL_ADDR" TEMPORAL_NAMESPACE=default \
 	AWS_ENDPOINT_URL="http://$AWSSIM_ADDR" AWS_REGION=us-east-1 \
 	AWS_ACCESS_KEY_ID=awssim AWS_SECRET_ACCESS_KEY=awssim AWS_EC2_METADATA_DISABLED=true \
-	"$work/bin/worker"
+	"$work/bin/worker" --stop-timeout 2s
 wait_for "the worker" grep -q "Started Worker" "$work/worker.log"
 
 say "running the readiness check"

@@ -74,6 +74,9 @@ func NewLogger(level string) (*zap.Logger, error) {
 	cfg.EncoderConfig.EncodeTime = zapcore.ISO8601TimeEncoder
 	cfg.EncoderConfig.EncodeLevel = zapcore.CapitalLevelEncoder
 	cfg.Sampling = nil
+	// The SDK logs retried activity errors at error level; a stack trace of the SDK's poller under each
+	// one buries the message that names the resource.
+	cfg.DisableStacktrace = true
 	return cfg.Build()
 }
 
