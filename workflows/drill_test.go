@@ -3,6 +3,7 @@ package workflows
 import (
 	"context"
 	"net/http/httptest"
+	"strings"
 	"testing"
 	"time"
 
@@ -144,6 +145,9 @@ func TestDrillInjectModeRestoresInitialTopology(t *testing.T) {
 		}
 	}
 	require.NotEmpty(t, rep.Lessons)
+	md := DrillReview(ReviewMeta{WorkflowType: "DRDrill", WorkflowID: "drill-" + d.topo.ID(), Platform: d.topo.ID()}, rep)
+	require.Equal(t, len(rep.Rows), strings.Count(md, " | ok | "), "one timeline row per step:\n%s", md)
+	require.Contains(t, md, "| RTO | "+rep.RTO.Round(time.Millisecond).String()+" | 1h0m0s | met |")
 	d.steady()
 
 	// Exactly-once effects: the writer moved out and back, DNS twice, each stack up and down once.
