@@ -17,8 +17,8 @@ func TestDrillReviewHasTimelineObjectivesAndActionItemsForSlowSteps(t *testing.T
 	rep := DrillReport{RunSummary: RunSummary{Outcome: PhaseCompleted, StartedAt: t0, EndedAt: t0.Add(time.Hour)}, Mode: DrillInject, ModeReason: "awssim at http://127.0.0.1:4566",
 		InjectedAt: t0, RTO: 31 * time.Minute, RTOObjective: time.Hour, RTOMet: true, RPO: 40 * time.Millisecond, RPOKnown: true, RPOObjective: 15 * time.Minute, RPOMet: true,
 		Rows: stepRows("failover", steps), Lessons: []string{"activation is slow"},
-		Checklist: []ChecklistItem{{Section: "Performance", Item: "Database queries | perform normally", Status: "not-checked", Evidence: "no DSN"}},
-		Failover:  &FailoverReport{Actions: []string{"route53 UPSERT api → us-west-2"}, RunSummary: RunSummary{Approvals: []Approval{{Gate: "failover", Decision: "approve", Approver: "auto", At: t0}}}},
+		Checklist:  []ChecklistItem{{Section: "Performance", Item: "Database queries | perform normally", Status: "not-checked", Evidence: "no DSN"}},
+		Failover:   &FailoverReport{Actions: []string{"route53 UPSERT api → us-west-2"}, RunSummary: RunSummary{Approvals: []Approval{{Gate: "failover", Decision: "approve", Approver: "auto", At: t0}}}},
 		FailoverID: "failover-roadcall-prod"}
 	md := DrillReview(ReviewMeta{WorkflowType: "DRDrill", WorkflowID: "drill-roadcall-prod", RunID: "r1", Platform: "roadcall-prod"}, rep)
 
