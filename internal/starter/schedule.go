@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -40,6 +41,7 @@ func scheduleCmd(ctx context.Context, e *Env, args []string) error {
 	}
 	f := newFlags(e, "schedule")
 	every := f.Duration("every", 24*time.Hour, "interval between runs")
+	cron := f.String("cron", "", "cron expression instead of --every, e.g. \"0 14 1 1,4,7,10 *\" (quarterly)")
 	topoPath := f.String("topology", "examples/roadcall-local.json", "topology file (JSON)")
 	paused := f.Bool("paused", false, "create the schedule paused")
 	if err := f.parse(args[1:]); err != nil {
@@ -65,12 +67,16 @@ func scheduleCmd(ctx context.Context, e *Env, args []string) error {
 
 	id := scheduleID(scenario, topo)
 	spec := client.ScheduleSpec{Intervals: []client.ScheduleIntervalSpec{{Every: *every}}}
+	when := "every " + every.String()
+	if c := strings.TrimSpace(*cron); c != "" {
+		spec, when = client.ScheduleSpec{CronExpressions: []string{c}}, "cron "+strconv.Quote(c)
+	}
 	// The server appends the scheduled time to this ID, so runs never clash and sort by time.
 	action := &client.ScheduleWorkflowAction{ID: workflows.WorkflowID(scenario, topo), Workflow: wf, Args: []any{req},
 		TaskQueue: workflows.TaskQueue, StaticSummary: fmt.Sprintf("scheduled %s for %s", scenario, topo.ID())}
 	h, err := c.ScheduleClient().Create(ctx, client.ScheduleOptions{ID: id, Spec: spec, Action: action,
 		Overlap: enumspb.SCHEDULE_OVERLAP_POLICY_SKIP, Paused: *paused,
-		Note: fmt.Sprintf("%s every %s (starter schedule)", scenario, *every)})
+		Note: fmt.Sprintf("%s %s (starter schedule)", scenario, when)})
 	verb := "created"
 	if errors.Is(err, temporal.ErrScheduleAlreadyRunning) {
 		verb = "updated"
@@ -88,7 +94,7 @@ func scheduleCmd(ctx context.Context, e *Env, args []string) error {
 	if err != nil {
 		return fmt.Errorf("schedule %s: %w", id, err)
 	}
-	fmt.Fprintf(e.Out, "%s schedule %s: %s for %s every %s, overlap skip\n", verb, id, scenario, topo.ID(), *every)
+	fmt.Fprintf(e.Out, "%s schedule %s: %s for %s %s, overlap skip\n", verb, id, scenario, topo.ID(), when)
 	if d, err := h.Describe(ctx); err == nil && len(d.Info.NextActionTimes) > 0 {
 		fmt.Fprintf(e.Out, "  next run %s\n", d.Info.NextActionTimes[0].Local().Format(time.RFC3339))
 	}

@@ -1,0 +1,79 @@
+package starter
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"strings"
+
+	enumspb "go.temporal.io/api/enums/v1"
+	historypb "go.temporal.io/api/history/v1"
+	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/log"
+	"go.temporal.io/sdk/worker"
+
+	"github.com/roadcall/dr/workflows"
+)
+
+// replayCmd: starter replay --workflow-id ID [--run-id R] | --file history.json
+func replayCmd(ctx context.Context, e *Env, args []string) error {
+	f := newFlags(e, "replay")
+	id := f.String("workflow-id", "", "replay this workflow's history, fetched from Temporal")
+	runID := f.String("run-id", "", "run ID (default: the latest run)")
+	file := f.String("file", "", "replay a history saved as JSON (temporal workflow show --output json)")
+	if err := f.parse(args); err != nil {
+		return err
+	}
+	if (*id == "") == (*file == "") {
+		return badInput("give exactly one of --workflow-id and --file")
+	}
+	r := worker.NewWorkflowReplayer()
+	for _, wf := range workflows.All() {
+		r.RegisterWorkflow(wf)
+	}
+	quiet := log.NewStructuredLogger(slog.New(slog.NewTextHandler(io.Discard, nil)))
+	var what string
+	var err error
+	if *file != "" {
+		what = "history file " + *file
+		err = r.ReplayWorkflowHistoryFromJSONFile(quiet, *file)
+	} else {
+		c, derr := e.dial(ctx, f)
+		if derr != nil {
+			return derr
+		}
+		defer c.Close()
+		h, n, herr := fetchHistory(ctx, c, *id, *runID)
+		if herr != nil {
+			return herr
+		}
+		what = fmt.Sprintf("workflow %s (%d events)", *id, n)
+		err = r.ReplayWorkflowHistory(quiet, h)
+	}
+	if err != nil {
+		verdict := "could not be replayed"
+		if strings.Contains(strings.ToUpper(err.Error()), "TMPRL1100") || strings.Contains(err.Error(), "nondeterministic") {
+			verdict = "is NOT deterministic against this build"
+		}
+		return failed("%s %s: %v\nA change to the workflow code altered the commands this run recorded: put it behind workflow.GetVersion.", what, verdict, err)
+	}
+	fmt.Fprintf(e.Out, "deterministic: %s replays cleanly against this build's workflow code\n", what)
+	return nil
+}
+
+func fetchHistory(ctx context.Context, c client.Client, id, runID string) (*historypb.History, int, error) {
+	h := &historypb.History{}
+	it := c.GetWorkflowHistory(ctx, id, runID, false, enumspb.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
+	for it.HasNext() {
+		ev, err := it.Next()
+		if err != nil {
+			return nil, 0, fmt.Errorf("history of workflow %s: %w", id, err)
+		}
+		h.Events = append(h.Events, ev)
+	}
+	if len(h.Events) == 0 {
+		return nil, 0, fmt.Errorf("workflow %s has no history", id)
+	}
+	return h, len(h.Events), nil
+}

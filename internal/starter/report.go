@@ -1,0 +1,118 @@
+package starter
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"time"
+
+	enumspb "go.temporal.io/api/enums/v1"
+	"go.temporal.io/sdk/client"
+
+	"github.com/roadcall/dr/workflows"
+)
+
+// reportCmd: starter report --workflow-id ID [--run-id R] [--out FILE]
+func reportCmd(ctx context.Context, e *Env, args []string) error {
+	f := newFlags(e, "report")
+	id := f.String("workflow-id", "", "workflow ID of a drill, failover or failback (see starter drills)")
+	runID := f.String("run-id", "", "run ID (default: the latest run)")
+	out := f.String("out", "", "write the Markdown to this file instead of the terminal")
+	if err := f.parse(args); err != nil {
+		return err
+	}
+	if err := require("workflow-id", *id); err != nil {
+		return err
+	}
+	c, err := e.dial(ctx, f)
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	md, err := Review(ctx, c, *id, *runID)
+	if err != nil {
+		return err
+	}
+	if *out != "" {
+		if err := os.WriteFile(*out, []byte(md), 0o644); err != nil {
+			return err
+		}
+		fmt.Fprintf(e.Out, "wrote the post-incident review of %s to %s\n", *id, *out)
+		return nil
+	}
+	fmt.Fprint(e.Out, md)
+	return nil
+}
+
+// Review renders the runbook's Post-Incident Review of a run from its history: the report it returned
+// when it completed, otherwise what its status query shows.
+func Review(ctx context.Context, c client.Client, id, runID string) (string, error) {
+	desc, err := c.DescribeWorkflowExecution(ctx, id, runID)
+	if err != nil {
+		return "", fmt.Errorf("describe workflow %s: %w", id, err)
+	}
+	info := desc.GetWorkflowExecutionInfo()
+	meta := workflows.ReviewMeta{WorkflowType: info.GetType().GetName(), WorkflowID: id, RunID: info.GetExecution().GetRunId()}
+	meta.Platform = platformOf(ctx, c, id, meta.RunID)
+	if info.GetStatus() == enumspb.WORKFLOW_EXECUTION_STATUS_COMPLETED {
+		var raw json.RawMessage
+		if err := c.GetWorkflow(ctx, id, meta.RunID).Get(ctx, &raw); err != nil {
+			return "", fmt.Errorf("result of workflow %s: %w", id, err)
+		}
+		switch meta.WorkflowType {
+		case "DRDrill":
+			var r workflows.DrillReport
+			if err := json.Unmarshal(raw, &r); err != nil {
+				return "", fmt.Errorf("decode the drill report of %s: %w", id, err)
+			}
+			return workflows.DrillReview(meta, r), nil
+		case "RegionFailover":
+			var r workflows.FailoverReport
+			if err := json.Unmarshal(raw, &r); err != nil {
+				return "", fmt.Errorf("decode the failover report of %s: %w", id, err)
+			}
+			return workflows.FailoverReview(meta, r), nil
+		case "Failback":
+			var r workflows.FailbackReport
+			if err := json.Unmarshal(raw, &r); err != nil {
+				return "", fmt.Errorf("decode the failback report of %s: %w", id, err)
+			}
+			return workflows.FailbackReview(meta, r), nil
+		}
+	}
+	qctx, cancel := context.WithTimeout(ctx, 15*time.Second)
+	defer cancel()
+	st, err := queryStatus(qctx, c, id, meta.RunID)
+	if err != nil {
+		return "", fmt.Errorf("workflow %s (%s, %s) has no report and its status query failed: %v (is a worker running on task queue %s?)",
+			id, meta.WorkflowType, info.GetStatus(), rootMessage(err), workflows.TaskQueue)
+	}
+	return workflows.StatusReview(meta, st), nil
+}
+
+// platformOf reads the topology's platform-stage from the run's input, the first event of its history.
+func platformOf(ctx context.Context, c client.Client, id, runID string) string {
+	it := c.GetWorkflowHistory(ctx, id, runID, false, enumspb.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
+	if !it.HasNext() {
+		return ""
+	}
+	ev, err := it.Next()
+	if err != nil {
+		return ""
+	}
+	in := ev.GetWorkflowExecutionStartedEventAttributes().GetInput().GetPayloads()
+	if len(in) == 0 {
+		return ""
+	}
+	var req struct {
+		Topology struct {
+			Platform string `json:"platform"`
+			Stage    string `json:"stage"`
+		} `json:"topology"`
+	}
+	if json.Unmarshal(in[0].GetData(), &req) != nil || req.Topology.Platform == "" {
+		return ""
+	}
+	return req.Topology.Platform + "-" + req.Topology.Stage
+}
