@@ -4,6 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
+	"log/slog"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -11,8 +14,11 @@ import (
 
 	"github.com/stretchr/testify/mock"
 	"github.com/stretchr/testify/require"
+	"go.temporal.io/sdk/log"
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/testsuite"
+	"go.temporal.io/sdk/worker"
+	"go.temporal.io/sdk/workflow"
 
 	"github.com/roadcall/dr/activities"
 	"github.com/roadcall/dr/internal/topology"
@@ -597,4 +603,27 @@ func TestCorruptionRequestRefusesUnknownField(t *testing.T) {
 	require.NoError(t, req.UnmarshalJSON([]byte(fmt.Sprintf(`{"topology":%s,"corruptionStartedAt":"2025-06-01T14:30:00Z","tabels":["x"]}`, topo))))
 	err := req.PrepareAt(corrT0)
 	require.ErrorContains(t, err, `"tabels"`)
+}
+
+// TestCorruptionChangedWorkflowFailsReplay proves the golden histories guard determinism: a workflow that
+// issues one command the recorded run never did is refused by the replayer.
+func TestCorruptionChangedWorkflowFailsReplay(t *testing.T) {
+	files, err := filepath.Glob("testdata/DataCorruptionRecovery-*.json")
+	require.NoError(t, err)
+	require.NotEmpty(t, files, "no golden history; UPDATE_GOLDEN=1 go test ./e2e -run TestCorruptionGoldenHistories")
+	changed := func(ctx workflow.Context, req CorruptionRequest) (CorruptionReport, error) {
+		if err := workflow.Sleep(ctx, time.Second); err != nil {
+			return CorruptionReport{}, err
+		}
+		return DataCorruptionRecovery(ctx, req)
+	}
+	quiet := log.NewStructuredLogger(slog.New(slog.NewTextHandler(io.Discard, nil)))
+	for _, f := range files {
+		r := worker.NewWorkflowReplayer()
+		r.RegisterWorkflowWithOptions(changed, workflow.RegisterOptions{Name: "DataCorruptionRecovery"})
+		require.Error(t, r.ReplayWorkflowHistoryFromJSONFile(quiet, f), f)
+		ok := worker.NewWorkflowReplayer()
+		ok.RegisterWorkflow(DataCorruptionRecovery)
+		require.NoError(t, ok.ReplayWorkflowHistoryFromJSONFile(quiet, f), "the unchanged workflow replays %s", f)
+	}
 }
