@@ -937,15 +937,11 @@ func (d *degradation) awaitRevert() (string, error) {
 	return "", err
 }
 
-// revert restores the recorded settings in reverse order of the plan. Each activity reads first, so
-// reverting twice (a cancel during a revert) changes nothing the second time.
+// revert restores the recorded settings. Each activity reads first, so reverting twice (a cancel during a
+// revert) changes nothing the second time.
 func (d *degradation) revert(ctx workflow.Context, by string) error {
-	prev := make([]ScalingAction, len(d.rep.Previous))
-	for i, p := range d.rep.Previous {
-		prev[len(prev)-1-i] = p
-	}
 	err := d.r.stepIn(ctx, "revert", "Restore the recorded settings", stepOpts{Critical: true}, func(ctx workflow.Context) error {
-		changed, err := d.act(ctx, prev, "Restore")
+		changed, err := d.act(ctx, d.rep.Previous, "Restore")
 		d.rep.RevertedActions = degAppendNew(d.rep.RevertedActions, changed...)
 		return err
 	})
