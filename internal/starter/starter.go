@@ -43,6 +43,7 @@ func init() {
 	commands = []command{
 		{"readiness", "readiness --topology FILE [--wait=false]", "run the pre-disaster readiness check and print the report", readinessCmd},
 		{"failover", "failover --topology FILE [--auto-approve] [--follow] [--initiator WHO] [--detected-at RFC3339] [--monitor-window D]", "fail the platform over to its DR region (gate: failover)", failoverCmd},
+		{"degradation", "degradation --topology FILE [--region R] [--auto-approve] [--follow] [--reserved-concurrency N] [--read-capacity N] [--write-capacity N]", "scale degraded functions and tables, watch recovery, revert (gates: plan, revert)", degradationCmd},
 		{"corruption", "corruption --topology FILE --corruption-started-at RFC3339 [--tables a,b] [--skip-aurora] [--auto-approve] [--follow]", "stop writes, restore to a point in time, validate, cut over and resume", corruptionCmd},
 		{"failback", "failback --topology FILE [--auto-approve] [--follow] [--restore-dr-mode STACK=VALUE,...]", "fail back to the primary region (refused when nothing failed over or the primary is unhealthy)", failbackCmd},
 		{"drill", "drill --topology FILE [--auto-approve] [--force] [--mode auto|inject|planned]", "run a DR drill: readiness, outage, failover, checklist, failback, report", drillCmd},
