@@ -1,0 +1,116 @@
+package e2e
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	enumspb "go.temporal.io/api/enums/v1"
+	"go.temporal.io/sdk/client"
+
+	"github.com/roadcall/dr/internal/awsclient"
+	"github.com/roadcall/dr/internal/awssim"
+	"github.com/roadcall/dr/internal/drworker"
+	"github.com/roadcall/dr/internal/testenv"
+	"github.com/roadcall/dr/internal/topology"
+	"github.com/roadcall/dr/workflows"
+)
+
+// benchEnv is a dev server and an awssim with an in-process worker whose waits poll every 5 ms, so that
+// polling adds little to what is measured.
+func benchEnv(b *testing.B, scale float64) *testenv.Env {
+	b.Helper()
+	env := testenv.New(b, testenv.Options{TimeScale: scale, NoWorker: true})
+	acts, err := drworker.Activities(context.Background(), awsclient.Static(env.Sim.URL))
+	if err != nil {
+		b.Fatal(err)
+	}
+	acts.PollInterval = 5 * time.Millisecond
+	w := drworker.New(env.Temporal.Client, acts, 0)
+	if err := w.Start(); err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(w.Stop)
+	return env
+}
+
+// runFailover resets awssim to the steady state with us-east-1 out, runs an auto-approved RegionFailover
+// to its end and returns the report and the number of events in its history.
+func runFailover(b *testing.B, env *testenv.Env, monitor time.Duration) (workflows.FailoverReport, int) {
+	b.Helper()
+	b.StopTimer()
+	env.Sim.Reset()
+	env.Sim.AddFault(awssim.Fault{Kind: awssim.FaultRegionOutage, Region: env.Topology.PrimaryRegion})
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	id := workflows.WorkflowID("failover", env.Topology)
+	req := workflows.FailoverRequest{Common: workflows.Common{Topology: env.Topology, AutoApprove: true, Initiator: "bench"},
+		MonitorWindow: topology.Duration(monitor)}
+	b.StartTimer()
+	run, err := env.Temporal.Client.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: id, TaskQueue: workflows.TaskQueue}, workflows.RegionFailover, req)
+	if err != nil {
+		b.Fatal(err)
+	}
+	var rep workflows.FailoverReport
+	if err := run.Get(ctx, &rep); err != nil {
+		b.Fatal(err)
+	}
+	b.StopTimer()
+	if rep.Outcome != workflows.PhaseCompleted {
+		b.Fatalf("outcome %s\n%s", rep.Outcome, rep)
+	}
+	events := 0
+	it := env.Temporal.Client.GetWorkflowHistory(ctx, id, run.GetRunID(), false, enumspb.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
+	for it.HasNext() {
+		if _, err := it.Next(); err != nil {
+			b.Fatal(err)
+		}
+		events++
+	}
+	b.StartTimer()
+	return rep, events
+}
+
+// BenchmarkFailoverZeroLatency is the orchestration overhead: a full auto-approved failover against awssim
+// at time scale 0 (every AWS operation finishes at its next read) with a 1 ms monitoring window. The
+// dev server fires timers with about a second's granularity, so about 1 s of the wall time is the
+// monitoring timer.
+//
+//	go test ./e2e -run '^$' -bench BenchmarkFailoverZeroLatency -benchtime 5x
+func BenchmarkFailoverZeroLatency(b *testing.B) {
+	env := benchEnv(b, 0)
+	var events int
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		_, events = runFailover(b, env, time.Millisecond)
+	}
+	b.ReportMetric(float64(events), "events/op")
+}
+
+// BenchmarkFailoverModeledRTO runs the failover with AWS's modeled durations (Aurora failover 90 s, stack
+// update 20 min, DNS INSYNC 60 s) and a 5-minute monitoring window, all at time scale 0.01, and converts
+// the measured RTO back to modeled time. It reports it against the critical path's lower bound (the
+// longer of the Aurora failover and the stack update, then DNS, then the monitoring window: the
+// assessment, paging and verification take no modeled time) and against the runbook's serial 65 minutes.
+//
+//	go test ./e2e -run '^$' -bench BenchmarkFailoverModeledRTO -benchtime 1x
+func BenchmarkFailoverModeledRTO(b *testing.B) {
+	const scale = 0.01
+	d := awssim.DefaultDurations()
+	monitor := 5 * time.Minute
+	bound := max(d.AuroraFailover, d.StackUpdate) + d.DNSPropagation + monitor
+	env := benchEnv(b, scale)
+	var modeled time.Duration
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		rep, _ := runFailover(b, env, time.Duration(float64(monitor)*scale))
+		modeled = time.Duration(float64(rep.RTO) / scale)
+	}
+	b.ReportMetric(modeled.Minutes(), "modeled-RTO-min")
+	b.ReportMetric(bound.Minutes(), "critical-path-min")
+	b.ReportMetric(float64(modeled)/float64(bound), "x-critical-path")
+	b.ReportMetric(float64(modeled)/float64(workflows.RunbookSerialBudget), "x-runbook-65min")
+	if float64(modeled) > 1.05*float64(bound) {
+		b.Errorf("modeled RTO %s is more than 1.05× the critical path's %s", modeled.Round(time.Second), bound)
+	}
+}
