@@ -96,7 +96,8 @@ func checkRestoredCluster(t *testing.T, w awssim.World, region, name string) {
 }
 
 // TestCorruptionRecoveryFromTemporalCLI: a corrupted users table, the example request started with
-// `temporal workflow start`, both gates approved by `temporal workflow signal`. Checked in awssim: writes
+// `temporal workflow start`, the gates answered by `temporal workflow signal` and `update execute` (which
+// refuses a restore time outside the window). Checked in awssim: writes
 // stopped by a merge that kept every other variable, the restores (PITR on, a writer in the cluster), the
 // cutover to them, and writes resumed with the environment otherwise exactly as before.
 func TestCorruptionRecoveryFromTemporalCLI(t *testing.T) {
@@ -142,12 +143,21 @@ func TestCorruptionRecoveryFromTemporalCLI(t *testing.T) {
 			t.Fatalf("after the read-only switch %s's environment is %v, want %v (every other variable kept)", fn, stopped[fn], want)
 		}
 	}
+	// The update refuses a time outside the window and says which window; the signal approves.
+	tooOld := `{"gate":"restore-point","decision":"approve","approver":"oncall","value":"2020-01-01T00:00:00Z"}`
+	if out, err := env.CLI("workflow", "update", "execute", "--workflow-id", id, "--name", workflows.UpdateApprove, "--input", tooOld); err == nil ||
+		!strings.Contains(out, "outside the window every resource can be restored to") {
+		t.Fatalf("temporal workflow update execute with a restore time before the window: err %v\n%s", err, out)
+	}
 	env.SignalCLI(id, workflows.SignalApprove, workflows.Approval{Gate: workflows.GateRestorePoint, Decision: "approve", Approver: "oncall"})
 	st = waitGate(ctx, t, env, id, workflows.GateCutover)
 	if !strings.Contains(st.PendingGate.Summary, "USERS_TABLE") {
 		t.Errorf("the cutover gate should say which variables change: %s", st.PendingGate.Summary)
 	}
-	env.SignalCLI(id, workflows.SignalApprove, workflows.Approval{Gate: workflows.GateCutover, Decision: "approve", Approver: "oncall"})
+	if out, err := env.CLI("workflow", "update", "execute", "--workflow-id", id, "--name", workflows.UpdateApprove,
+		"--input", `{"gate":"cutover","decision":"approve","approver":"oncall"}`); err != nil {
+		t.Fatalf("approve cutover with temporal workflow update execute: %v\n%s", err, out)
+	}
 
 	var rep workflows.CorruptionReport
 	if err := env.Temporal.Client.GetWorkflow(ctx, id, "").Get(ctx, &rep); err != nil {
