@@ -245,7 +245,9 @@ func (d *drill) childCtx(ctx workflow.Context, id, summary string) workflow.Cont
 // ---- readiness ----
 
 func (d *drill) readiness(ctx workflow.Context) error {
-	id := workflow.GetInfo(ctx).WorkflowExecution.ID + "-readiness"
+	// Named from the topology and the drill's start, not from the drill's own workflow ID: a replayer runs a
+	// history under another ID, and the child's ID must come out the same.
+	id := fmt.Sprintf("%s-drill-%s", WorkflowID("readiness", d.t), d.r.status.StartedAt.UTC().Format("20060102T150405.000Z"))
 	var rep ReadinessReport
 	c := d.childCtx(ctx, id, "drill readiness for "+d.t.ID())
 	if err := workflow.ExecuteChildWorkflow(c, ReadinessCheck, ReadinessRequest{Common: d.req.child()}).Get(c, &rep); err != nil {

@@ -12,6 +12,7 @@ import (
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/log"
 	"go.temporal.io/sdk/worker"
+	"go.temporal.io/sdk/workflow"
 
 	"github.com/roadcall/dr/workflows"
 )
@@ -49,7 +50,9 @@ func replayCmd(ctx context.Context, e *Env, args []string) error {
 			return herr
 		}
 		what = fmt.Sprintf("workflow %s (%d events)", *id, n)
-		err = r.ReplayWorkflowHistory(quiet, h)
+		// The run's own execution, so that code reading its workflow ID replays as it ran.
+		exec := workflow.Execution{ID: *id, RunID: h.Events[0].GetWorkflowExecutionStartedEventAttributes().GetOriginalExecutionRunId()}
+		err = r.ReplayWorkflowHistoryWithOptions(quiet, h, worker.ReplayWorkflowHistoryOptions{OriginalExecution: exec})
 	}
 	if err != nil {
 		verdict := "could not be replayed"

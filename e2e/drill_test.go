@@ -1,0 +1,286 @@
+package e2e
+
+import (
+	"bytes"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+
+	enumspb "go.temporal.io/api/enums/v1"
+
+	"github.com/roadcall/dr/internal/starter"
+	"github.com/roadcall/dr/internal/testenv"
+	"github.com/roadcall/dr/workflows"
+)
+
+// starterRun runs one starter command line against the env's dev server and returns its exit code and
+// combined output.
+func starterRun(t *testing.T, env *testenv.Env, d time.Duration, args ...string) (int, string) {
+	t.Helper()
+	var out bytes.Buffer
+	e := starter.DefaultEnv()
+	e.Out, e.Err, e.PollInterval = &out, &out, 100*time.Millisecond
+	code := starter.Main(ctxT(t, d), append([]string{"--address", env.Temporal.Address}, args...), e)
+	return code, out.String()
+}
+
+// simState is the part of GET /_sim/state the failback and drill tests check.
+type simState struct {
+	ServingRegion string `json:"servingRegion"`
+	Faults        []any  `json:"faults"`
+	World         struct {
+		GlobalClusters map[string]struct {
+			Pending any `json:"pending"`
+			Members []struct {
+				Region        string `json:"region"`
+				IsWriter      bool   `json:"isWriter"`
+				PendingResync bool   `json:"pendingResync"`
+			} `json:"members"`
+		} `json:"globalClusters"`
+		Regions map[string]struct {
+			Stacks map[string]struct {
+				Status     string            `json:"status"`
+				Parameters map[string]string `json:"parameters"`
+			} `json:"stacks"`
+		} `json:"regions"`
+	} `json:"world"`
+}
+
+func readState(t *testing.T, env *testenv.Env) simState {
+	t.Helper()
+	raw, err := json.Marshal(env.Sim.State())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var st simState
+	if err := json.Unmarshal(raw, &st); err != nil {
+		t.Fatal(err)
+	}
+	return st
+}
+
+// assertInitialTopology checks awssim's own state, not the workflow's word: DNS and the Aurora writer in the
+// primary with DR still replicating, every stack in both regions settled with DrMode=false, no fault left.
+func assertInitialTopology(t *testing.T, env *testenv.Env) {
+	t.Helper()
+	topo := env.Topology
+	st := readState(t, env)
+	if st.ServingRegion != topo.PrimaryRegion {
+		t.Errorf("DNS serves %q, want %s", st.ServingRegion, topo.PrimaryRegion)
+	}
+	if len(st.Faults) != 0 {
+		t.Errorf("faults left behind: %v", st.Faults)
+	}
+	g := st.World.GlobalClusters[topo.Aurora.GlobalClusterID]
+	if g.Pending != nil || len(g.Members) != 2 {
+		t.Errorf("global cluster: pending %v, %d members; want settled with 2", g.Pending, len(g.Members))
+	}
+	for _, m := range g.Members {
+		if m.IsWriter != (m.Region == topo.PrimaryRegion) || m.PendingResync {
+			t.Errorf("global member in %s: writer %v, pending resync %v", m.Region, m.IsWriter, m.PendingResync)
+		}
+	}
+	for _, r := range topo.Regions() {
+		for _, name := range topo.Stacks.Names {
+			s := st.World.Regions[r].Stacks[name]
+			if !strings.HasSuffix(s.Status, "_COMPLETE") || s.Parameters[topo.Stacks.DRModeParameter] != "false" {
+				t.Errorf("stack %s in %s: %s with %s=%q, want *_COMPLETE with false", name, r, s.Status, topo.Stacks.DRModeParameter, s.Parameters[topo.Stacks.DRModeParameter])
+			}
+		}
+	}
+}
+
+// TestDrillEndToEnd is issue 4's acceptance with the starter: a drill with auto-approval completes against
+// awssim, which is back in its initial topology afterwards; the report has RTO, RPO and a row per step;
+// `starter drills` lists it, `starter report` renders it and `starter replay` replays it cleanly.
+func TestDrillEndToEnd(t *testing.T) {
+	start := time.Now()
+	env := testenv.New(t, testenv.Options{TimeScale: 0.002})
+	code, out := starterRun(t, env, 2*time.Minute, "drill", "--topology", env.TopologyFile, "--auto-approve", "--monitor-window", "1s")
+	if code != starter.ExitOK {
+		t.Fatalf("starter drill exited %d\n%s", code, out)
+	}
+	t.Logf("drill took %s wall time at time scale 0.002\n%s", time.Since(start).Round(time.Millisecond), out)
+	for _, want := range []string{"DR drill (region-outage, inject mode): COMPLETED", "\nRTO ", "\nRPO ", "Lessons:"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("drill output lacks %q", want)
+		}
+	}
+	id := workflows.WorkflowID("drill", env.Topology)
+	ctx := ctxT(t, time.Minute)
+	var rep workflows.DrillReport
+	if err := env.Temporal.Client.GetWorkflow(ctx, id, "").Get(ctx, &rep); err != nil {
+		t.Fatal(err)
+	}
+	if rep.RTO <= 0 || !rep.RPOKnown || rep.Failover == nil || rep.Failback == nil {
+		t.Fatalf("report without RTO/RPO or children:\n%s", rep)
+	}
+	if n := len(rep.Failover.Steps) + len(rep.Failback.Steps) + len(rep.Steps); len(rep.Rows) != n || n < 20 {
+		t.Errorf("%d rows for %d steps", len(rep.Rows), n)
+	}
+	assertInitialTopology(t, env)
+	counts := journalCounts(env.Sim.Journal())
+	want := map[string][2]int{"FailoverGlobalCluster": {1, 0}, "SwitchoverGlobalCluster": {1, 0}, "ChangeResourceRecordSets": {2, 0},
+		"UpdateStack": {2 * len(env.Topology.Stacks.Names), 0}}
+	for op, w := range want {
+		if counts[op] != w {
+			t.Errorf("journal %s: %v (changed, unchanged), want %v", op, counts[op], w)
+		}
+	}
+
+	// The history: listed (visibility is eventually consistent), reviewed, replayed.
+	var listed string
+	waitFor(t, 30*time.Second, "the drill in starter drills", func() bool {
+		_, listed = starterRun(t, env, 30*time.Second, "drills")
+		return strings.Contains(listed, id) && strings.Contains(listed, "completed")
+	})
+	t.Logf("starter drills:\n%s", listed)
+	code, md := starterRun(t, env, 30*time.Second, "report", "--workflow-id", id)
+	if code != starter.ExitOK {
+		t.Fatalf("starter report exited %d\n%s", code, md)
+	}
+	for _, want := range []string{"# Post-Incident Review: DR drill", "| RTO | " + rep.RTO.Round(time.Millisecond).String(), "## 6. Action Items", "roadcall-prod"} {
+		if !strings.Contains(md, want) {
+			t.Errorf("review lacks %q\n%s", want, md)
+		}
+	}
+	for _, row := range rep.Rows {
+		if !strings.Contains(md, "| "+row.Phase+" | "+row.Title+" |") {
+			t.Errorf("review has no timeline row for %s %q", row.Phase, row.Title)
+		}
+	}
+	for _, wid := range []string{id, rep.FailoverID, rep.FailbackID} {
+		code, out := starterRun(t, env, 30*time.Second, "replay", "--workflow-id", wid)
+		if code != starter.ExitOK || !strings.Contains(out, "deterministic: workflow "+wid) {
+			t.Errorf("starter replay %s: exit %d\n%s", wid, code, out)
+		}
+	}
+}
+
+// TestDrillScheduleIsCronWithOverlapSkip creates the quarterly drill schedule and reads it back.
+func TestDrillScheduleIsCronWithOverlapSkip(t *testing.T) {
+	env := testenv.New(t, testenv.Options{NoWorker: true})
+	cron := "0 14 1 1,4,7,10 *"
+	code, out := starterRun(t, env, 30*time.Second, "schedule", "drill", "--cron", cron, "--topology", env.TopologyFile, "--paused")
+	if code != starter.ExitOK || !strings.Contains(out, "overlap skip") {
+		t.Fatalf("schedule drill: exit %d\n%s", code, out)
+	}
+	ctx := ctxT(t, 30*time.Second)
+	h := env.Temporal.Client.ScheduleClient().GetHandle(ctx, "schedule-"+workflows.WorkflowID("drill", env.Topology))
+	d, err := h.Describe(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d.Schedule.Policy.Overlap != enumspb.SCHEDULE_OVERLAP_POLICY_SKIP {
+		t.Errorf("overlap %v, want skip", d.Schedule.Policy.Overlap)
+	}
+	if len(d.Schedule.Spec.Calendars)+len(d.Schedule.Spec.CronExpressions) == 0 || len(d.Schedule.Spec.Intervals) != 0 {
+		t.Errorf("spec %+v: want the cron expression and no interval", d.Schedule.Spec)
+	}
+	if len(d.Info.NextActionTimes) > 0 {
+		if next := d.Info.NextActionTimes[0].UTC(); next.Day() != 1 || next.Hour() != 14 || (next.Month()-1)%3 != 0 {
+			t.Errorf("next drill %s is not 14:00 on the first day of a quarter", next)
+		}
+	}
+	// Again: the schedule is updated in place, not duplicated.
+	if code, out := starterRun(t, env, 30*time.Second, "schedule", "drill", "--cron", cron, "--topology", env.TopologyFile, "--paused"); code != starter.ExitOK || !strings.Contains(out, "updated schedule") {
+		t.Fatalf("second schedule drill: exit %d\n%s", code, out)
+	}
+	_ = h.Delete(ctx)
+}
+
+// TestDrillAndFailbackRequestExamplesMatchLocalTopology keeps examples/requests/{drill,failback}.json usable
+// with `temporal workflow start --input-file` against the demo platform.
+// Regenerate: python3 -c 'import json;t=json.load(open("examples/roadcall-local.json"));print(json.dumps({"initiator":"incident-commander","topology":t},indent=2))' > examples/requests/failback.json
+func TestDrillAndFailbackRequestExamplesMatchLocalTopology(t *testing.T) {
+	root := testenv.ModuleRoot(t)
+	topoBytes, err := os.ReadFile(filepath.Join(root, "examples", "roadcall-local.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var topo any
+	if err := json.Unmarshal(topoBytes, &topo); err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"drill", "failback"} {
+		b, err := os.ReadFile(filepath.Join(root, "examples", "requests", name+".json"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var m map[string]any
+		if err := json.Unmarshal(b, &m); err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(m["topology"], topo) {
+			t.Errorf("examples/requests/%s.json's topology differs from examples/roadcall-local.json; regenerate it", name)
+		}
+		var v interface{ Validate() error }
+		if name == "drill" {
+			var r workflows.DrillRequest
+			err, v = json.Unmarshal(b, &r), &r
+		} else {
+			var r workflows.FailbackRequest
+			err, v = json.Unmarshal(b, &r), &r
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := v.Validate(); err != nil {
+			t.Errorf("examples/requests/%s.json is refused: %v", name, err)
+		}
+	}
+}
+
+// TestDrillGoldenHistories writes workflows/testdata/DRDrill-completed.json and Failback-*.json from runs on
+// the dev server, replayed by workflows' TestGoldenHistoriesReplay:
+//
+//	UPDATE_GOLDEN=1 go test ./e2e -run TestDrillGoldenHistories
+//
+// Regenerate only together with a workflow.GetVersion for the change that needs it.
+func TestDrillGoldenHistories(t *testing.T) {
+	if os.Getenv("UPDATE_GOLDEN") == "" {
+		t.Skip("set UPDATE_GOLDEN=1 to regenerate the golden histories on the dev server")
+	}
+	env := testenv.New(t, testenv.Options{TimeScale: 0.002})
+	save := func(id, file string) {
+		t.Helper()
+		out, err := env.CLI("workflow", "show", "--workflow-id", id, "--output", "json")
+		if err != nil {
+			t.Fatal(err)
+		}
+		path := filepath.Join(testenv.ModuleRoot(t), "workflows", "testdata", file)
+		if err := os.WriteFile(path, []byte(out), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		t.Logf("wrote %s", path)
+	}
+	// A refused failback first, while nothing has failed over.
+	if code, out := starterRun(t, env, time.Minute, "failback", "--topology", env.TopologyFile); code != starter.ExitRefused {
+		t.Fatalf("failback before any failover: exit %d\n%s", code, out)
+	}
+	save(workflows.WorkflowID("failback", env.Topology), "Failback-refused-no-failover.json")
+	// The drill, started from the temporal CLI with the example request.
+	b, err := os.ReadFile(filepath.Join(testenv.ModuleRoot(t), "examples", "requests", "drill.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var extra map[string]any
+	if err := json.Unmarshal(b, &extra); err != nil {
+		t.Fatal(err)
+	}
+	delete(extra, "topology")
+	extra["monitorWindow"] = "1s"
+	id := "golden-drill"
+	env.StartWorkflowCLI("DRDrill", id, env.RequestFile(extra))
+	ctx := ctxT(t, 2*time.Minute)
+	var rep workflows.DrillReport
+	if err := env.Temporal.Client.GetWorkflow(ctx, id, "").Get(ctx, &rep); err != nil || rep.Outcome != workflows.PhaseCompleted {
+		t.Fatalf("drill: %v\n%s", err, rep)
+	}
+	save(id, "DRDrill-completed.json")
+	save(rep.FailbackID, "Failback-completed.json")
+}

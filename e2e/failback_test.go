@@ -1,0 +1,123 @@
+package e2e
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"go.temporal.io/sdk/client"
+
+	"github.com/roadcall/dr/internal/awssim"
+	"github.com/roadcall/dr/internal/starter"
+	"github.com/roadcall/dr/internal/testenv"
+	"github.com/roadcall/dr/internal/topology"
+	"github.com/roadcall/dr/workflows"
+)
+
+// failOver puts awssim where a region outage and RegionFailover leave it: us-east-1 out, the platform
+// serving from us-west-2. It returns the outage fault's id.
+func failOver(t *testing.T, env *testenv.Env) string {
+	t.Helper()
+	fault := env.Sim.AddFault(awssim.Fault{Kind: awssim.FaultRegionOutage, Region: env.Topology.PrimaryRegion})
+	if code, out := starterRun(t, env, 2*time.Minute, "failover", "--topology", env.TopologyFile, "--auto-approve", "--follow", "--monitor-window", "1s"); code != starter.ExitOK {
+		t.Fatalf("failover: exit %d\n%s", code, out)
+	}
+	assertFailedOver(t, env)
+	return fault
+}
+
+func mutatingCalls(env *testenv.Env) int {
+	n := 0
+	for _, e := range env.Sim.Journal() {
+		if e.Operation != "" {
+			n++
+		}
+	}
+	return n
+}
+
+// TestFailbackRefusesWithNoChange: with nothing failed over, and then with the platform failed over but the
+// primary still out, `starter failback` exits 3 with the reason, and awssim's journal shows no new call.
+func TestFailbackRefusesWithNoChange(t *testing.T) {
+	env := testenv.New(t, testenv.Options{TimeScale: 0.002})
+	code, out := starterRun(t, env, time.Minute, "failback", "--topology", env.TopologyFile, "--auto-approve")
+	if code != starter.ExitRefused || !strings.Contains(out, "no failover has happened") || !strings.Contains(out, "nothing was changed") {
+		t.Fatalf("failback with nothing failed over: exit %d, want %d naming the reason\n%s", code, starter.ExitRefused, out)
+	}
+	if n := mutatingCalls(env); n != 0 {
+		t.Fatalf("a refused failback reached AWS: %+v", env.Sim.Journal())
+	}
+
+	failOver(t, env)
+	before := mutatingCalls(env)
+	code, out = starterRun(t, env, time.Minute, "failback", "--topology", env.TopologyFile, "--auto-approve")
+	if code != starter.ExitRefused || !strings.Contains(out, "us-east-1 is not ready to take traffic back") || !strings.Contains(out, "still unhealthy") {
+		t.Fatalf("failback with the primary out: exit %d, want %d naming the primary\n%s", code, starter.ExitRefused, out)
+	}
+	if n := mutatingCalls(env); n != before {
+		t.Fatalf("a refused failback reached AWS: %d mutating calls, %d before", n, before)
+	}
+	assertFailedOver(t, env)
+	// The refusal is the workflow's too, visible to any client.
+	st := waitStatus(t, env, workflows.WorkflowID("failback", env.Topology), 10*time.Second, "refused status",
+		func(s workflows.Status) bool { return s.Phase == workflows.PhaseRefused })
+	if !strings.Contains(st.LastError, "still unhealthy") {
+		t.Errorf("status last error %q", st.LastError)
+	}
+}
+
+// TestFailbackSurvivesWorkerKillDuringDNSWait fails the platform over, lifts the outage, then fails back at
+// real modeled time (switchover 2 min, DNS 60 s, stacks 20 min; the test finishes each only once it has
+// seen what it wants). The worker process is SIGKILLed while the DNS change is awaited; a new one resumes
+// the wait and the run completes with every change made exactly once.
+func TestFailbackSurvivesWorkerKillDuringDNSWait(t *testing.T) {
+	start := time.Now()
+	env := testenv.New(t, testenv.Options{TimeScale: 0.002, WorkerProcess: true})
+	fault := failOver(t, env)
+	env.Sim.Server.RemoveFault(fault)
+	env.Sim.Server.SetTimeScale(1)
+	afterFailover := journalCounts(env.Sim.Journal())
+
+	ctx := ctxT(t, 3*time.Minute)
+	c := env.Temporal.Client
+	id := workflows.WorkflowID("failback", env.Topology)
+	req := workflows.FailbackRequest{Common: workflows.Common{Topology: env.Topology, AutoApprove: true, Initiator: "drill"},
+		MonitorWindow: topology.Duration(time.Second), WaitHeartbeat: topology.Duration(2 * time.Second)}
+	if _, err := c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: id, TaskQueue: workflows.TaskQueue}, workflows.Failback, req); err != nil {
+		t.Fatal(err)
+	}
+	changed := func(op string) int { return journalCounts(env.Sim.Journal())[op][0] }
+	waitFor(t, time.Minute, "the switchover", func() bool { return changed("SwitchoverGlobalCluster") == 1 })
+	finishAWS(env)
+	waitFor(t, time.Minute, "WaitDNSChange running after the UPSERT back", func() bool {
+		return changed("ChangeResourceRecordSets") == 2 && pendingActivity(t, c, id, "WaitDNSChange") > 0
+	})
+	env.Worker.Kill()
+	killed := time.Now()
+	env.Worker.Start()
+	waitFor(t, time.Minute, "WaitDNSChange resumed by the new worker", func() bool { return pendingActivity(t, c, id, "WaitDNSChange") >= 2 })
+	t.Logf("killed during WaitDNSChange; a new worker resumed it %s later", time.Since(killed).Round(time.Millisecond))
+	finishAWS(env)
+	waitFor(t, time.Minute, "the DR stacks scaling down", func() bool {
+		return changed("UpdateStack") == afterFailover["UpdateStack"][0]+len(env.Topology.Stacks.Names)
+	})
+	finishAWS(env)
+
+	var rep workflows.FailbackReport
+	if err := c.GetWorkflow(ctx, id, "").Get(ctx, &rep); err != nil {
+		t.Fatal(err)
+	}
+	if rep.Outcome != workflows.PhaseCompleted || rep.AuroraPath != workflows.AuroraSwitchover || !rep.RPOKnown || rep.RPO != 0 {
+		t.Fatalf("outcome %s, Aurora %s, RPO %s known %v\n%s", rep.Outcome, rep.AuroraPath, rep.RPO, rep.RPOKnown, rep)
+	}
+	assertInitialTopology(t, env)
+	counts := journalCounts(env.Sim.Journal())
+	want := map[string][2]int{"FailoverGlobalCluster": {1, 0}, "SwitchoverGlobalCluster": {1, 0}, "ChangeResourceRecordSets": {2, 0},
+		"UpdateStack": {2 * len(env.Topology.Stacks.Names), 0}}
+	for op, w := range want {
+		if counts[op] != w {
+			t.Errorf("journal %s: %v (changed, unchanged), want %v: each change exactly once", op, counts[op], w)
+		}
+	}
+	t.Logf("failback completed in %s wall time (failover included) with one worker kill", time.Since(start).Round(time.Millisecond))
+}
