@@ -1,0 +1,306 @@
+package e2e
+
+import (
+	"bytes"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+	enumspb "go.temporal.io/api/enums/v1"
+
+	"github.com/roadcall/dr/internal/awssim"
+	"github.com/roadcall/dr/internal/starter"
+	"github.com/roadcall/dr/internal/testenv"
+	"github.com/roadcall/dr/internal/topology"
+	"github.com/roadcall/dr/workflows"
+)
+
+// degTopology is the environment's topology with degradation timings a test can wait for: a one-second
+// watch period (awssim's datapoint for the current minute shows a scale-up at once) and the given
+// stable period.
+func degTopology(env *testenv.Env, stable time.Duration) topology.Topology {
+	t := env.Topology
+	t.Degradation.Period = topology.Duration(time.Second)
+	t.Degradation.HealthyPeriods = 3
+	t.Degradation.WatchDeadline = topology.Duration(time.Minute)
+	t.Degradation.StablePeriod = topology.Duration(stable)
+	return t
+}
+
+// injectDegradation makes one function degraded and one table throttled in the primary region.
+func injectDegradation(env *testenv.Env) (fn, table string) {
+	fn, table = env.Topology.Functions[0].Name, env.Topology.Tables[1].Name
+	env.Sim.AddFault(awssim.Fault{Kind: awssim.FaultDegradedFunction, Function: fn})
+	env.Sim.AddFault(awssim.Fault{Kind: awssim.FaultThrottledTable, Table: table})
+	return fn, table
+}
+
+// simScaling is what GET /_sim/state says about reserved concurrency and table capacity in a region.
+type simScaling struct {
+	Functions map[string]struct {
+		Reserved *int32 `json:"reservedConcurrency"`
+	} `json:"functions"`
+	Tables map[string]struct {
+		Status      string `json:"status"`
+		BillingMode string `json:"billingMode"`
+		Read        int64  `json:"readCapacity"`
+		Write       int64  `json:"writeCapacity"`
+	} `json:"tables"`
+}
+
+func scalingIn(t *testing.T, env *testenv.Env, region string) simScaling {
+	t.Helper()
+	raw, err := json.Marshal(env.Sim.State())
+	require.NoError(t, err)
+	var st struct {
+		World struct {
+			Regions map[string]simScaling `json:"regions"`
+		} `json:"world"`
+	}
+	require.NoError(t, json.Unmarshal(raw, &st))
+	return st.World.Regions[region]
+}
+
+// assertSeeded checks that every function has no reserved concurrency and every table is on-demand and
+// ACTIVE, in both regions: the state the world was seeded with.
+func assertSeeded(t *testing.T, env *testenv.Env) {
+	t.Helper()
+	for _, r := range env.Topology.Regions() {
+		s := scalingIn(t, env, r)
+		for name, f := range s.Functions {
+			require.Nil(t, f.Reserved, "%s in %s has reserved concurrency", name, r)
+		}
+		for name, tb := range s.Tables {
+			require.Equal(t, []string{"PAY_PER_REQUEST", "ACTIVE"}, []string{tb.BillingMode, tb.Status}, "table %s in %s", name, r)
+		}
+	}
+}
+
+// assertAppliedAndRevertedOnce: the journal holds the scale-up and the restore once each, and no other
+// change than SNS messages.
+func assertAppliedAndRevertedOnce(t *testing.T, env *testenv.Env, fn, table string) {
+	t.Helper()
+	counts := journalCounts(env.Sim.Journal())
+	require.Equal(t, [2]int{1, 0}, counts["PutFunctionConcurrency"], "reserved concurrency set once")
+	require.Equal(t, [2]int{1, 0}, counts["DeleteFunctionConcurrency"], "and removed once")
+	require.Equal(t, [2]int{2, 0}, counts["UpdateTable"], "PROVISIONED once, back to PAY_PER_REQUEST once")
+	for op := range counts {
+		switch op {
+		case "PutFunctionConcurrency", "DeleteFunctionConcurrency", "UpdateTable", "Publish":
+		default:
+			t.Errorf("unexpected mutating call %s: %v", op, counts[op])
+		}
+	}
+	for _, j := range env.Sim.Journal() {
+		switch j.Operation {
+		case "PutFunctionConcurrency", "DeleteFunctionConcurrency":
+			require.Contains(t, j.Resource, fn)
+		case "UpdateTable":
+			require.Equal(t, table, j.Resource)
+		}
+	}
+}
+
+func degReport(t *testing.T, env *testenv.Env, id string, d time.Duration) workflows.DegradationReport {
+	t.Helper()
+	ctx := ctxT(t, d)
+	var rep workflows.DegradationReport
+	require.NoError(t, env.Temporal.Client.GetWorkflow(ctx, id, "").Get(ctx, &rep), "PartialDegradation %s", id)
+	return rep
+}
+
+func affectedNames(rs []workflows.AffectedResource) []string {
+	var out []string
+	for _, r := range rs {
+		out = append(out, r.Kind+" "+r.Name)
+	}
+	return out
+}
+
+// TestDegradationFromTemporalCLI is the acceptance's happy path with the temporal CLI: one degraded
+// function and one throttled table injected; the run identifies exactly those, shows the plan at the gate,
+// applies it once approved (awssim's state shows it), watches the metrics recover, and on the revert gate's
+// approval restores the seeded settings; the journal has the apply and the revert once each.
+func TestDegradationFromTemporalCLI(t *testing.T) {
+	start := time.Now()
+	env := testenv.New(t, testenv.Options{TimeScale: 0.01})
+	fn, table := injectDegradation(env)
+	id := "degradation-cli"
+	env.StartWorkflowCLI("PartialDegradation", id, env.RequestFile(map[string]any{"topology": degTopology(env, 10*time.Minute), "initiator": "oncall"}))
+
+	waitStatus(t, env, id, time.Minute, "plan gate", func(s workflows.Status) bool { return s.PendingGate != nil })
+	atGate := time.Since(start)
+	var st workflows.Status
+	env.QueryCLI(id, workflows.QueryStatus, &st)
+	require.Equal(t, workflows.GateDegradationPlan, st.PendingGate.Name)
+	require.Contains(t, st.PendingGate.Summary, "aws lambda put-function-concurrency --function-name "+fn+" --reserved-concurrent-executions 500 --region us-east-1")
+	require.Contains(t, st.PendingGate.Summary, "aws dynamodb update-table --table-name "+table+" --billing-mode PROVISIONED --provisioned-throughput ReadCapacityUnits=1000,WriteCapacityUnits=500 --region us-east-1")
+	assertSeeded(t, env)
+	require.Empty(t, journalCounts(env.Sim.Journal())["UpdateTable"], "nothing changes before the gate")
+
+	approved := time.Now()
+	env.SignalCLI(id, workflows.SignalApprove, workflows.Approval{Gate: workflows.GateDegradationPlan, Decision: "approve", Approver: "devops-lead"})
+	st = waitStatus(t, env, id, time.Minute, "revert gate", func(s workflows.Status) bool {
+		return s.PendingGate != nil && s.PendingGate.Name == workflows.GateDegradationRevert
+	})
+	recovered := time.Since(approved)
+	require.Contains(t, st.PendingGate.Summary, "aws lambda delete-function-concurrency --function-name "+fn)
+
+	// The plan, as awssim sees it, in both replicas of the global table.
+	east := scalingIn(t, env, "us-east-1")
+	require.EqualValues(t, 500, *east.Functions[fn].Reserved)
+	for _, r := range env.Topology.Regions() {
+		tb := scalingIn(t, env, r).Tables[table]
+		require.Equal(t, []any{"PROVISIONED", int64(1000), int64(500), "ACTIVE"}, []any{tb.BillingMode, tb.Read, tb.Write, tb.Status}, r)
+	}
+
+	env.SignalCLI(id, workflows.SignalApprove, workflows.Approval{Gate: workflows.GateDegradationRevert, Decision: "approve", Approver: "devops-lead"})
+	rep := degReport(t, env, id, time.Minute)
+	require.Equal(t, workflows.PhaseCompleted, rep.Outcome, rep.Notes)
+	require.Equal(t, workflows.DegRecoveredReverted, rep.Result)
+	require.Equal(t, []string{"function " + fn, "table " + table}, affectedNames(rep.Affected), "exactly the injected resources")
+	require.True(t, rep.Watch.Recovered)
+	require.Equal(t, "devops-lead", rep.RevertedBy)
+	assertSeeded(t, env)
+	assertAppliedAndRevertedOnce(t, env, fn, table)
+	t.Logf("identify to plan gate %s; approve to recovery confirmed (3 healthy 1 s periods) %s; whole run %s; %d watch polls",
+		atGate.Round(time.Millisecond), recovered.Round(time.Millisecond), time.Since(start).Round(time.Millisecond), rep.Watch.Polls)
+}
+
+// TestDegradationCancelAfterApplyReverts: started by the starter with --auto-approve, cancelled with the
+// temporal CLI while the run waits out the stable period; the compensation restores the seeded settings.
+func TestDegradationCancelAfterApplyReverts(t *testing.T) {
+	env := testenv.New(t, testenv.Options{TimeScale: 0.01})
+	fn, table := injectDegradation(env)
+	path := filepath.Join(t.TempDir(), "topology.json")
+	b, err := json.Marshal(degTopology(env, 10*time.Minute))
+	require.NoError(t, err)
+	require.NoError(t, os.WriteFile(path, b, 0o644))
+	var out, errOut bytes.Buffer
+	e := starter.DefaultEnv()
+	e.Out, e.Err = &out, &errOut
+	code := starter.Main(ctxT(t, time.Minute), []string{"--address", env.Temporal.Address, "degradation", "--topology", path, "--auto-approve"}, e)
+	require.Equal(t, starter.ExitOK, code, out.String()+errOut.String())
+	id := workflows.WorkflowID("degradation", env.Topology) + "-us-east-1"
+	require.Contains(t, out.String(), id)
+
+	waitStatus(t, env, id, time.Minute, "recovered", func(s workflows.Status) bool {
+		w := s.Step("watch")
+		return w != nil && w.Outcome == workflows.OutcomeOK
+	})
+	require.EqualValues(t, 500, *scalingIn(t, env, "us-east-1").Functions[fn].Reserved)
+	_, err = env.CLI("workflow", "cancel", "--workflow-id", id)
+	require.NoError(t, err)
+	rep := degReport(t, env, id, time.Minute)
+	require.Equal(t, workflows.PhaseCancelled, rep.Outcome)
+	require.Equal(t, workflows.DegReverted, rep.Result)
+	require.Equal(t, "run cancelled", rep.RevertedBy)
+	assertSeeded(t, env)
+	assertAppliedAndRevertedOnce(t, env, fn, table)
+	pub := env.Sim.Published()
+	require.Contains(t, pub[len(pub)-1].Subject, "cancelled")
+}
+
+// TestDegradationNothingToDo: a healthy platform, followed by the starter: "nothing to do", no change.
+func TestDegradationNothingToDo(t *testing.T) {
+	env := testenv.New(t, testenv.Options{TimeScale: 0.01})
+	var out, errOut bytes.Buffer
+	e := starter.DefaultEnv()
+	e.Out, e.Err = &out, &errOut
+	code := starter.Main(ctxT(t, time.Minute), []string{"--address", env.Temporal.Address, "degradation", "--topology", env.TopologyFile, "--follow"}, e)
+	require.Equal(t, starter.ExitOK, code, out.String()+errOut.String())
+	require.Contains(t, out.String(), "NOTHING-TO-DO")
+	require.Empty(t, env.Sim.Journal(), "no mutating call at all")
+	assertSeeded(t, env)
+}
+
+// TestDegradationBadInputRefused: each bad input is refused before any AWS call, with the field named —
+// by the starter before anything starts (exit 2), and by the workflow itself, whose history then holds no
+// activity.
+func TestDegradationBadInputRefused(t *testing.T) {
+	env := testenv.New(t, testenv.Options{TimeScale: 0.01})
+	injectDegradation(env)
+	run := func(args ...string) (int, string) {
+		var out, errOut bytes.Buffer
+		e := starter.DefaultEnv()
+		e.Out, e.Err = &out, &errOut
+		code := starter.Main(ctxT(t, time.Minute), append([]string{"--address", env.Temporal.Address, "degradation"}, args...), e)
+		return code, out.String() + errOut.String()
+	}
+	zeroThreshold := filepath.Join(t.TempDir(), "zero.json")
+	raw, err := json.Marshal(env.Topology)
+	require.NoError(t, err)
+	require.NoError(t, os.WriteFile(zeroThreshold, []byte(strings.Replace(string(raw), `"lambdaErrors":10`, `"lambdaErrors":0`, 1)), 0o644))
+	for field, args := range map[string][]string{
+		"thresholds.lambdaErrors": {"--topology", zeroThreshold},
+		"reservedConcurrency":     {"--topology", env.TopologyFile, "--reserved-concurrency", "0"},
+		"readCapacity":            {"--topology", env.TopologyFile, "--read-capacity", "-10"},
+		"region":                  {"--topology", env.TopologyFile, "--region", "eu-west-1"},
+	} {
+		code, msg := run(args...)
+		require.Equal(t, starter.ExitBadInput, code, "%s: %s", field, msg)
+		require.Contains(t, msg, `"`+field+`"`)
+	}
+
+	for field, extra := range map[string]map[string]any{
+		"thresholds.lambdaThrottles": {"thresholds": map[string]any{"lambdaThrottles": -1}},
+		"functions[0]":               {"functions": []string{"roadcall-nope-svc-prod"}},
+		"writeCapacity":              {"writeCapacity": 0},
+	} {
+		id := "degradation-bad-" + strings.NewReplacer("[", "", "]", "", ".", "-").Replace(field)
+		env.StartWorkflowCLI("PartialDegradation", id, env.RequestFile(extra))
+		ctx := ctxT(t, time.Minute)
+		err := env.Temporal.Client.GetWorkflow(ctx, id, "").Get(ctx, nil)
+		require.Error(t, err)
+		require.True(t, workflows.IsInvalidRequest(err), "%v", err)
+		require.Contains(t, err.Error(), `"`+field+`"`)
+		it := env.Temporal.Client.GetWorkflowHistory(ctx, id, "", false, enumspb.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
+		for it.HasNext() {
+			ev, err := it.Next()
+			require.NoError(t, err)
+			require.NotEqual(t, enumspb.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED, ev.GetEventType(), "%s: an activity ran", field)
+		}
+	}
+	require.Empty(t, env.Sim.Journal())
+	assertSeeded(t, env)
+}
+
+// TestDegradationGoldenHistories writes workflows/testdata/PartialDegradation-*.json from runs on the dev
+// server, replayed by workflows' TestGoldenHistoriesReplay:
+//
+//	UPDATE_GOLDEN=1 go test ./e2e -run TestDegradationGoldenHistories
+//
+// Regenerate only together with a workflow.GetVersion for the change that needs it: the old files must
+// keep replaying.
+func TestDegradationGoldenHistories(t *testing.T) {
+	if os.Getenv("UPDATE_GOLDEN") == "" {
+		t.Skip("set UPDATE_GOLDEN=1 to regenerate the golden histories on the dev server")
+	}
+	env := testenv.New(t, testenv.Options{TimeScale: 0.01})
+	for _, name := range []string{"recovered", "rejected"} {
+		env.Sim.Reset()
+		injectDegradation(env)
+		id := "golden-degradation-" + name
+		env.StartWorkflowCLI("PartialDegradation", id, env.RequestFile(map[string]any{"topology": degTopology(env, 10*time.Minute), "initiator": "oncall"}))
+		waitStatus(t, env, id, time.Minute, "plan gate", func(s workflows.Status) bool { return s.PendingGate != nil })
+		if name == "rejected" {
+			env.SignalCLI(id, workflows.SignalApprove, workflows.Approval{Gate: workflows.GateDegradationPlan, Decision: "reject", Approver: "devops-lead", Comment: "golden"})
+		} else {
+			env.SignalCLI(id, workflows.SignalApprove, workflows.Approval{Gate: workflows.GateDegradationPlan, Decision: "approve", Approver: "devops-lead"})
+			waitStatus(t, env, id, time.Minute, "revert gate", func(s workflows.Status) bool {
+				return s.PendingGate != nil && s.PendingGate.Name == workflows.GateDegradationRevert
+			})
+			env.SignalCLI(id, workflows.SignalApprove, workflows.Approval{Gate: workflows.GateDegradationRevert, Decision: "approve", Approver: "devops-lead"})
+		}
+		degReport(t, env, id, time.Minute)
+		out, err := env.CLI("workflow", "show", "--workflow-id", id, "--output", "json")
+		require.NoError(t, err)
+		path := filepath.Join(testenv.ModuleRoot(t), "workflows", "testdata", "PartialDegradation-"+name+".json")
+		require.NoError(t, os.WriteFile(path, []byte(out), 0o644))
+		t.Logf("wrote %s", path)
+	}
+}
