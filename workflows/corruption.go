@@ -3,7 +3,6 @@ package workflows
 import (
 	"encoding/json"
 	"fmt"
-	"slices"
 	"strings"
 	"time"
 
@@ -659,14 +658,13 @@ func (c *corruption) planCutover(ctx workflow.Context) error {
 		c.rep.CutoverPlan = []string{fmt.Sprintf("SSM parameter %s in %s := %s", c.t.Corruption.SSMParameter, c.req.Region, c.ssmValue())}
 		return nil
 	}
-	repl := c.replacements()
 	var values []string
-	for k, v := range repl {
-		values = append(values, k, v)
+	for _, res := range c.rep.Restored {
+		values = append(values, res.Source, res.Target)
+		if res.SourceEndpoint != "" && res.Endpoint != "" {
+			values = append(values, res.SourceEndpoint, res.Endpoint)
+		}
 	}
-	// Sorted: the activity input is in history and must be the same on replay.
-	slices.Sort(values)
-	values = slices.Compact(values)
 	fns := c.t.FunctionNames()
 	envs := make([]activities.FunctionEnv, len(fns))
 	var branches []func(ctx workflow.Context) error
