@@ -113,6 +113,52 @@ func TestReadinessFromStarter(t *testing.T) {
 	}
 }
 
+// TestStarterShowsRefusals: approve and operator go through the workflow's updates, so the validator's
+// refusal reaches the operator with exit code 3. AWS latency keeps the readiness run open meanwhile.
+func TestStarterShowsRefusals(t *testing.T) {
+	env := testenv.New(t, testenv.Options{})
+	ctx := ctxT(t, 2*time.Minute)
+	env.Sim.AddFault(awssim.Fault{Kind: "latency", Service: "*", LatencyMS: 2000})
+	cmd := func(args ...string) (int, string, string) {
+		var out, errOut bytes.Buffer
+		e := starter.DefaultEnv()
+		e.Out, e.Err = &out, &errOut
+		code := starter.Main(ctx, append(args, "--address", env.Temporal.Address), e)
+		return code, out.String(), errOut.String()
+	}
+	code, out, errOut := cmd("readiness", "--topology", env.TopologyFile, "--wait=false")
+	if code != starter.ExitOK {
+		t.Fatalf("readiness --wait=false: exit %d: %s", code, errOut)
+	}
+	_, id, ok := strings.Cut(out, "workflow ID ")
+	if !ok {
+		t.Fatalf("no workflow ID in:\n%s", out)
+	}
+	id = strings.Fields(id)[0]
+
+	code, _, errOut = cmd("approve", "--workflow-id", id, "--gate", "failover", "--approver", "oncall")
+	if code != starter.ExitRefused || !strings.Contains(errOut, `"failover" is not a gate of ReadinessCheck`) {
+		t.Fatalf("approve of an unknown gate: exit %d, stderr %s", code, errOut)
+	}
+	code, _, errOut = cmd("operator", "--workflow-id", id, "--action", "retry")
+	if code != starter.ExitRefused || !strings.Contains(errOut, "0 steps are paused") {
+		t.Fatalf("operator with nothing paused: exit %d, stderr %s", code, errOut)
+	}
+	code, out, errOut = cmd("status", "--workflow-id", id)
+	if code != starter.ExitOK || !strings.Contains(out, "ReadinessCheck  "+id) || !strings.Contains(out, "checks") {
+		t.Fatalf("status: exit %d\n%s%s", code, out, errOut)
+	}
+	code, _, errOut = cmd("operator", "--workflow-id", id, "--action", "reboot")
+	if code != starter.ExitBadInput || !strings.Contains(errOut, "--action") {
+		t.Fatalf("operator --action reboot: exit %d, stderr %s", code, errOut)
+	}
+	env.Sim.ClearFaults()
+	var rep workflows.ReadinessReport
+	if err := env.Temporal.Client.GetWorkflow(ctx, id, "").Get(ctx, &rep); err != nil || rep.Overall != workflows.Pass {
+		t.Fatalf("the run should still complete and pass after the refusals: %v %s", err, rep.Overall)
+	}
+}
+
 // badTopologies are the refused inputs of issue 2, each with the words the refusal must contain.
 func badTopologies(t *testing.T, env *testenv.Env) map[string]struct {
 	body  []byte
