@@ -31,10 +31,13 @@ func scheduleCmd(ctx context.Context, e *Env, args []string) error {
 		names = append(names, n)
 	}
 	slices.Sort(names)
-	if len(args) == 0 || strings.HasPrefix(args[0], "-") {
+	// Main moves connection flags given before the command to just after its name, before the scenario.
+	global, rest := splitGlobal(args)
+	if len(rest) == 0 || strings.HasPrefix(rest[0], "-") {
 		return badInput("say what to schedule: starter schedule %s --every 24h", strings.Join(names, "|"))
 	}
-	scenario := args[0]
+	scenario := rest[0]
+	args = append(append([]string{scenario}, global...), rest[1:]...)
 	build, ok := schedulable[scenario]
 	if !ok {
 		return badInput("%q cannot be scheduled (schedulable: %s)", scenario, strings.Join(names, ", "))
