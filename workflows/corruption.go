@@ -80,6 +80,11 @@ func (r *CorruptionRequest) PrepareAt(now time.Time) error {
 	if r.Region != t.PrimaryRegion && r.Region != t.DRRegion {
 		add("region", fmt.Sprintf("%q is neither primaryRegion (%s) nor drRegion (%s)", r.Region, t.PrimaryRegion, t.DRRegion), "name the region the application serves from")
 	}
+	// RDS identifiers are at most 63 characters; the writer's is the longest name this run makes.
+	if n := len(r.SourceCluster()) + len("-restored-200601021504-writer"); !r.SkipAurora && n > 63 {
+		add("topology.aurora", fmt.Sprintf("cluster %q makes a restored writer id of %d characters, over RDS's 63", r.SourceCluster(), n),
+			"restore Aurora by hand (skipAurora) or shorten the cluster id")
+	}
 	if t.Corruption.WriteStop == topology.WriteStopAPIThrottle && t.API.RestAPIIDs[r.Region] == "" {
 		add("topology.api.restApiIds."+r.Region, "is missing while corruption.writeStop is api-throttle", "give the REST API id in this region")
 	}
@@ -281,6 +286,15 @@ func (c *corruption) recover() error {
 		return err
 	}
 	c.rep.CutoverDone = true
+	other := t.DRRegion
+	if c.req.Region == t.DRRegion {
+		other = t.PrimaryRegion
+	}
+	what := "the restored tables are single-region tables"
+	if !c.req.SkipAurora {
+		what += " and the restored cluster is outside global cluster " + t.Aurora.GlobalClusterID
+	}
+	r.note(fmt.Sprintf("%s: re-establish replication to %s to get DR protection back", what, other))
 	if err := r.step("resume-writes", "Resume writes: restore exactly the previous settings", stepOpts{Critical: true}, c.resumeWrites); err != nil {
 		return err
 	}
