@@ -583,6 +583,7 @@ func TestCorruptionRequestValidation(t *testing.T) {
 		{"duplicate table", func(r *CorruptionRequest) { r.Tables = []string{"roadcall-users-prod", "roadcall-users-prod"} }, "listed twice"},
 		{"bad region", func(r *CorruptionRequest) { r.Region = "eu-west-1" }, "neither primaryRegion"},
 		{"bad topology", func(r *CorruptionRequest) { r.Topology.Corruption.MaxParallelRestores = -1 }, "corruption.maxParallelRestores"},
+		{"cluster id too long", func(r *CorruptionRequest) { r.Topology.Aurora.PrimaryClusterID = strings.Repeat("c", 40) }, "over RDS's 63"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
