@@ -422,7 +422,8 @@ func PartialDegradation(ctx workflow.Context, req DegradationRequest) (Degradati
 			d.rep.RestoreCommands = append(d.rep.RestoreCommands, p.Command())
 		}
 	}
-	if phase != PhaseCompleted || d.rep.Result == DegRevertIncomplete {
+	// Page on every end but a quiet one: anything changed in AWS, or the run did not complete.
+	if phase != PhaseCompleted || d.applied {
 		r.notify(fmt.Sprintf("PartialDegradation %s in %s %s: %s", t.ID(), d.region, phase, d.rep.Result), d.story())
 	}
 	var ttr time.Duration
