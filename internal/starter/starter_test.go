@@ -1,0 +1,115 @@
+package starter
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"go.temporal.io/sdk/client"
+
+	"github.com/roadcall/dr/internal/temporalclient"
+	"github.com/roadcall/dr/internal/topology"
+	"github.com/roadcall/dr/workflows"
+)
+
+// offline is an Env whose Dial fails the test: these cases must be decided before Temporal is reached.
+func offline(t *testing.T) (*Env, *bytes.Buffer, *bytes.Buffer) {
+	var out, errOut bytes.Buffer
+	e := DefaultEnv()
+	e.Out, e.Err = &out, &errOut
+	e.Dial = func(context.Context, temporalclient.Config) (client.Client, error) {
+		t.Error("dialed Temporal")
+		return nil, errors.New("offline")
+	}
+	return e, &out, &errOut
+}
+
+func TestUsageAndBadInputExitCodes(t *testing.T) {
+	good := filepath.Join("..", "..", "examples", "roadcall-local.json")
+	bad := filepath.Join(t.TempDir(), "bad.json")
+	if err := os.WriteFile(bad, []byte(`{"platform":"roadcall","stage":"prod","primaryRegion":"us-east-1","drRegion":"us-east-1"}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		args []string
+		code int
+		want string
+	}{
+		{nil, ExitBadInput, "usage: starter"},
+		{[]string{"help"}, ExitOK, "usage: starter"},
+		{[]string{"failovr"}, ExitBadInput, `unknown command "failovr"`},
+		{[]string{"readiness"}, ExitBadInput, "--topology is required"},
+		{[]string{"readiness", "--topology", bad}, ExitBadInput, `"drRegion"`},
+		{[]string{"readiness", "--topology", good, "extra"}, ExitBadInput, `unexpected argument "extra"`},
+		{[]string{"readiness", "--topolgy", good}, ExitBadInput, "flag provided but not defined: -topolgy"},
+		{[]string{"status"}, ExitBadInput, "--workflow-id is required"},
+		{[]string{"approve", "--workflow-id", "x", "--gate", "failover"}, ExitBadInput, "--approver is required"},
+		{[]string{"operator", "--workflow-id", "x", "--action", "reboot"}, ExitBadInput, `--action "reboot"`},
+		{[]string{"schedule"}, ExitBadInput, "say what to schedule"},
+		{[]string{"schedule", "readiness", "--every", "10s"}, ExitBadInput, "use at least 1m"},
+		{[]string{"--address", "127.0.0.1:1", "readiness", "--topology", bad}, ExitBadInput, `"drRegion"`},
+	} {
+		e, out, errOut := offline(t)
+		code := Main(context.Background(), tc.args, e)
+		if code != tc.code || !strings.Contains(out.String()+errOut.String(), tc.want) {
+			t.Errorf("starter %s: exit %d (want %d), output lacks %q:\n%s%s", strings.Join(tc.args, " "), code, tc.code, tc.want, out, errOut)
+		}
+	}
+}
+
+func TestSplitGlobal(t *testing.T) {
+	g, rest := splitGlobal([]string{"--address", "h:1", "--namespace=dr", "status", "--workflow-id", "x"})
+	if strings.Join(g, " ") != "--address h:1 --namespace=dr" || strings.Join(rest, " ") != "status --workflow-id x" {
+		t.Fatalf("global %q rest %q", g, rest)
+	}
+}
+
+func TestPrintReadinessPutsReasonsUnderTheTable(t *testing.T) {
+	rep := workflows.ReadinessReport{Overall: workflows.Fail, Pass: 1, Fail: 1, Alarmed: true, Rows: []workflows.CheckRow{
+		{Check: "dynamodb-replica", Resource: "roadcall-users-prod", Status: workflows.Pass, Observed: "ACTIVE", Threshold: "ACTIVE"},
+		{Check: "aurora-replication-lag", Resource: "roadcall-aurora-prod-replica", Status: workflows.Fail, Observed: "max 20m0s", Threshold: "< 1s", Reason: "lag exceeds the RPO"},
+	}}
+	var b bytes.Buffer
+	printReadiness(&b, "roadcall-prod", "readiness-x", rep)
+	s := b.String()
+	for _, want := range []string{"DR readiness for roadcall-prod: FAIL  (1 pass, 0 warn, 1 fail)", "FAIL    aurora-replication-lag", "Why:\n  FAIL aurora-replication-lag roadcall-aurora-prod-replica: lag exceeds the RPO", "published to the alarm topic"} {
+		if !strings.Contains(s, want) {
+			t.Errorf("report lacks %q:\n%s", want, s)
+		}
+	}
+	// Columns line up: every table row starts its CHECK column at the same offset.
+	lines := strings.Split(s, "\n")
+	col := strings.Index(lines[2], "CHECK")
+	for _, l := range lines[3:5] {
+		if strings.Index(l, strings.Fields(l)[1]) != col {
+			t.Errorf("misaligned row %q (CHECK at %d)", l, col)
+		}
+	}
+}
+
+func TestRunIDsSortAndDiffer(t *testing.T) {
+	e := DefaultEnv()
+	now := time.Date(2026, 3, 1, 2, 3, 4, 5e6, time.UTC)
+	e.Now = func() time.Time { return now }
+	topo := mustTopo(t)
+	a := e.runID("readiness", topo)
+	now = now.Add(time.Millisecond)
+	b := e.runID("readiness", topo)
+	if a != "readiness-roadcall-prod-20260301T020304.005Z" || a >= b {
+		t.Fatalf("run IDs %q, %q", a, b)
+	}
+}
+
+func mustTopo(t *testing.T) topology.Topology {
+	t.Helper()
+	topo, err := topology.Load(filepath.Join("..", "..", "examples", "roadcall-local.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return topo
+}
