@@ -8,7 +8,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -141,11 +140,3 @@ func (quietLogger) Warn(string, ...any)  {}
 func (quietLogger) Error(string, ...any) {}
 
 var _ log.Logger = quietLogger{}
-
-// workerBuild builds ./worker once per test binary.
-var workerBuild struct {
-	once sync.Once
-	dir  string
-	path string
-	err  error
-}

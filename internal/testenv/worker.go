@@ -7,6 +7,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -197,6 +198,14 @@ func cleanEnv() []string {
 		env = append(env, kv)
 	}
 	return env
+}
+
+// workerBuild builds ./worker once per test binary.
+var workerBuild struct {
+	once sync.Once
+	dir  string
+	path string
+	err  error
 }
 
 // WorkerBinary builds ./worker once per test binary into a temporary directory (removed by Main).
