@@ -21,9 +21,10 @@ import (
 
 // degTopology is the environment's topology with degradation timings a test can wait for: a one-second
 // watch period (awssim's datapoint for the current minute shows a scale-up at once) and the given
-// stable period.
+// stable period; the primary region's fallback health URL is awssim's health URL for it.
 func degTopology(env *testenv.Env, stable time.Duration) topology.Topology {
 	t := env.Topology
+	t.API.FallbackHealthURLs = map[string]string{t.PrimaryRegion: env.Sim.URL + "/_sim/health/" + t.PrimaryRegion}
 	t.Degradation.Period = topology.Duration(time.Second)
 	t.Degradation.HealthyPeriods = 3
 	t.Degradation.WatchDeadline = topology.Duration(time.Minute)
@@ -165,6 +166,7 @@ func TestDegradationFromTemporalCLI(t *testing.T) {
 	require.Equal(t, []string{"function " + fn, "table " + table}, affectedNames(rep.Affected), "exactly the injected resources")
 	require.True(t, rep.Watch.Recovered)
 	require.Equal(t, "devops-lead", rep.RevertedBy)
+	require.True(t, rep.Fallback.Checked && rep.Fallback.Healthy, "%+v", rep.Fallback)
 	assertSeeded(t, env)
 	assertAppliedAndRevertedOnce(t, env, fn, table)
 	t.Logf("identify to plan gate %s; approve to recovery confirmed (3 healthy 1 s periods) %s; whole run %s; %d watch polls",

@@ -506,7 +506,7 @@ func (d *degradation) execute() error {
 
 // ---- identify ----
 
-// probe is one metric of one resource with its threshold.
+// degProbe is one metric of one resource with its threshold.
 type degProbe struct {
 	kind, name  string
 	q           activities.MetricQuery
