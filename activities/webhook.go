@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"os"
 	"time"
 
 	"go.temporal.io/sdk/temporal"
@@ -22,9 +23,10 @@ type StatusUpdate struct {
 	At        time.Time `json:"at"`
 }
 
-// WebhookInput posts one update. Key is sent as Idempotency-Key so a receiver can drop a retried post.
+// WebhookInput posts one update to the URL held in the worker's environment variable URLEnv. Key is sent
+// as Idempotency-Key so a receiver can drop a retried post.
 type WebhookInput struct {
-	URL    string       `json:"url"`
+	URLEnv string       `json:"urlEnv"`
 	Key    string       `json:"key"`
 	Update StatusUpdate `json:"update"`
 }
@@ -37,7 +39,15 @@ type WebhookResult struct {
 // PostStatusPage POSTs the update as JSON. 5xx and network errors retry; 4xx do not (the receiver refused
 // the request itself). Errors name the host only: webhook paths often carry a token.
 func (a *Activities) PostStatusPage(ctx context.Context, in WebhookInput) (WebhookResult, error) {
-	u, err := url.Parse(in.URL)
+	getenv := a.Getenv
+	if getenv == nil {
+		getenv = os.Getenv
+	}
+	target := getenv(in.URLEnv)
+	if target == "" {
+		return WebhookResult{}, refuse("WebhookNotConfigured", "status-page webhook: the worker's environment variable %q is empty; set it to the webhook URL on every worker", in.URLEnv)
+	}
+	u, err := url.Parse(target)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		return WebhookResult{}, refuse("InvalidWebhookURL", "status-page webhook: the URL is not an http(s) URL")
 	}
@@ -47,7 +57,7 @@ func (a *Activities) PostStatusPage(ctx context.Context, in WebhookInput) (Webho
 	}
 	c, cancel := context.WithTimeout(ctx, 15*time.Second)
 	defer cancel()
-	req, err := http.NewRequestWithContext(c, http.MethodPost, in.URL, bytes.NewReader(body))
+	req, err := http.NewRequestWithContext(c, http.MethodPost, target, bytes.NewReader(body))
 	if err != nil {
 		return WebhookResult{}, refuse("InvalidWebhookURL", "status-page webhook at %s: %v", u.Host, err)
 	}
@@ -61,7 +71,7 @@ func (a *Activities) PostStatusPage(ctx context.Context, in WebhookInput) (Webho
 	}
 	resp, err := hc.Do(req)
 	if err != nil {
-		return WebhookResult{}, temporal.NewApplicationError(fmt.Sprintf("status-page webhook at %s: %v", u.Host, redactURL(err, in.URL)), "WebhookUnreachable")
+		return WebhookResult{}, temporal.NewApplicationError(fmt.Sprintf("status-page webhook at %s: %v", u.Host, redactURL(err, target)), "WebhookUnreachable")
 	}
 	defer resp.Body.Close()
 	snippet, _ := io.ReadAll(io.LimitReader(resp.Body, 512))

@@ -23,9 +23,9 @@ func TestPostStatusPage(t *testing.T) {
 		w.WriteHeader(status)
 	}))
 	defer srv.Close()
-	acts := &Activities{HTTP: srv.Client()}
-	url := srv.URL + "/hooks/T0KEN-in-the-path"
-	in := WebhookInput{URL: url, Key: "run-1/monitoring", Update: StatusUpdate{Incident: "region-outage-us-east-1", Status: "monitoring",
+	env := map[string]string{"STATUS_WEBHOOK": srv.URL + "/hooks/T0KEN-in-the-path", "FTP_WEBHOOK": "ftp://status"}
+	acts := &Activities{HTTP: srv.Client(), Getenv: func(k string) string { return env[k] }}
+	in := WebhookInput{URLEnv: "STATUS_WEBHOOK", Key: "run-1/monitoring", Update: StatusUpdate{Incident: "region-outage-us-east-1", Status: "monitoring",
 		Component: "roadcall-api-prod", Message: "Service restored from us-west-2", At: time.Date(2026, 11, 27, 6, 0, 0, 0, time.UTC)}}
 	res, err := acts.PostStatusPage(context.Background(), in)
 	require.NoError(t, err)
@@ -50,6 +50,10 @@ func TestPostStatusPage(t *testing.T) {
 	require.Equal(t, "WebhookUnreachable", appErrorOf(t, err).Type())
 	require.NotContains(t, err.Error(), "T0KEN")
 
-	_, err = acts.PostStatusPage(context.Background(), WebhookInput{URL: "ftp://status"})
+	_, err = acts.PostStatusPage(context.Background(), WebhookInput{URLEnv: "FTP_WEBHOOK"})
 	require.Equal(t, "InvalidWebhookURL", appErrorOf(t, err).Type())
+
+	_, err = acts.PostStatusPage(context.Background(), WebhookInput{URLEnv: "UNSET_WEBHOOK"})
+	require.Equal(t, "WebhookNotConfigured", appErrorOf(t, err).Type())
+	require.True(t, appErrorOf(t, err).NonRetryable())
 }

@@ -696,9 +696,9 @@ func (f *failover) communicate(ctx workflow.Context) error {
 	pub := workflow.ExecuteActivity(c, a.Publish, activities.PublishInput{Region: t.DRRegion, TopicARN: t.TopicARN(t.DRRegion),
 		Subject: fmt.Sprintf("RESOLVED: %s now serving from %s", t.ID(), t.DRRegion), Message: msg + "\n\nActions:\n- " + strings.Join(f.rep.Actions, "\n- ")})
 	var hook workflow.Future
-	if t.StatusPageWebhook != "" {
+	if t.StatusPageWebhookEnv != "" {
 		wc := describeCtx(ctx, "Status page update")
-		hook = workflow.ExecuteActivity(wc, a.PostStatusPage, activities.WebhookInput{URL: t.StatusPageWebhook, Key: workflow.GetInfo(ctx).WorkflowExecution.RunID + "/monitoring",
+		hook = workflow.ExecuteActivity(wc, a.PostStatusPage, activities.WebhookInput{URLEnv: t.StatusPageWebhookEnv, Key: workflow.GetInfo(ctx).WorkflowExecution.RunID + "/monitoring",
 			Update: activities.StatusUpdate{Incident: "region-outage-" + t.PrimaryRegion, Status: "monitoring", Component: t.API.Name, Message: msg, At: workflow.Now(ctx)}})
 	}
 	err := pub.Get(ctx, nil)

@@ -384,7 +384,7 @@ func TestFailoverCommandActivation(t *testing.T) {
 	s := newFailoverSim(t)
 	s.topo.Stacks.Activation = topology.ActivationCommand
 	s.topo.Stacks.DeployCommand = []string{"pnpm", "cdk", "deploy", "--all"}
-	s.topo.StatusPageWebhook = "https://status.example.com/hook"
+	s.topo.StatusPageWebhookEnv = "ROADCALL_STATUS_WEBHOOK"
 	rep := s.run(FailoverRequest{Common: Common{AutoApprove: true}})
 	require.Equal(t, PhaseCompleted, rep.Outcome)
 	require.Equal(t, 1, s.count("RunDeployCommand"))

@@ -85,8 +85,10 @@ type Topology struct {
 	Approvals     Approvals     `json:"approvals"`
 	Degradation   Degradation   `json:"degradation"`
 	Corruption    Corruption    `json:"corruption"`
-	// StatusPageWebhook, when set, receives a JSON POST with each customer-facing status update.
-	StatusPageWebhook string `json:"statusPageWebhook,omitempty"`
+	// StatusPageWebhookEnv names the worker's environment variable holding the status-page webhook URL,
+	// which receives a JSON POST with each customer-facing update. The URL itself often carries a token, so
+	// it never enters a request: requests live in Temporal history.
+	StatusPageWebhookEnv string `json:"statusPageWebhookEnv,omitempty"`
 }
 
 type Table struct {
