@@ -4,9 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sort"
 	"strings"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
+	cwtypes "github.com/aws/aws-sdk-go-v2/service/cloudwatch/types"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/aws/smithy-go"
@@ -139,4 +143,66 @@ func limitRefusal(in CapacityChange, prev TableCapacity, ae smithy.APIError) err
 		msg += ". Wait for the account's concurrent table operations to finish or request a quota increase, then retry: " + cmd
 	}
 	return refuse(ae.ErrorCode(), "%s", msg)
+}
+
+// dynamoOperations are the operations DynamoDB publishes ThrottledRequests for.
+var dynamoOperations = []string{"GetItem", "BatchGetItem", "Query", "Scan", "PutItem", "UpdateItem", "DeleteItem",
+	"BatchWriteItem", "TransactGetItems", "TransactWriteItems", "ExecuteStatement", "BatchExecuteStatement", "ExecuteTransaction"}
+
+// ThrottleQuery asks for a table's throttled requests over the window that ends now.
+type ThrottleQuery struct {
+	Region string        `json:"region"`
+	Table  string        `json:"table"`
+	Window time.Duration `json:"window"`
+}
+
+// GetTableThrottledRequests sums a table's ThrottledRequests over its operations, one point a minute.
+// CloudWatch publishes the metric per TableName and Operation only, so a query by TableName alone finds
+// nothing in AWS; one GetMetricData call asks for every operation, and operations without traffic add 0.
+func (a *Activities) GetTableThrottledRequests(ctx context.Context, q ThrottleQuery) (MetricResult, error) {
+	end := time.Now().UTC().Truncate(time.Minute).Add(time.Minute)
+	window := q.Window
+	if window <= 0 {
+		window = 15 * time.Minute
+	}
+	queries := make([]cwtypes.MetricDataQuery, len(dynamoOperations))
+	for i, op := range dynamoOperations {
+		queries[i] = cwtypes.MetricDataQuery{Id: aws.String(fmt.Sprintf("op%d", i)), MetricStat: &cwtypes.MetricStat{
+			Metric: &cwtypes.Metric{Namespace: aws.String("AWS/DynamoDB"), MetricName: aws.String("ThrottledRequests"),
+				Dimensions: []cwtypes.Dimension{{Name: aws.String("TableName"), Value: aws.String(q.Table)}, {Name: aws.String("Operation"), Value: aws.String(op)}}},
+			Period: aws.Int32(60), Stat: aws.String("Sum")}}
+	}
+	in := &cloudwatch.GetMetricDataInput{StartTime: aws.Time(end.Add(-window)), EndTime: aws.Time(end),
+		ScanBy: cwtypes.ScanByTimestampAscending, MetricDataQueries: queries}
+	perMinute := map[time.Time]float64{}
+	p := cloudwatch.NewGetMetricDataPaginator(a.AWS.CloudWatch(q.Region), in)
+	for p.HasMorePages() {
+		out, err := p.NextPage(ctx)
+		if err != nil {
+			return MetricResult{}, classify(err, "cloudwatch:GetMetricData", "AWS/DynamoDB ThrottledRequests TableName="+q.Table, q.Region)
+		}
+		for _, r := range out.MetricDataResults {
+			for i, ts := range r.Timestamps {
+				if i < len(r.Values) {
+					perMinute[ts.UTC()] += r.Values[i]
+				}
+			}
+		}
+	}
+	var res MetricResult
+	for ts, v := range perMinute {
+		res.Points = append(res.Points, Point{T: ts, V: v})
+	}
+	sort.Slice(res.Points, func(i, j int) bool { return res.Points[i].T.Before(res.Points[j].T) })
+	for i, pt := range res.Points {
+		if i == 0 || pt.V > res.Max {
+			res.Max = pt.V
+		}
+		res.Sum += pt.V
+		res.Last = pt.V
+	}
+	if n := len(res.Points); n > 0 {
+		res.Avg = res.Sum / float64(n)
+	}
+	return res, nil
 }

@@ -166,3 +166,34 @@ func TestTableCapacityWaitsForActiveAndResumesFromHeartbeat(t *testing.T) {
 	changed, _ := changes(sim, "UpdateTable")
 	require.Equal(t, 1, changed)
 }
+
+func TestTableThrottledRequestsSumsOperations(t *testing.T) {
+	sim, acts, topo := capacitySim(t)
+	ctx := context.Background()
+	region, hot, calm := topo.PrimaryRegion, topo.Tables[1].Name, topo.Tables[2].Name
+	_, err := sim.AddFault(awssim.Fault{Kind: awssim.FaultThrottledTable, Table: hot})
+	require.NoError(t, err)
+
+	got, err := acts.GetTableThrottledRequests(ctx, ThrottleQuery{Region: region, Table: hot, Window: 15 * time.Minute})
+	require.NoError(t, err)
+	require.NotEmpty(t, got.Points)
+	require.Greater(t, got.Last, 10.0, "a throttled table refuses a share of its requests every minute")
+	// awssim also publishes the per-table series; the per-operation sum must agree with it.
+	whole, err := acts.GetMetric(ctx, MetricQuery{Region: region, Namespace: "AWS/DynamoDB", Metric: "ThrottledRequests", Stat: "Sum",
+		Dimensions: []Dimension{{Name: "TableName", Value: hot}}, Period: time.Minute, Window: 15 * time.Minute})
+	require.NoError(t, err)
+	require.Equal(t, whole.Last, got.Last)
+	require.Equal(t, whole.Max, got.Max)
+
+	got, err = acts.GetTableThrottledRequests(ctx, ThrottleQuery{Region: region, Table: calm, Window: 2 * time.Minute})
+	require.NoError(t, err)
+	require.NotEmpty(t, got.Points, "a healthy table publishes zeros, not silence")
+	require.Zero(t, got.Max)
+
+	// Raising the capacity stops the throttling from the current minute on (awssim's recovery rule).
+	_, err = acts.SetTableCapacity(ctx, CapacityChange{Region: region, Table: hot, Target: provisioned})
+	require.NoError(t, err)
+	got, err = acts.GetTableThrottledRequests(ctx, ThrottleQuery{Region: region, Table: hot, Window: 2 * time.Minute})
+	require.NoError(t, err)
+	require.Zero(t, got.Last)
+}

@@ -24,7 +24,7 @@ const (
 // Results of a PartialDegradation run (DegradationReport.Result).
 const (
 	DegNothingToDo       = "nothing-to-do"      // no function or table over its thresholds; nothing changed
-	DegNothingToScale    = "nothing-to-scale"   // symptoms only (API, table UserErrors) that capacity does not fix
+	DegNothingToScale    = "nothing-to-scale"   // symptoms only (API errors or latency, DynamoDB UserErrors) that capacity does not fix
 	DegRejected          = "rejected"           // the plan was rejected; nothing changed
 	DegNoDecision        = "no-decision"        // nobody decided on the plan before its deadline; nothing changed
 	DegRecoveredReverted = "recovered-reverted" // applied, recovered, restored to the recorded settings
@@ -345,8 +345,8 @@ type DegradationReport struct {
 	Region string `json:"region"`
 	// Affected are the functions and tables over a threshold: what the plan acts on.
 	Affected []AffectedResource `json:"affected"`
-	// Symptoms are over-threshold readings that capacity does not fix (API 5XX and latency) and that the
-	// watch waits to see recover too.
+	// Symptoms are over-threshold readings that capacity does not fix (API 5XX and latency, the region's
+	// DynamoDB UserErrors) and that the watch waits to see recover too.
 	Symptoms []AffectedResource `json:"symptoms,omitempty"`
 	Fallback *FallbackCheck     `json:"fallback,omitempty"`
 	Plan     []ScalingAction    `json:"plan,omitempty"`
@@ -512,6 +512,8 @@ type degProbe struct {
 	q           activities.MetricQuery
 	threshold   float64
 	unit, label string
+	// throttledTable reads the table's ThrottledRequests summed over operations instead of q.
+	throttledTable bool
 }
 
 func (d *degradation) probes(kind, name string, window time.Duration) []degProbe {
@@ -523,21 +525,21 @@ func (d *degradation) probes(kind, name string, window time.Duration) []degProbe
 	case "function":
 		dim := activities.Dimension{Name: "FunctionName", Value: name}
 		return []degProbe{
-			{kind, name, q("AWS/Lambda", "Errors", "Sum", dim), th.LambdaErrors, "per minute", "AWS/Lambda Errors"},
-			{kind, name, q("AWS/Lambda", "Throttles", "Sum", dim), th.LambdaThrottles, "per minute", "AWS/Lambda Throttles"},
+			{kind, name, q("AWS/Lambda", "Errors", "Sum", dim), th.LambdaErrors, "per minute", "AWS/Lambda Errors", false},
+			{kind, name, q("AWS/Lambda", "Throttles", "Sum", dim), th.LambdaThrottles, "per minute", "AWS/Lambda Throttles", false},
 		}
 	case "table":
-		dim := activities.Dimension{Name: "TableName", Value: name}
-		return []degProbe{
-			{kind, name, q("AWS/DynamoDB", "ThrottledRequests", "Sum", dim), th.DynamoThrottledRequest, "per minute", "AWS/DynamoDB ThrottledRequests"},
-			{kind, name, q("AWS/DynamoDB", "UserErrors", "Sum", dim), th.DynamoUserErrors, "per minute", "AWS/DynamoDB UserErrors"},
-		}
+		return []degProbe{{kind: kind, name: name, q: q("AWS/DynamoDB", "ThrottledRequests", "Sum"), threshold: th.DynamoThrottledRequest,
+			unit: "per minute", label: "AWS/DynamoDB ThrottledRequests", throttledTable: true}}
+	case "dynamodb":
+		// AWS publishes UserErrors only for the account and region, without a table dimension.
+		return []degProbe{{kind, name, q("AWS/DynamoDB", "UserErrors", "Sum"), th.DynamoUserErrors, "per minute", "AWS/DynamoDB UserErrors", false}}
 	}
 	dim := activities.Dimension{Name: "ApiName", Value: name}
 	return []degProbe{
 		// 5XXError is published per request as 0 or 1: its Average is the error rate.
-		{kind, name, q("AWS/ApiGateway", "5XXError", "Average", dim), th.Error5xxRate, "rate", "AWS/ApiGateway 5XXError"},
-		{kind, name, q("AWS/ApiGateway", "Latency", "p95", dim), float64(th.LatencyP95.D().Milliseconds()), "ms", "AWS/ApiGateway Latency"},
+		{kind, name, q("AWS/ApiGateway", "5XXError", "Average", dim), th.Error5xxRate, "rate", "AWS/ApiGateway 5XXError", false},
+		{kind, name, q("AWS/ApiGateway", "Latency", "p95", dim), float64(th.LatencyP95.D().Milliseconds()), "ms", "AWS/ApiGateway Latency", false},
 	}
 }
 
@@ -547,7 +549,11 @@ func (d *degradation) read(ctx workflow.Context, ps []degProbe, peak bool) ([]Ev
 	fs := make([]workflow.Future, len(ps))
 	for i, p := range ps {
 		c := describeCtx(ctx, fmt.Sprintf("CloudWatch %s %s %s", p.label, p.q.Stat, p.name))
-		fs[i] = workflow.ExecuteActivity(c, a.GetMetric, p.q)
+		if p.throttledTable {
+			fs[i] = workflow.ExecuteActivity(c, a.GetTableThrottledRequests, activities.ThrottleQuery{Region: p.q.Region, Table: p.name, Window: p.q.Window})
+		} else {
+			fs[i] = workflow.ExecuteActivity(c, a.GetMetric, p.q)
+		}
 	}
 	out := make([]Evidence, len(ps))
 	var errs []error
@@ -577,7 +583,7 @@ func (d *degradation) resources() []degResource {
 	for _, tb := range d.tables {
 		rs = append(rs, degResource{"table", tb})
 	}
-	return append(rs, degResource{"api", d.t.API.Name})
+	return append(rs, degResource{"api", d.t.API.Name}, degResource{"dynamodb", "account"})
 }
 
 // assess reads every resource's probes and groups the evidence by resource, in resource order.
@@ -635,7 +641,7 @@ func (d *degradation) identify(ctx workflow.Context) error {
 	for _, ar := range all {
 		switch {
 		case ar.Severity == "":
-		case ar.Kind == "api":
+		case ar.Kind == "api" || ar.Kind == "dynamodb":
 			d.rep.Symptoms = append(d.rep.Symptoms, ar)
 		default:
 			d.rep.Affected = append(d.rep.Affected, ar)
@@ -700,21 +706,16 @@ func (d *degradation) circuitBreakers(ctx workflow.Context) error {
 // ---- plan ----
 
 // plan proposes reserved concurrency for every function over its Errors or Throttles threshold and
-// provisioned capacity for every table over its ThrottledRequests threshold. Table UserErrors are
-// client-side errors that capacity does not fix: they are reported, not acted on.
+// provisioned capacity for every table over its ThrottledRequests threshold. Symptoms (API errors and
+// latency, DynamoDB UserErrors, which are client-side errors) are reported and watched, not acted on.
 func (d *degradation) plan() []ScalingAction {
 	var out []ScalingAction
 	for _, ar := range d.rep.Affected {
-		act := false
-		for _, e := range ar.Evidence {
-			act = act || (e.Breached && e.Metric != "AWS/DynamoDB UserErrors")
-		}
-		switch {
-		case !act:
-		case ar.Kind == "function":
+		switch ar.Kind {
+		case "function":
 			n := d.dg.ReservedConcurrency
 			out = append(out, ScalingAction{Kind: ActionLambdaConcurrency, Resource: ar.Name, Region: d.region, Reserved: &n})
-		case ar.Kind == "table":
+		case "table":
 			out = append(out, ScalingAction{Kind: ActionDynamoCapacity, Resource: ar.Name, Region: d.region,
 				Capacity: &activities.TableCapacity{BillingMode: activities.BillingProvisioned, ReadCapacity: d.dg.ReadCapacity, WriteCapacity: d.dg.WriteCapacity}})
 		}

@@ -38,6 +38,8 @@ type degSim struct {
 	metricRegions map[string]bool
 	changes       []string
 	subjects      []string
+	// userErrors is the region's DynamoDB UserErrors per minute.
+	userErrors float64
 	// putRefusal makes PutFunctionConcurrency fail as AWS does above the unreserved floor.
 	putRefusal bool
 }
@@ -64,6 +66,17 @@ func newDegSimWith(t *testing.T, tableDelay time.Duration) *degSim {
 		s.calls["GetMetric"]++
 		s.metricRegions[q.Region] = true
 		v := s.metric(q)
+		return activities.MetricResult{Points: []activities.Point{{V: v}}, Max: v, Last: v, Sum: v, Avg: v}, nil
+	})
+	e.OnActivity(a.GetTableThrottledRequests, mock.Anything, mock.Anything).Return(func(_ context.Context, q activities.ThrottleQuery) (activities.MetricResult, error) {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		s.calls["GetTableThrottledRequests"]++
+		s.metricRegions[q.Region] = true
+		v := 0.0
+		if s.throttle[q.Table] && !s.tableScaled(q.Table) {
+			v = 75
+		}
 		return activities.MetricResult{Points: []activities.Point{{V: v}}, Max: v, Last: v, Sum: v, Avg: v}, nil
 	})
 	e.OnActivity(a.ProbeRegion, mock.Anything, mock.Anything).Return(func(_ context.Context, in activities.ProbeInput) (activities.Reachability, error) {
@@ -126,7 +139,10 @@ func (s *degSim) tableScaled(tb string) bool {
 }
 
 func (s *degSim) metric(q activities.MetricQuery) float64 {
-	dim := q.Dimensions[0].Value
+	dim := ""
+	if len(q.Dimensions) > 0 {
+		dim = q.Dimensions[0].Value
+	}
 	bad := false
 	for fn := range s.degraded {
 		bad = bad || !s.fnScaled(fn)
@@ -143,12 +159,8 @@ func (s *degSim) metric(q activities.MetricQuery) float64 {
 		if s.degraded[dim] && !s.fnScaled(dim) {
 			return 24
 		}
-	case "ThrottledRequests":
-		if s.throttle[dim] && !s.tableScaled(dim) {
-			return 75
-		}
 	case "UserErrors":
-		return 1
+		return s.userErrors
 	case "5XXError":
 		if bad {
 			return 0.08
@@ -234,8 +246,9 @@ func TestDegradationNothingToDo(t *testing.T) {
 	require.Zero(t, s.calls["GetFunctionConcurrency"]+s.calls["DescribeTable"]+s.calls["PutFunctionConcurrency"]+s.calls["SetTableCapacity"])
 	require.Empty(t, rep.Approvals, "no gate opened")
 	require.Equal(t, "us-east-1", rep.Region)
-	// 5 functions × 2 + 5 tables × 2 + the API × 2.
-	require.Equal(t, 22, s.calls["GetMetric"])
+	// 5 functions × 2, the API × 2 and the region's UserErrors; each table's ThrottledRequests.
+	require.Equal(t, 13, s.calls["GetMetric"])
+	require.Equal(t, 5, s.calls["GetTableThrottledRequests"])
 }
 
 func TestDegradationRejectChangesNothing(t *testing.T) {
@@ -490,19 +503,22 @@ func TestDegradationOverridesAndRegion(t *testing.T) {
 	require.Equal(t, []ScalingAction{{Kind: ActionLambdaConcurrency, Resource: fn, Region: "us-west-2", Reserved: &n}}, rep.Plan)
 	require.Equal(t, "lambda "+fn+" 150", s.changes[0])
 	require.Equal(t, DegRecoveredReverted, rep.Result)
-	// Identification read 1 function, 1 table and the API, two metrics each; each watch poll the function
-	// and the API symptom.
-	require.Equal(t, 6+rep.Watch.Polls*4, s.calls["GetMetric"])
+	// Identification read 1 function, the API and UserErrors, and the table's throttling; each watch poll
+	// the function and the API symptom.
+	require.Equal(t, 5+rep.Watch.Polls*4, s.calls["GetMetric"])
+	require.Equal(t, 1, s.calls["GetTableThrottledRequests"])
 	require.Equal(t, map[string]bool{"us-west-2": true}, s.metricRegions)
 }
 
 func TestDegradationOnlySymptomsScalesNothing(t *testing.T) {
 	s := newDegSim(t)
 	s.degraded["not-in-topology"] = true // drives API 5XX and latency up, no function over threshold
+	s.userErrors = 80                    // client errors: capacity does not fix them
 	rep := s.run(DegradationRequest{})
 	require.Equal(t, DegNothingToScale, rep.Result)
 	require.Empty(t, rep.Affected)
-	require.Equal(t, []string{"api roadcall-api-prod"}, names(rep.Symptoms))
+	require.Equal(t, []string{"api roadcall-api-prod", "dynamodb account"}, names(rep.Symptoms))
+	require.Equal(t, Evidence{Metric: "AWS/DynamoDB UserErrors", Stat: "Sum", Value: 80, Threshold: 50, Unit: "per minute", Breached: true}, rep.Symptoms[1].Evidence[0])
 	require.Empty(t, s.changes)
 	require.Empty(t, rep.Approvals)
 }
