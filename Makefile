@@ -23,7 +23,7 @@ build:
 test: tools
 	$(GO) test -race -count=1 ./...
 
-## demo: dev server with UI, awssim and a worker, then the readiness check and its report
+## demo: dev server with UI, awssim and a worker, then a full DR drill (failover and failback) and its report
 demo: tools
 	./scripts/demo.sh
 

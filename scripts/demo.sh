@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
-# make demo: starts a Temporal dev server (with its UI), awssim and a worker, runs the readiness check
-# and prints its report. Everything it started is stopped when it exits, on success, failure or Ctrl-C.
+# make demo: starts a Temporal dev server (with its UI), awssim and a worker, runs a full DR drill
+# (readiness, injected us-east-1 outage, failover, failback) and prints the drill report. Everything it
+# started is stopped when it exits, on success, failure or Ctrl-C.
 #
 # Settings (environment): TEMPORAL_PORT (7233), UI_PORT (8233), AWSSIM_ADDR (127.0.0.1:4566),
-# TIME_SCALE (0.01), TOPOLOGY (examples/roadcall-local.json), KEEP=1 to keep everything running after
-# the report until Ctrl-C (to look around in the UI).
+# TIME_SCALE (0.01), TOPOLOGY (examples/roadcall-local.json), MONITOR_WINDOW (10s, the watch after each DNS
+# move), KEEP=1 to keep everything running after the report until Ctrl-C (to look around in the UI).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$(go env GOPATH)/bin:$PATH"
@@ -106,12 +107,13 @@ start worker env TEMPORAL_ADDRESS="$TEMPORAL_ADDR" TEMPORAL_NAMESPACE=default \
 	"$work/bin/worker" --stop-timeout 2s
 wait_for "the worker" grep -q "Started Worker" "$work/worker.log"
 
-say "running the readiness check"
+say "running the DR drill: readiness, us-east-1 outage injected in awssim, RegionFailover, checklist, outage lifted, Failback"
 echo
 rc=0
-"$work/bin/starter" --address "$TEMPORAL_ADDR" readiness --topology "$TOPOLOGY" || rc=$?
+"$work/bin/starter" --address "$TEMPORAL_ADDR" drill --topology "$TOPOLOGY" --auto-approve --monitor-window "${MONITOR_WINDOW:-10s}" || rc=$?
 echo
-if ((rc == 0)); then say "readiness check passed"; else say "readiness check exited $rc"; fi
+if ((rc == 0)); then say "drill completed: failed over to us-west-2 and back, awssim in its initial topology"; else say "drill exited $rc"; fi
+say "the drill in the UI: http://127.0.0.1:$UI_PORT/namespaces/default/workflows/drill-roadcall-prod (KEEP=1 keeps it up)"
 if [[ ${KEEP:-} == 1 ]]; then
 	say "KEEP=1: UI at http://127.0.0.1:$UI_PORT, awssim at http://$AWSSIM_ADDR; Ctrl-C stops everything"
 	wait
