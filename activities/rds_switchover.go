@@ -13,13 +13,15 @@ package activities
 // can only be a new, empty cluster created into the global cluster. What AWS allows is:
 //  1. CreateDBClusterSnapshot of the DR cluster (automated here): a restorable copy taken before anything
 //     else happens.
-//  2. RemoveFromGlobalCluster the old primary and keep or delete it (its unreplicated writes are evidence
-//     for the post-incident review; snapshot it before deleting).
-//  3. CreateGlobalCluster --source-db-cluster-identifier <DR cluster ARN>: the DR cluster becomes the primary
-//     of a global database again.
-//  4. CreateDBCluster --global-cluster-identifier ... in the primary region (a new identifier, or the old one
-//     once that cluster is deleted) plus CreateDBInstance: a new secondary that replicates from DR.
+//  2. RemoveFromGlobalCluster the old primary, snapshot it (its unreplicated writes are evidence for the
+//     post-incident review), then rename it (ModifyDBCluster --new-db-cluster-identifier) or delete it.
+//  3. Delete the emptied global cluster and CreateGlobalCluster --source-db-cluster-identifier <DR cluster
+//     ARN> under the topology's identifier: the DR cluster is the primary of a global database again.
+//  4. CreateDBCluster --global-cluster-identifier ... in the primary region under the topology's primary
+//     identifier, plus CreateDBInstance: a new secondary that replicates from DR.
 //  5. When its lag is near zero: SwitchoverGlobalCluster to it (RPO 0), as in the intact case.
+// Keeping the topology's identifiers is what lets the rest of the failback (and the next failover) run
+// unchanged.
 //
 // (The runbook's "restore the snapshot in the primary region" is the other AWS-allowed way:
 // CopyDBClusterSnapshot to the primary region, RestoreDBClusterFromSnapshot, then build replication anew.
