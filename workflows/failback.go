@@ -292,14 +292,7 @@ func (fb *failback) precheck(ctx workflow.Context) error {
 		}
 	}
 	for _, st := range t.Stacks.Names {
-		checks = append(checks, func(ctx workflow.Context) CheckRow {
-			row := checkStack(ctx, t.PrimaryRegion, st)
-			row.Check = checkStackName
-			if row.Status == Fail && row.Reason != "" {
-				row.Reason = strings.Replace(row.Reason, "the DR standby stack", "the primary stack", 1)
-			}
-			return row
-		})
+		checks = append(checks, func(ctx workflow.Context) CheckRow { return fb.checkPrimaryStack(ctx, st) })
 	}
 	fb.rep.Precheck = gatherRows(ctx, checks)
 	pass := 0
@@ -378,6 +371,28 @@ func (fb *failback) checkReachable(ctx workflow.Context) CheckRow {
 		row.Status, row.Reason = Fail, "the primary region is still unhealthy: "+r.Summary()
 	}
 	return row
+}
+
+// checkPrimaryStack reads a stack in the primary with two attempts, not describeCtx's five: while the
+// primary is still down every read fails, and the refusal should come in seconds, not after backoffs.
+func (fb *failback) checkPrimaryStack(ctx workflow.Context, stack string) CheckRow {
+	region := fb.t.PrimaryRegion
+	res := fmt.Sprintf("%s (%s)", stack, region)
+	c := describeCtx(ctx, "CloudFormation DescribeStacks "+stack+" in "+region)
+	o := workflow.GetActivityOptions(c)
+	o.RetryPolicy.MaximumAttempts = 2
+	c = workflow.WithActivityOptions(c, o)
+	var st activities.StackInfo
+	if err := workflow.ExecuteActivity(c, a.DescribeStack, activities.StackRef{Region: region, Stack: stack}).Get(c, &st); err != nil {
+		return errRow(checkStackName, res, "*_COMPLETE", err)
+	}
+	switch {
+	case !st.Exists:
+		return CheckRow{checkStackName, res, Fail, "missing", "*_COMPLETE", "the primary stack does not exist"}
+	case !strings.HasSuffix(st.Status, "_COMPLETE") || strings.Contains(st.Status, "ROLLBACK") || strings.Contains(st.Status, "DELETE"):
+		return CheckRow{checkStackName, res, Fail, st.Status, "*_COMPLETE", "the primary stack is not in a usable complete state"}
+	}
+	return CheckRow{Check: checkStackName, Resource: res, Status: Pass, Observed: st.Status, Threshold: "*_COMPLETE"}
 }
 
 func (fb *failback) refused() bool {
