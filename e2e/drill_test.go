@@ -14,6 +14,7 @@ import (
 
 	"github.com/roadcall/dr/internal/starter"
 	"github.com/roadcall/dr/internal/testenv"
+	"github.com/roadcall/dr/internal/topology"
 	"github.com/roadcall/dr/workflows"
 )
 
@@ -283,4 +284,43 @@ func TestDrillGoldenHistories(t *testing.T) {
 	}
 	save(id, "DRDrill-completed.json")
 	save(rep.FailbackID, "Failback-completed.json")
+}
+
+// TestStarterReplayFileSaysWhetherDeterministic: the golden drill history replays; the same history with
+// the failover child's ID edited (what a code change renaming it would meet) is called non-deterministic.
+func TestStarterReplayFileSaysWhetherDeterministic(t *testing.T) {
+	golden := filepath.Join(testenv.ModuleRoot(t), "workflows", "testdata", "DRDrill-completed.json")
+	replay := func(file string) (int, string) {
+		var out bytes.Buffer
+		e := starter.DefaultEnv()
+		e.Out, e.Err = &out, &out
+		return starter.Main(ctxT(t, time.Minute), []string{"replay", "--file", file}, e), out.String()
+	}
+	if code, out := replay(golden); code != starter.ExitOK || !strings.Contains(out, "deterministic: history file") {
+		t.Fatalf("golden drill: exit %d\n%s", code, out)
+	}
+	b, err := os.ReadFile(golden)
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := workflows.WorkflowID("failover", env0Topology(t))
+	if !bytes.Contains(b, []byte(`"`+id+`"`)) {
+		t.Fatalf("the golden drill starts no child %s", id)
+	}
+	changed := filepath.Join(t.TempDir(), "changed.json")
+	if err := os.WriteFile(changed, bytes.ReplaceAll(b, []byte(`"`+id+`"`), []byte(`"`+id+`-renamed"`)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if code, out := replay(changed); code != starter.ExitFailed || !strings.Contains(out, "is NOT deterministic") {
+		t.Fatalf("edited drill history: exit %d, want %d saying it is not deterministic\n%s", code, starter.ExitFailed, out)
+	}
+}
+
+func env0Topology(t *testing.T) topology.Topology {
+	t.Helper()
+	topo, err := topology.Load(filepath.Join(testenv.ModuleRoot(t), "examples", "roadcall-local.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return topo
 }
