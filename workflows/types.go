@@ -108,6 +108,12 @@ func decodeStrict(b []byte, v any, problem *error) error {
 	return err
 }
 
+// RefuseInput records that the request's payload could not be decoded at all (malformed JSON from some
+// client), so the workflow refuses the run with InvalidRequest instead of the SDK failing it opaquely.
+func (c *Common) RefuseInput(err error) {
+	c.decodeProblem = fmt.Errorf("request: malformed JSON (%v); send one JSON object such as examples/requests/*.json", err)
+}
+
 // invalid wraps a validation failure as the non-retryable InvalidRequest error.
 func invalid(err error) error {
 	if err == nil {

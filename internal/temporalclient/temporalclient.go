@@ -55,7 +55,7 @@ func Dial(ctx context.Context, address, namespace string, z *zap.Logger) (client
 	if z == nil {
 		z = zap.NewNop()
 	}
-	c, err := client.DialContext(ctx, client.Options{HostPort: address, Namespace: namespace, Logger: SDKLogger(z)})
+	c, err := client.DialContext(ctx, client.Options{HostPort: address, Namespace: namespace, Logger: SDKLogger(z), DataConverter: DataConverter()})
 	if err != nil {
 		return nil, fmt.Errorf("connect to Temporal at %s (namespace %s): %w; is the server up? (make demo starts a dev server; or set TEMPORAL_ADDRESS)", address, namespace, err)
 	}

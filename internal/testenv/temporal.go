@@ -16,6 +16,7 @@ import (
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/testsuite"
 
+	"github.com/roadcall/dr/internal/temporalclient"
 	"github.com/roadcall/dr/workflows"
 )
 
@@ -44,7 +45,7 @@ func StartTemporal(t testing.TB, ui bool) *Temporal {
 	tp.Address = freeAddr(t)
 	opts := testsuite.DevServerOptions{
 		ExistingPath:     bin,
-		ClientOptions:    &client.Options{HostPort: tp.Address, Namespace: tp.Namespace, Logger: quietLogger{}},
+		ClientOptions:    &client.Options{HostPort: tp.Address, Namespace: tp.Namespace, Logger: quietLogger{}, DataConverter: temporalclient.DataConverter()},
 		LogLevel:         "error",
 		LogFormat:        "json",
 		SearchAttributes: searchAttributes(t),
