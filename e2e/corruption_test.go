@@ -144,18 +144,18 @@ func TestCorruptionRecoveryFromTemporalCLI(t *testing.T) {
 		}
 	}
 	// The update refuses a time outside the window and says which window; the signal approves.
-	tooOld := `{"gate":"restore-point","decision":"approve","approver":"oncall","value":"2020-01-01T00:00:00Z"}`
+	tooOld := `{"gate":"restore-point","decision":"approve","approver":"alice","value":"2020-01-01T00:00:00Z"}`
 	if out, err := env.CLI("workflow", "update", "execute", "--workflow-id", id, "--name", workflows.UpdateApprove, "--input", tooOld); err == nil ||
 		!strings.Contains(out, "outside the window every resource can be restored to") {
 		t.Fatalf("temporal workflow update execute with a restore time before the window: err %v\n%s", err, out)
 	}
-	env.SignalCLI(id, workflows.SignalApprove, workflows.Approval{Gate: workflows.GateRestorePoint, Decision: "approve", Approver: "oncall"})
+	env.SignalCLI(id, workflows.SignalApprove, workflows.Approval{Gate: workflows.GateRestorePoint, Decision: "approve", Approver: "alice"})
 	st = waitGate(ctx, t, env, id, workflows.GateCutover)
 	if !strings.Contains(st.PendingGate.Summary, "USERS_TABLE") {
 		t.Errorf("the cutover gate should say which variables change: %s", st.PendingGate.Summary)
 	}
 	if out, err := env.CLI("workflow", "update", "execute", "--workflow-id", id, "--name", workflows.UpdateApprove,
-		"--input", `{"gate":"cutover","decision":"approve","approver":"oncall"}`); err != nil {
+		"--input", `{"gate":"cutover","decision":"approve","approver":"alice"}`); err != nil {
 		t.Fatalf("approve cutover with temporal workflow update execute: %v\n%s", err, out)
 	}
 
@@ -252,7 +252,7 @@ func TestCorruptionRefusalsAndRejectAtCutover(t *testing.T) {
 	id := workflows.WorkflowID("corruption", topo)
 	waitGate(ctx, t, env, id, workflows.GateRestorePoint)
 	approve := func(gate string, extra ...string) (int, string) {
-		code, out, errOut := runStarter(ctx, env, append([]string{"approve", "--workflow-id", id, "--gate", gate, "--approver", "oncall"}, extra...)...)
+		code, out, errOut := runStarter(ctx, env, append([]string{"approve", "--workflow-id", id, "--gate", gate, "--approver", "alice"}, extra...)...)
 		return code, out + errOut
 	}
 	if code, msg := approve(workflows.GateRestorePoint, "--value", "2020-01-01T00:00:00Z"); code != starter.ExitRefused || !strings.Contains(msg, "outside the window every resource can be restored to") {
@@ -405,7 +405,7 @@ func TestCorruptionGoldenHistories(t *testing.T) {
 	ctx := ctxT(t, 3*time.Minute)
 	startedAt := time.Now().UTC().Add(-10 * time.Minute).Truncate(time.Second)
 	decide := func(gate, decision string) workflows.Approval {
-		return workflows.Approval{Gate: gate, Decision: decision, Approver: "oncall"}
+		return workflows.Approval{Gate: gate, Decision: decision, Approver: "alice"}
 	}
 	for _, run := range []struct {
 		name      string

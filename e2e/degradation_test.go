@@ -131,7 +131,7 @@ func TestDegradationFromTemporalCLI(t *testing.T) {
 	env := testenv.New(t, testenv.Options{TimeScale: 0.01})
 	fn, table := injectDegradation(env)
 	id := "degradation-cli"
-	env.StartWorkflowCLI("PartialDegradation", id, env.RequestFile(map[string]any{"topology": degTopology(env, 10*time.Minute), "initiator": "oncall"}))
+	env.StartWorkflowCLI("PartialDegradation", id, env.RequestFile(map[string]any{"topology": degTopology(env, 10*time.Minute), "initiator": "alice"}))
 
 	waitStatus(t, env, id, time.Minute, "plan gate", func(s workflows.Status) bool { return s.PendingGate != nil })
 	atGate := time.Since(start)
@@ -144,7 +144,7 @@ func TestDegradationFromTemporalCLI(t *testing.T) {
 	require.Empty(t, journalCounts(env.Sim.Journal())["UpdateTable"], "nothing changes before the gate")
 
 	approved := time.Now()
-	env.SignalCLI(id, workflows.SignalApprove, workflows.Approval{Gate: workflows.GateDegradationPlan, Decision: "approve", Approver: "devops-lead"})
+	env.SignalCLI(id, workflows.SignalApprove, workflows.Approval{Gate: workflows.GateDegradationPlan, Decision: "approve", Approver: "alice"})
 	st = waitStatus(t, env, id, time.Minute, "revert gate", func(s workflows.Status) bool {
 		return s.PendingGate != nil && s.PendingGate.Name == workflows.GateDegradationRevert
 	})
@@ -159,13 +159,13 @@ func TestDegradationFromTemporalCLI(t *testing.T) {
 		require.Equal(t, []any{"PROVISIONED", int64(1000), int64(500), "ACTIVE"}, []any{tb.BillingMode, tb.Read, tb.Write, tb.Status}, r)
 	}
 
-	env.SignalCLI(id, workflows.SignalApprove, workflows.Approval{Gate: workflows.GateDegradationRevert, Decision: "approve", Approver: "devops-lead"})
+	env.SignalCLI(id, workflows.SignalApprove, workflows.Approval{Gate: workflows.GateDegradationRevert, Decision: "approve", Approver: "alice"})
 	rep := degReport(t, env, id, time.Minute)
 	require.Equal(t, workflows.PhaseCompleted, rep.Outcome, rep.Notes)
 	require.Equal(t, workflows.DegRecoveredReverted, rep.Result)
 	require.Equal(t, []string{"function " + fn, "table " + table}, affectedNames(rep.Affected), "exactly the injected resources")
 	require.True(t, rep.Watch.Recovered)
-	require.Equal(t, "devops-lead", rep.RevertedBy)
+	require.Equal(t, "alice", rep.RevertedBy)
 	require.True(t, rep.Fallback.Checked && rep.Fallback.Healthy, "%+v", rep.Fallback)
 	assertSeeded(t, env)
 	assertAppliedAndRevertedOnce(t, env, fn, table)
@@ -287,16 +287,16 @@ func TestDegradationGoldenHistories(t *testing.T) {
 		env.Sim.Reset()
 		injectDegradation(env)
 		id := "golden-degradation-" + name
-		env.StartWorkflowCLI("PartialDegradation", id, env.RequestFile(map[string]any{"topology": degTopology(env, 10*time.Minute), "initiator": "oncall"}))
+		env.StartWorkflowCLI("PartialDegradation", id, env.RequestFile(map[string]any{"topology": degTopology(env, 10*time.Minute), "initiator": "alice"}))
 		waitStatus(t, env, id, time.Minute, "plan gate", func(s workflows.Status) bool { return s.PendingGate != nil })
 		if name == "rejected" {
-			env.SignalCLI(id, workflows.SignalApprove, workflows.Approval{Gate: workflows.GateDegradationPlan, Decision: "reject", Approver: "devops-lead", Comment: "golden"})
+			env.SignalCLI(id, workflows.SignalApprove, workflows.Approval{Gate: workflows.GateDegradationPlan, Decision: "reject", Approver: "alice", Comment: "golden"})
 		} else {
-			env.SignalCLI(id, workflows.SignalApprove, workflows.Approval{Gate: workflows.GateDegradationPlan, Decision: "approve", Approver: "devops-lead"})
+			env.SignalCLI(id, workflows.SignalApprove, workflows.Approval{Gate: workflows.GateDegradationPlan, Decision: "approve", Approver: "alice"})
 			waitStatus(t, env, id, time.Minute, "revert gate", func(s workflows.Status) bool {
 				return s.PendingGate != nil && s.PendingGate.Name == workflows.GateDegradationRevert
 			})
-			env.SignalCLI(id, workflows.SignalApprove, workflows.Approval{Gate: workflows.GateDegradationRevert, Decision: "approve", Approver: "devops-lead"})
+			env.SignalCLI(id, workflows.SignalApprove, workflows.Approval{Gate: workflows.GateDegradationRevert, Decision: "approve", Approver: "alice"})
 		}
 		degReport(t, env, id, time.Minute)
 		out, err := env.CLI("workflow", "show", "--workflow-id", id, "--output", "json")

@@ -183,7 +183,7 @@ func TestFailoverFromTemporalCLI(t *testing.T) {
 			t.Fatalf("update approve by %s: want refusal %q, got %v\n%s", approver, want, err, out)
 		}
 	}
-	b, _ := json.Marshal(workflows.Approval{Gate: "cutover", Decision: "approve", Approver: "oncall"})
+	b, _ := json.Marshal(workflows.Approval{Gate: "cutover", Decision: "approve", Approver: "alice"})
 	if out, err := env.CLI("workflow", "update", "execute", "--workflow-id", id, "--name", workflows.UpdateApprove, "--input", string(b)); err == nil || !strings.Contains(out, "is not a gate") {
 		t.Fatalf("update approve of an unknown gate: want refusal, got %v\n%s", err, out)
 	}
@@ -199,7 +199,7 @@ func TestFailoverFromTemporalCLI(t *testing.T) {
 		t.Fatalf("a second failover started while one runs (first run %s):\n%s", runID, out)
 	}
 
-	env.SignalCLI(id, workflows.SignalApprove, workflows.Approval{Gate: workflows.GateFailover, Decision: "approve", Approver: "oncall", Comment: "us-east-1 is down"})
+	env.SignalCLI(id, workflows.SignalApprove, workflows.Approval{Gate: workflows.GateFailover, Decision: "approve", Approver: "alice", Comment: "us-east-1 is down"})
 	rep := getReport(t, env, id, 2*time.Minute)
 	t.Logf("gate reached in %s, approval to report in %s\n%s", atGate.Sub(start).Round(time.Millisecond), time.Since(atGate).Round(time.Millisecond), rep)
 	if rep.Outcome != workflows.PhaseCompleted {
@@ -208,7 +208,7 @@ func TestFailoverFromTemporalCLI(t *testing.T) {
 	if rep.RTO <= 0 || !rep.RTOMet || !rep.RPOKnown || rep.RPOEstimate <= 0 {
 		t.Fatalf("report RTO %s (met %v), RPO %s (known %v)", rep.RTO, rep.RTOMet, rep.RPOEstimate, rep.RPOKnown)
 	}
-	if len(rep.Approvals) != 1 || rep.Approvals[0].Approver != "oncall" {
+	if len(rep.Approvals) != 1 || rep.Approvals[0].Approver != "alice" {
 		t.Fatalf("approvals %+v", rep.Approvals)
 	}
 	for _, c := range rep.Checklist {
@@ -234,12 +234,12 @@ func TestFailoverRejectedChangesNothing(t *testing.T) {
 	var out, errOut bytes.Buffer
 	e := starter.DefaultEnv()
 	e.Out, e.Err = &out, &errOut
-	if code := starter.Main(ctx, []string{"--address", env.Temporal.Address, "failover", "--topology", env.TopologyFile, "--initiator", "cto"}, e); code != starter.ExitOK {
+	if code := starter.Main(ctx, []string{"--address", env.Temporal.Address, "failover", "--topology", env.TopologyFile, "--initiator", "bob"}, e); code != starter.ExitOK {
 		t.Fatalf("starter failover: exit %d\n%s%s", code, out.String(), errOut.String())
 	}
 	id := workflows.WorkflowID("failover", env.Topology)
 	waitStatus(t, env, id, time.Minute, "gate", func(s workflows.Status) bool { return s.Phase == workflows.PhaseAwaitingApproval })
-	b, _ := json.Marshal(workflows.Approval{Gate: workflows.GateFailover, Decision: "reject", Approver: "oncall", Comment: "the primary is coming back"})
+	b, _ := json.Marshal(workflows.Approval{Gate: workflows.GateFailover, Decision: "reject", Approver: "alice", Comment: "the primary is coming back"})
 	if o, err := env.CLI("workflow", "update", "execute", "--workflow-id", id, "--name", workflows.UpdateApprove, "--input", string(b)); err != nil {
 		t.Fatalf("reject: %v\n%s", err, o)
 	}
@@ -414,7 +414,7 @@ func TestFailoverAccessDeniedOnDNS(t *testing.T) {
 	if err := env.Sim.Server.RemoveFault(faultID); !err {
 		t.Fatal("fault not removed")
 	}
-	env.SignalCLI(id, workflows.SignalOperator, workflows.OperatorAction{Action: "retry", Step: "dns", By: "oncall"})
+	env.SignalCLI(id, workflows.SignalOperator, workflows.OperatorAction{Action: "retry", Step: "dns", Operator: "alice"})
 	rep := getReport(t, env, id, time.Minute)
 	if rep.Outcome != workflows.PhaseCompleted {
 		t.Fatalf("after retry: %s\n%s", rep.Outcome, rep)
@@ -428,7 +428,7 @@ func TestFailoverAccessDeniedOnDNS(t *testing.T) {
 	var out, errOut bytes.Buffer
 	e := starter.DefaultEnv()
 	e.Out, e.Err = &out, &errOut
-	if code := starter.Main(ctxT(t, time.Minute), []string{"--address", env.Temporal.Address, "operator", "--workflow-id", id, "--step", "dns", "--action", "abort", "--by", "oncall"}, e); code != starter.ExitOK {
+	if code := starter.Main(ctxT(t, time.Minute), []string{"--address", env.Temporal.Address, "operator", "--workflow-id", id, "--step", "dns", "--action", "abort", "--operator", "alice"}, e); code != starter.ExitOK {
 		t.Fatalf("starter operator abort: exit %d\n%s%s", code, out.String(), errOut.String())
 	}
 	rep = getReport(t, env, id, time.Minute)
@@ -493,15 +493,15 @@ func TestFailoverBadInputRefused(t *testing.T) {
 
 	// Two-person rule: the initiator may not approve their own failover.
 	twoPerson := write("two-person", func(m map[string]any) { m["approvals"].(map[string]any)["twoPerson"] = true })
-	if code, out := run("failover", "--topology", twoPerson, "--initiator", "oncall", "--monitor-window", "3s"); code != starter.ExitOK {
+	if code, out := run("failover", "--topology", twoPerson, "--initiator", "alice", "--monitor-window", "3s"); code != starter.ExitOK {
 		t.Fatalf("start: exit %d\n%s", code, out)
 	}
 	id := workflows.WorkflowID("failover", env.Topology)
 	waitStatus(t, env, id, time.Minute, "gate", func(s workflows.Status) bool { return s.Phase == workflows.PhaseAwaitingApproval })
-	if code, out := run("failover", "--topology", twoPerson, "--initiator", "cto"); code != starter.ExitBadInput || !strings.Contains(out, "already running") {
+	if code, out := run("failover", "--topology", twoPerson, "--initiator", "bob"); code != starter.ExitBadInput || !strings.Contains(out, "already running") {
 		t.Errorf("second failover while one runs: exit %d\n%s", code, out)
 	}
-	for who, want := range map[string]string{"mallory": "not in the topology's approvers", "oncall": "two-person rule"} {
+	for who, want := range map[string]string{"mallory": "not in the topology's approvers", "alice": "two-person rule"} {
 		if code, out := run("approve", "--workflow-id", id, "--gate", workflows.GateFailover, "--approver", who); code != starter.ExitRefused || !strings.Contains(out, want) {
 			t.Errorf("approve by %s: exit %d, want %d with %q\n%s", who, code, starter.ExitRefused, want, out)
 		}
@@ -509,11 +509,11 @@ func TestFailoverBadInputRefused(t *testing.T) {
 	if j := journalCounts(env.Sim.Journal()); len(j) != 1 {
 		t.Fatalf("refused approvals must change nothing: %v", j)
 	}
-	if code, out := run("approve", "--workflow-id", id, "--gate", workflows.GateFailover, "--approver", "devops-lead"); code != starter.ExitOK {
+	if code, out := run("approve", "--workflow-id", id, "--gate", workflows.GateFailover, "--approver", "alice"); code != starter.ExitOK {
 		t.Fatalf("approve by another person: exit %d\n%s", code, out)
 	}
 	// The gate has passed; the run is still going (monitoring for 3 s): a second approval is refused.
-	if code, out := run("approve", "--workflow-id", id, "--gate", workflows.GateFailover, "--approver", "cto"); code != starter.ExitRefused || !strings.Contains(out, "not pending") {
+	if code, out := run("approve", "--workflow-id", id, "--gate", workflows.GateFailover, "--approver", "bob"); code != starter.ExitRefused || !strings.Contains(out, "not pending") {
 		t.Errorf("approval for a gate not pending: exit %d\n%s", code, out)
 	}
 	rep := getReport(t, env, id, time.Minute)
@@ -576,7 +576,7 @@ func TestFailoverGoldenHistories(t *testing.T) {
 		id := "golden-failover-" + run.name
 		env.StartWorkflowCLI("RegionFailover", id, env.RequestFile(failoverExtra(t, map[string]any{"monitorWindow": "1s"})))
 		waitStatus(t, env, id, time.Minute, "gate", func(s workflows.Status) bool { return s.Phase == workflows.PhaseAwaitingApproval })
-		env.SignalCLI(id, workflows.SignalApprove, workflows.Approval{Gate: workflows.GateFailover, Decision: run.decision, Approver: "oncall"})
+		env.SignalCLI(id, workflows.SignalApprove, workflows.Approval{Gate: workflows.GateFailover, Decision: run.decision, Approver: "alice"})
 		getReport(t, env, id, 2*time.Minute)
 		out, err := env.CLI("workflow", "show", "--workflow-id", id, "--output", "json")
 		if err != nil {

@@ -136,7 +136,7 @@ func TestStarterShowsRefusals(t *testing.T) {
 	}
 	id = strings.Fields(id)[0]
 
-	code, _, errOut = cmd("approve", "--workflow-id", id, "--gate", "failover", "--approver", "oncall")
+	code, _, errOut = cmd("approve", "--workflow-id", id, "--gate", "failover", "--approver", "alice")
 	if code != starter.ExitRefused || !strings.Contains(errOut, `"failover" is not a gate of ReadinessCheck`) {
 		t.Fatalf("approve of an unknown gate: exit %d, stderr %s", code, errOut)
 	}

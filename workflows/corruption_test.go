@@ -189,7 +189,7 @@ func newCorrFake(t *testing.T) *corrFake {
 
 func (f *corrFake) signal(after time.Duration, gate, decision, value string) {
 	f.env.RegisterDelayedCallback(func() {
-		f.env.SignalWorkflow(SignalApprove, Approval{Gate: gate, Decision: decision, Approver: "oncall", Value: value})
+		f.env.SignalWorkflow(SignalApprove, Approval{Gate: gate, Decision: decision, Approver: "alice", Value: value})
 	}, after)
 }
 
@@ -316,10 +316,10 @@ func TestCorruptionApproverChoosesAnotherTime(t *testing.T) {
 func TestCorruptionRestorePointOutsideWindowIsRefused(t *testing.T) {
 	f := newCorrFake(t)
 	var tooOld, future, garbled, ok error
-	f.update(time.Minute, Approval{Gate: GateRestorePoint, Decision: "approve", Approver: "oncall", Value: "2025-04-01T00:00:00Z"}, &tooOld)
-	f.update(time.Minute, Approval{Gate: GateRestorePoint, Decision: "approve", Approver: "oncall", Value: "2025-06-01T16:00:00Z"}, &future)
-	f.update(time.Minute, Approval{Gate: GateRestorePoint, Decision: "approve", Approver: "oncall", Value: "yesterday"}, &garbled)
-	f.update(2*time.Minute, Approval{Gate: GateRestorePoint, Decision: "approve", Approver: "oncall", Value: "2025-06-01T14:00:00Z"}, &ok)
+	f.update(time.Minute, Approval{Gate: GateRestorePoint, Decision: "approve", Approver: "alice", Value: "2025-04-01T00:00:00Z"}, &tooOld)
+	f.update(time.Minute, Approval{Gate: GateRestorePoint, Decision: "approve", Approver: "alice", Value: "2025-06-01T16:00:00Z"}, &future)
+	f.update(time.Minute, Approval{Gate: GateRestorePoint, Decision: "approve", Approver: "alice", Value: "yesterday"}, &garbled)
+	f.update(2*time.Minute, Approval{Gate: GateRestorePoint, Decision: "approve", Approver: "alice", Value: "2025-06-01T14:00:00Z"}, &ok)
 	f.signal(time.Hour, GateCutover, "approve", "")
 	rep := f.run(t, corrRequest(t))
 	require.ErrorContains(t, tooOld, "outside the window every resource can be restored to, 2025-05-25T15:00:00Z to 2025-06-01T14:5")
@@ -335,9 +335,9 @@ func TestCorruptionRestorePointOutsideWindowIsRefused(t *testing.T) {
 func TestCorruptionProposedTimeOutsideWindowNeedsAValue(t *testing.T) {
 	f := newCorrFake(t)
 	var plain, withValue error
-	f.update(time.Minute, Approval{Gate: GateRestorePoint, Decision: "approve", Approver: "oncall"}, &plain)
+	f.update(time.Minute, Approval{Gate: GateRestorePoint, Decision: "approve", Approver: "alice"}, &plain)
 	f.signal(2*time.Minute, GateRestorePoint, "approve", "") // a signal is refused the same way, and recorded
-	f.update(3*time.Minute, Approval{Gate: GateRestorePoint, Decision: "approve", Approver: "oncall", Value: "2025-05-26T00:00:00Z"}, &withValue)
+	f.update(3*time.Minute, Approval{Gate: GateRestorePoint, Decision: "approve", Approver: "alice", Value: "2025-05-26T00:00:00Z"}, &withValue)
 	f.signal(time.Hour, GateCutover, "approve", "")
 	rep := f.run(t, corrRequest(t, func(r *CorruptionRequest) { old := corrT0.Add(-8 * 24 * time.Hour); r.CorruptionStartedAt = &old }))
 	require.ErrorContains(t, plain, "outside the window")
@@ -447,7 +447,7 @@ func TestCorruptionOperatorAbortAfterFailedRestore(t *testing.T) {
 	f.signal(time.Minute, GateRestorePoint, "approve", "")
 	f.env.RegisterDelayedCallback(func() { paused = f.status(t) }, time.Hour)
 	f.env.RegisterDelayedCallback(func() {
-		f.env.SignalWorkflow(SignalOperator, OperatorAction{Action: "abort", Step: paused.PausedSteps[0], By: "oncall"})
+		f.env.SignalWorkflow(SignalOperator, OperatorAction{Action: "abort", Step: paused.PausedSteps[0], Operator: "alice"})
 	}, time.Hour+time.Minute)
 	f.signal(time.Hour+2*time.Minute, GateResumeWrites, "reject", "")
 	rep := f.run(t, corrRequest(t))
@@ -464,7 +464,7 @@ func TestCorruptionStopWritesRetryReadsPriorOnce(t *testing.T) {
 	f := newCorrFake(t)
 	f.fail["UpdateFunctionEnvironment"] = 1
 	f.env.RegisterDelayedCallback(func() {
-		f.env.SignalWorkflow(SignalOperator, OperatorAction{Action: "retry", Step: "stop-writes", By: "oncall"})
+		f.env.SignalWorkflow(SignalOperator, OperatorAction{Action: "retry", Step: "stop-writes", Operator: "alice"})
 	}, time.Minute)
 	f.signal(2*time.Minute, GateRestorePoint, "approve", "")
 	f.signal(time.Hour, GateCutover, "approve", "")
@@ -485,7 +485,7 @@ func TestCorruptionAutoApproveNeverResumesWritesAfterAbort(t *testing.T) {
 	var paused Status
 	f.env.RegisterDelayedCallback(func() { paused = f.status(t) }, time.Hour)
 	f.env.RegisterDelayedCallback(func() {
-		f.env.SignalWorkflow(SignalOperator, OperatorAction{Action: "abort", Step: paused.PausedSteps[0], By: "oncall"})
+		f.env.SignalWorkflow(SignalOperator, OperatorAction{Action: "abort", Step: paused.PausedSteps[0], Operator: "alice"})
 	}, time.Hour+time.Minute)
 	var atResume Status
 	f.env.RegisterDelayedCallback(func() { atResume = f.status(t) }, time.Hour+2*time.Minute)
@@ -558,7 +558,7 @@ func TestCorruptionPITROffFailsAssessment(t *testing.T) {
 	var paused Status
 	f.env.RegisterDelayedCallback(func() { paused = f.status(t) }, time.Minute)
 	f.env.RegisterDelayedCallback(func() {
-		f.env.SignalWorkflow(SignalOperator, OperatorAction{Action: "abort", Step: "assess", By: "oncall"})
+		f.env.SignalWorkflow(SignalOperator, OperatorAction{Action: "abort", Step: "assess", Operator: "alice"})
 	}, 2*time.Minute)
 	f.signal(3*time.Minute, GateResumeWrites, "approve", "")
 	rep := f.run(t, corrRequest(t, func(r *CorruptionRequest) { r.Tables = []string{"roadcall-vendors-prod"} }))

@@ -183,7 +183,7 @@ func (s *degSim) inject() (fn, table string) {
 
 func (s *degSim) approve(after time.Duration, gate string) {
 	s.env.RegisterDelayedCallback(func() {
-		s.env.SignalWorkflow(SignalApprove, Approval{Gate: gate, Decision: "approve", Approver: "oncall"})
+		s.env.SignalWorkflow(SignalApprove, Approval{Gate: gate, Decision: "approve", Approver: "alice"})
 	}, after)
 }
 
@@ -257,7 +257,7 @@ func TestDegradationRejectChangesNothing(t *testing.T) {
 	var seen Status
 	s.env.RegisterDelayedCallback(func() { seen = s.status() }, time.Minute)
 	s.env.RegisterDelayedCallback(func() {
-		s.env.SignalWorkflow(SignalApprove, Approval{Gate: GateDegradationPlan, Decision: "reject", Approver: "oncall", Comment: "traffic is falling already"})
+		s.env.SignalWorkflow(SignalApprove, Approval{Gate: GateDegradationPlan, Decision: "reject", Approver: "alice", Comment: "traffic is falling already"})
 	}, 2*time.Minute)
 	rep := s.run(DegradationRequest{})
 
@@ -331,7 +331,7 @@ func TestDegradationRevertGateApprovedEarlyAndFallbackChecked(t *testing.T) {
 	s.approve(5*time.Minute, GateDegradationRevert)
 	rep := s.run(DegradationRequest{})
 	require.Equal(t, DegRecoveredReverted, rep.Result)
-	require.Equal(t, "oncall", rep.RevertedBy)
+	require.Equal(t, "alice", rep.RevertedBy)
 	st := stepsOf(rep)
 	require.Less(t, st["revert"].Started.Sub(st["watch"].Ended), 10*time.Minute, "did not wait for the stable period")
 	require.Equal(t, 1, s.calls["ProbeRegion"])
@@ -345,7 +345,7 @@ func TestDegradationRevertRejectedKeepsScaledSettings(t *testing.T) {
 	fn, _ := s.inject()
 	s.approve(time.Minute, GateDegradationPlan)
 	s.env.RegisterDelayedCallback(func() {
-		s.env.SignalWorkflow(SignalApprove, Approval{Gate: GateDegradationRevert, Decision: "reject", Approver: "oncall", Comment: "keep it over the peak"})
+		s.env.SignalWorkflow(SignalApprove, Approval{Gate: GateDegradationRevert, Decision: "reject", Approver: "alice", Comment: "keep it over the peak"})
 	}, 5*time.Minute)
 	rep := s.run(DegradationRequest{})
 	require.Equal(t, PhaseCompleted, rep.Outcome)
@@ -365,8 +365,8 @@ func TestDegradationNoRecoveryByDeadlineRetryThenSkipKeepsScaled(t *testing.T) {
 	var paused Status
 	// Watch starts at ~1 min; its deadline is 30 min later; escalations at 10 and 20 min.
 	s.env.RegisterDelayedCallback(func() { paused = s.status() }, 35*time.Minute)
-	s.env.RegisterDelayedCallback(func() { s.env.SignalWorkflow(SignalOperator, OperatorAction{Action: "retry", By: "oncall"}) }, 36*time.Minute)
-	s.env.RegisterDelayedCallback(func() { s.env.SignalWorkflow(SignalOperator, OperatorAction{Action: "skip", By: "oncall"}) }, 80*time.Minute)
+	s.env.RegisterDelayedCallback(func() { s.env.SignalWorkflow(SignalOperator, OperatorAction{Action: "retry", Operator: "alice"}) }, 36*time.Minute)
+	s.env.RegisterDelayedCallback(func() { s.env.SignalWorkflow(SignalOperator, OperatorAction{Action: "skip", Operator: "alice"}) }, 80*time.Minute)
 	rep := s.run(DegradationRequest{})
 
 	require.Equal(t, PhaseAwaitingOperator, paused.Phase)
@@ -395,7 +395,7 @@ func TestDegradationNoRecoveryAbortReverts(t *testing.T) {
 	s.inject()
 	s.stubborn = true
 	s.approve(time.Minute, GateDegradationPlan)
-	s.env.RegisterDelayedCallback(func() { s.env.SignalWorkflow(SignalOperator, OperatorAction{Action: "abort", By: "oncall"}) }, 40*time.Minute)
+	s.env.RegisterDelayedCallback(func() { s.env.SignalWorkflow(SignalOperator, OperatorAction{Action: "abort", Operator: "alice"}) }, 40*time.Minute)
 	rep := s.run(DegradationRequest{})
 	require.Equal(t, PhaseAborted, rep.Outcome)
 	require.Equal(t, DegReverted, rep.Result)
@@ -464,7 +464,7 @@ func TestDegradationApplyRefusedAbortRevertsWhatWasApplied(t *testing.T) {
 	s.approve(time.Minute, GateDegradationPlan)
 	var paused Status
 	s.env.RegisterDelayedCallback(func() { paused = s.status() }, 3*time.Minute)
-	s.env.RegisterDelayedCallback(func() { s.env.SignalWorkflow(SignalOperator, OperatorAction{Action: "abort", By: "oncall"}) }, 4*time.Minute)
+	s.env.RegisterDelayedCallback(func() { s.env.SignalWorkflow(SignalOperator, OperatorAction{Action: "abort", Operator: "alice"}) }, 4*time.Minute)
 	rep := s.run(DegradationRequest{})
 	require.Equal(t, []string{"scale"}, paused.PausedSteps)
 	require.Contains(t, paused.LastError, "InvalidParameterValueException")

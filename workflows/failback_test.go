@@ -228,7 +228,7 @@ func TestFailbackWaitsAtGateThenSwitchesOverAndScalesDown(t *testing.T) {
 		atGate = s.status()
 		mutatedBeforeGate = s.changes()
 	}, 5*time.Minute)
-	s.signal(6*time.Minute, SignalApprove, Approval{Gate: GateFailback, Decision: "approve", Approver: "oncall"})
+	s.signal(6*time.Minute, SignalApprove, Approval{Gate: GateFailback, Decision: "approve", Approver: "alice"})
 	stack0 := s.topo.Stacks.Names[0]
 	rep := s.run(FailbackRequest{MonitorWindow: topology.Duration(5 * time.Minute), RestoreDRMode: map[string]string{stack0: "warm"}})
 
@@ -319,7 +319,7 @@ func TestFailbackRefusesWhenPrimaryStacksAreNotComplete(t *testing.T) {
 
 func TestFailbackRejectionChangesNothing(t *testing.T) {
 	s := newFailbackSim(t)
-	s.signal(5*time.Minute, SignalApprove, Approval{Gate: GateFailback, Decision: "reject", Approver: "oncall", Comment: "not tonight"})
+	s.signal(5*time.Minute, SignalApprove, Approval{Gate: GateFailback, Decision: "reject", Approver: "alice", Comment: "not tonight"})
 	rep := s.run(FailbackRequest{})
 	require.Equal(t, PhaseAborted, rep.Outcome)
 	require.Zero(t, s.changes())
@@ -345,8 +345,8 @@ func TestFailbackRebuildPathIsGatedAndSnapshotsDR(t *testing.T) {
 	s.drDetached = true
 	var atRebuild Status
 	s.env.RegisterDelayedCallback(func() { atRebuild = s.status() }, time.Minute)
-	s.signal(2*time.Minute, SignalApprove, Approval{Gate: GateRebuild, Decision: "approve", Approver: "devops-lead"})
-	s.signal(30*time.Minute, SignalApprove, Approval{Gate: GateFailback, Decision: "approve", Approver: "oncall"})
+	s.signal(2*time.Minute, SignalApprove, Approval{Gate: GateRebuild, Decision: "approve", Approver: "alice"})
+	s.signal(30*time.Minute, SignalApprove, Approval{Gate: GateFailback, Decision: "approve", Approver: "alice"})
 	rep := s.run(FailbackRequest{MonitorWindow: topology.Duration(time.Minute)})
 
 	require.Equal(t, []string{GateRebuild}, atRebuild.PendingGates)
@@ -369,7 +369,7 @@ func TestFailbackDataOutOfSyncPausesForOperatorThenRetries(t *testing.T) {
 	var paused Status
 	switched := -1
 	s.env.RegisterDelayedCallback(func() { paused, switched = s.status(), s.count("SwitchoverAurora") }, 5*time.Minute)
-	s.signal(6*time.Minute, SignalOperator, OperatorAction{Action: "retry", Step: "data-sync", By: "oncall"})
+	s.signal(6*time.Minute, SignalOperator, OperatorAction{Action: "retry", Step: "data-sync", Operator: "alice"})
 	rep := s.run(FailbackRequest{Common: Common{AutoApprove: true}, MonitorWindow: topology.Duration(time.Minute)})
 	require.Equal(t, PhaseAwaitingOperator, paused.Phase)
 	require.Equal(t, []string{"data-sync"}, paused.PausedSteps)

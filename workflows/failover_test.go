@@ -190,8 +190,8 @@ func TestFailoverWaitsAtGateThenCompletesOnApproval(t *testing.T) {
 		require.NoError(t, err)
 		require.NoError(t, v.Get(&raw))
 	}, time.Minute)
-	s.signal(2*time.Minute, SignalApprove, approve("oncall"))
-	rep := s.run(FailoverRequest{Common: Common{Initiator: "cto"}, MonitorWindow: topology.Duration(5 * time.Minute)})
+	s.signal(2*time.Minute, SignalApprove, approve("alice"))
+	rep := s.run(FailoverRequest{Common: Common{Initiator: "bob"}, MonitorWindow: topology.Duration(5 * time.Minute)})
 
 	require.Equal(t, PhaseAwaitingApproval, atGate.Phase)
 	require.Equal(t, []string{GateFailover}, atGate.PendingGates)
@@ -227,7 +227,7 @@ func TestFailoverWaitsAtGateThenCompletesOnApproval(t *testing.T) {
 	require.True(t, rep.RPOKnown)
 	require.Equal(t, 40*time.Millisecond, rep.RPOEstimate)
 	require.True(t, rep.RPOMet)
-	require.Equal(t, "oncall", rep.Approvals[0].Approver)
+	require.Equal(t, "alice", rep.Approvals[0].Approver)
 	statuses := map[string]string{}
 	for _, c := range rep.Checklist {
 		statuses[c.Item] = c.Status
@@ -244,7 +244,7 @@ func TestFailoverWaitsAtGateThenCompletesOnApproval(t *testing.T) {
 
 func TestFailoverRejectionChangesNothing(t *testing.T) {
 	s := newFailoverSim(t)
-	s.signal(time.Minute, SignalApprove, Approval{Gate: GateFailover, Decision: "reject", Approver: "oncall", Comment: "primary is recovering"})
+	s.signal(time.Minute, SignalApprove, Approval{Gate: GateFailover, Decision: "reject", Approver: "alice", Comment: "primary is recovering"})
 	rep := s.run(FailoverRequest{})
 	require.Equal(t, PhaseAborted, rep.Outcome)
 	require.Zero(t, s.mutations())
@@ -278,8 +278,8 @@ func TestFailoverLagOverRPORequiresDataLossAck(t *testing.T) {
 			s := newFailoverSim(t)
 			set(s)
 			var noAck, ok error
-			s.update(time.Minute, UpdateApprove, approve("oncall"), &noAck)
-			ack := approve("oncall")
+			s.update(time.Minute, UpdateApprove, approve("alice"), &noAck)
+			ack := approve("alice")
 			ack.AcceptDataLoss = true
 			s.update(2*time.Minute, UpdateApprove, ack, &ok)
 			rep := s.run(FailoverRequest{})
@@ -297,12 +297,12 @@ func TestFailoverApprovalRefusals(t *testing.T) {
 	s.topo.Approvals.TwoPerson = true
 	var outsider, own, notPending, unknownGate error
 	s.update(time.Minute, UpdateApprove, approve("mallory"), &outsider)
-	s.update(time.Minute, UpdateApprove, approve("cto"), &own)
-	s.update(time.Minute, UpdateApprove, Approval{Gate: "cutover", Decision: "approve", Approver: "oncall"}, &unknownGate)
-	s.signal(2*time.Minute, SignalApprove, approve("oncall"))
+	s.update(time.Minute, UpdateApprove, approve("bob"), &own)
+	s.update(time.Minute, UpdateApprove, Approval{Gate: "cutover", Decision: "approve", Approver: "alice"}, &unknownGate)
+	s.signal(2*time.Minute, SignalApprove, approve("alice"))
 	// After the gate: the run is activating and nothing is pending.
-	s.update(5*time.Minute, UpdateApprove, approve("platform-owner"), &notPending)
-	rep := s.run(FailoverRequest{Common: Common{Initiator: "cto"}})
+	s.update(5*time.Minute, UpdateApprove, approve("alice"), &notPending)
+	rep := s.run(FailoverRequest{Common: Common{Initiator: "bob"}})
 	require.ErrorContains(t, outsider, "not in the topology's approvers")
 	require.ErrorContains(t, own, "two-person rule")
 	require.ErrorContains(t, unknownGate, "is not a gate")
@@ -318,7 +318,7 @@ func TestFailoverDNSAccessDeniedPausesThenRetryCompletes(t *testing.T) {
 	var skipRefused error
 	s.env.RegisterDelayedCallback(func() { paused = s.status() }, 30*time.Minute)
 	s.update(30*time.Minute, SignalOperator, OperatorAction{Action: "skip", Step: "dns"}, &skipRefused)
-	s.signal(31*time.Minute, SignalOperator, OperatorAction{Action: "retry", Step: "dns", By: "oncall"})
+	s.signal(31*time.Minute, SignalOperator, OperatorAction{Action: "retry", Step: "dns", Operator: "alice"})
 	rep := s.run(FailoverRequest{Common: Common{AutoApprove: true}})
 	require.Equal(t, PhaseAwaitingOperator, paused.Phase)
 	require.Equal(t, []string{"dns"}, paused.PausedSteps)
@@ -335,7 +335,7 @@ func TestFailoverDNSAccessDeniedPausesThenRetryCompletes(t *testing.T) {
 func TestFailoverOperatorAbortStopsAndReportsWhatWasDone(t *testing.T) {
 	s := newFailoverSim(t)
 	s.fail["UpsertFailoverRecord"] = 1
-	s.signal(30*time.Minute, SignalOperator, OperatorAction{Action: "abort", By: "oncall"})
+	s.signal(30*time.Minute, SignalOperator, OperatorAction{Action: "abort", Operator: "alice"})
 	rep := s.run(FailoverRequest{Common: Common{AutoApprove: true}})
 	require.Equal(t, PhaseAborted, rep.Outcome)
 	require.Len(t, rep.Actions, 1+len(s.topo.Stacks.Names), "the database failover and stack updates happened; DNS did not")
@@ -348,7 +348,7 @@ func TestFailoverOperatorAbortStopsAndReportsWhatWasDone(t *testing.T) {
 func TestFailoverMonitorFailureCanBeSkipped(t *testing.T) {
 	s := newFailoverSim(t)
 	s.p95ms = 900
-	s.signal(40*time.Minute, SignalOperator, OperatorAction{Action: "skip", Step: "monitor", By: "oncall"})
+	s.signal(40*time.Minute, SignalOperator, OperatorAction{Action: "skip", Step: "monitor", Operator: "alice"})
 	rep := s.run(FailoverRequest{Common: Common{AutoApprove: true}})
 	require.Equal(t, PhaseCompleted, rep.Outcome)
 	mon := rep.Steps[6]

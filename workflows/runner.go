@@ -255,14 +255,14 @@ func (r *run) stepIn(ctx workflow.Context, name, title string, o stepOpts, fn fu
 		switch action.Action {
 		case "retry":
 			rec().Attempts++
-			r.note(fmt.Sprintf("step %s retried by %s", name, orUnknown(action.By)))
+			r.note(fmt.Sprintf("step %s retried by %s", name, orUnknown(action.Operator)))
 			continue
 		case "skip":
-			r.note(fmt.Sprintf("step %s skipped by %s after: %s", name, orUnknown(action.By), rec().Error))
+			r.note(fmt.Sprintf("step %s skipped by %s after: %s", name, orUnknown(action.Operator), rec().Error))
 			finish(OutcomeSkipped)
 			return nil
 		default:
-			r.note(fmt.Sprintf("step %s aborted by %s after: %s", name, orUnknown(action.By), rec().Error))
+			r.note(fmt.Sprintf("step %s aborted by %s after: %s", name, orUnknown(action.Operator), rec().Error))
 			finish(OutcomeAborted)
 			return errAborted
 		}

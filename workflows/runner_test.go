@@ -114,18 +114,18 @@ func TestGateApproveBySignal(t *testing.T) {
 	m := newMachinery(t)
 	var seen Status
 	m.env.RegisterDelayedCallback(func() { seen = m.query(t) }, time.Minute)
-	m.signal(2*time.Minute, SignalApprove, Approval{Gate: "go", Decision: "approve", Approver: "oncall"})
+	m.signal(2*time.Minute, SignalApprove, Approval{Gate: "go", Decision: "approve", Approver: "alice"})
 	res := m.run(t, gateTestRequest{})
 	require.Equal(t, PhaseAwaitingApproval, seen.Phase)
 	require.Equal(t, "go", seen.PendingGate.Name)
 	require.Equal(t, PhaseCompleted, res.Phase)
-	require.Equal(t, []string{"oncall"}, res.Values)
+	require.Equal(t, []string{"alice"}, res.Values)
 	require.Len(t, m.published, 1, "one notification when the gate opens")
 }
 
 func TestGateRejectAbortsBeforeAnyStep(t *testing.T) {
 	m := newMachinery(t)
-	m.signal(time.Minute, SignalApprove, Approval{Gate: "go", Decision: "reject", Approver: "oncall", Comment: "not now"})
+	m.signal(time.Minute, SignalApprove, Approval{Gate: "go", Decision: "reject", Approver: "alice", Comment: "not now"})
 	res := m.run(t, gateTestRequest{})
 	require.Equal(t, PhaseAborted, res.Phase)
 	require.Empty(t, res.Status.Steps, "nothing runs after a rejection")
@@ -147,15 +147,15 @@ func TestGateUpdateValidatorRefusals(t *testing.T) {
 	topo.Approvals.TwoPerson = true
 	m := newMachinery(t)
 	var unknown, notPending, notAllowed, ownRun, dataLoss, badDecision error
-	m.update(time.Minute, UpdateApprove, Approval{Gate: "nope", Decision: "approve", Approver: "oncall"}, &unknown)
-	m.update(time.Minute, UpdateApprove, Approval{Gate: "other", Decision: "approve", Approver: "oncall"}, &notPending)
+	m.update(time.Minute, UpdateApprove, Approval{Gate: "nope", Decision: "approve", Approver: "alice"}, &unknown)
+	m.update(time.Minute, UpdateApprove, Approval{Gate: "other", Decision: "approve", Approver: "alice"}, &notPending)
 	m.update(time.Minute, UpdateApprove, Approval{Gate: "go", Decision: "approve", Approver: "mallory"}, &notAllowed)
-	m.update(time.Minute, UpdateApprove, Approval{Gate: "go", Decision: "approve", Approver: "cto"}, &ownRun)
-	m.update(time.Minute, UpdateApprove, Approval{Gate: "go", Decision: "approve", Approver: "oncall"}, &dataLoss)
-	m.update(time.Minute, UpdateApprove, Approval{Gate: "go", Decision: "maybe", Approver: "oncall"}, &badDecision)
+	m.update(time.Minute, UpdateApprove, Approval{Gate: "go", Decision: "approve", Approver: "bob"}, &ownRun)
+	m.update(time.Minute, UpdateApprove, Approval{Gate: "go", Decision: "approve", Approver: "alice"}, &dataLoss)
+	m.update(time.Minute, UpdateApprove, Approval{Gate: "go", Decision: "maybe", Approver: "alice"}, &badDecision)
 	var accepted error
-	m.update(2*time.Minute, UpdateApprove, Approval{Gate: "go", Decision: "approve", Approver: "oncall", AcceptDataLoss: true}, &accepted)
-	res := m.run(t, gateTestRequest{Common: Common{Topology: topo, Initiator: "cto"}, RequireDataLossAck: true})
+	m.update(2*time.Minute, UpdateApprove, Approval{Gate: "go", Decision: "approve", Approver: "alice", AcceptDataLoss: true}, &accepted)
+	res := m.run(t, gateTestRequest{Common: Common{Topology: topo, Initiator: "bob"}, RequireDataLossAck: true})
 	require.ErrorContains(t, unknown, "is not a gate")
 	require.ErrorContains(t, notPending, "is not pending")
 	require.ErrorContains(t, notAllowed, "not in the topology's approvers")
@@ -182,7 +182,7 @@ func TestOperatorRetryAfterFailure(t *testing.T) {
 	m.failures["critical"] = 1
 	var paused Status
 	m.env.RegisterDelayedCallback(func() { paused = m.query(t) }, 30*time.Minute)
-	m.signal(31*time.Minute, SignalOperator, OperatorAction{Action: "retry", By: "oncall"})
+	m.signal(31*time.Minute, SignalOperator, OperatorAction{Action: "retry", Operator: "alice"})
 	res := m.run(t, gateTestRequest{Common: Common{AutoApprove: true}})
 	require.Equal(t, PhaseAwaitingOperator, paused.Phase)
 	require.Equal(t, []string{"critical"}, paused.PausedSteps)
@@ -200,7 +200,7 @@ func TestOperatorCannotSkipCriticalButCanAbort(t *testing.T) {
 		m.env.UpdateWorkflow(SignalOperator, "", &testsuite.TestUpdateCallback{OnReject: func(err error) { skipRefused = err }, OnAccept: func() {}, OnComplete: func(any, error) {}},
 			OperatorAction{Action: "skip"})
 	}, time.Minute)
-	m.signal(2*time.Minute, SignalOperator, OperatorAction{Action: "abort", By: "oncall"})
+	m.signal(2*time.Minute, SignalOperator, OperatorAction{Action: "abort", Operator: "alice"})
 	res := m.run(t, gateTestRequest{Common: Common{AutoApprove: true}})
 	require.ErrorContains(t, skipRefused, "critical")
 	require.Equal(t, PhaseAborted, res.Phase)
@@ -211,7 +211,7 @@ func TestOperatorCannotSkipCriticalButCanAbort(t *testing.T) {
 func TestOperatorSkipsNonCriticalStep(t *testing.T) {
 	m := newMachinery(t)
 	m.failures["optional"] = 5
-	m.signal(time.Minute, SignalOperator, OperatorAction{Action: "skip", Step: "optional", By: "oncall"})
+	m.signal(time.Minute, SignalOperator, OperatorAction{Action: "skip", Step: "optional", Operator: "alice"})
 	res := m.run(t, gateTestRequest{Common: Common{AutoApprove: true}})
 	require.Equal(t, PhaseCompleted, res.Phase)
 	require.Equal(t, OutcomeSkipped, res.Status.Step("optional").Outcome)

@@ -196,10 +196,11 @@ type Approval struct {
 // OperatorAction answers a step paused in awaiting-operator.
 type OperatorAction struct {
 	// Action is retry, skip (non-critical steps only) or abort.
-	Action  string `json:"action"`
-	Step    string `json:"step,omitempty"`
-	By      string `json:"by,omitempty"`
-	Comment string `json:"comment,omitempty"`
+	Action string `json:"action"`
+	Step   string `json:"step,omitempty"`
+	// Operator is who decided, recorded in the run.
+	Operator string `json:"operator,omitempty"`
+	Comment  string `json:"comment,omitempty"`
 }
 
 // Status is what the status query returns and what the report is built from.

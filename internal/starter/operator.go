@@ -7,13 +7,13 @@ import (
 	"github.com/roadcall/dr/workflows"
 )
 
-// operatorCmd: starter operator --workflow-id ID --action retry|skip|abort [--step S] [--by WHO]
+// operatorCmd: starter operator --workflow-id ID --action retry|skip|abort [--step S] [--operator WHO]
 func operatorCmd(ctx context.Context, e *Env, args []string) error {
 	f := newFlags(e, "operator")
 	id := f.String("workflow-id", "", "workflow ID")
 	action := f.String("action", "", "retry, skip (non-critical steps only) or abort")
 	step := f.String("step", "", "the paused step (may be omitted when only one is paused)")
-	by := f.String("by", whoami(), "who decides (recorded in the run)")
+	by := f.String("operator", whoami(), "who decides (recorded in the run)")
 	comment := f.String("comment", "", "why (recorded in the run)")
 	if err := f.parse(args); err != nil {
 		return err
@@ -29,7 +29,7 @@ func operatorCmd(ctx context.Context, e *Env, args []string) error {
 		return err
 	}
 	defer c.Close()
-	msg, err := update(ctx, c, *id, workflows.SignalOperator, workflows.OperatorAction{Action: *action, Step: *step, By: *by, Comment: *comment})
+	msg, err := update(ctx, c, *id, workflows.SignalOperator, workflows.OperatorAction{Action: *action, Step: *step, Operator: *by, Comment: *comment})
 	if err != nil {
 		return err
 	}

@@ -53,7 +53,7 @@ func init() {
 		{"schedule", "schedule readiness --every 24h | schedule drill --cron EXPR [--topology FILE]", "create or update a Temporal Schedule (overlap: skip)", scheduleCmd},
 		{"status", "status --workflow-id ID", "show a run's phase, steps, pending gate and paused steps", statusCmd},
 		{"approve", "approve --workflow-id ID --gate NAME --approver WHO [--reject] [--comment TEXT] [--accept-data-loss] [--value V]", "approve or reject a pending gate", approveCmd},
-		{"operator", "operator --workflow-id ID --action retry|skip|abort [--step S] [--by WHO]", "decide on a step paused in awaiting-operator", operatorCmd},
+		{"operator", "operator --workflow-id ID --action retry|skip|abort [--step S] [--operator WHO]", "decide on a step paused in awaiting-operator", operatorCmd},
 		{"setup", "setup", "register the DR search attributes on a Temporal cluster (idempotent)", setupCmd},
 	}
 }

@@ -134,7 +134,7 @@ func approveHint(id string, g *workflows.GateStatus) string {
 }
 
 func operatorHint(id, step string) string {
-	return fmt.Sprintf("          starter operator --workflow-id %s --step %s --action retry|skip|abort --by NAME\n", id, step)
+	return fmt.Sprintf("          starter operator --workflow-id %s --step %s --action retry|skip|abort --operator NAME\n", id, step)
 }
 
 func clock(t time.Time) string { return t.Local().Format("15:04:05") }
