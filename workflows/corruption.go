@@ -795,11 +795,7 @@ func (c *corruption) writesStopped() bool {
 // unless an operator approves resume-writes; an automatic approval never resumes them.
 func (c *corruption) end(ctx workflow.Context, err error) (CorruptionReport, error) {
 	r := c.r
-	phase := outcomeOf(ctx, err)
-	if phase == PhaseCancelled {
-		// The run's own context is cancelled; what follows (the resume-writes gate, the report) must still run.
-		r.ctx, _ = workflow.NewDisconnectedContext(ctx)
-	}
+	phase := r.settle(ctx, err)
 	if err != nil && c.writesStopped() {
 		r.note(fmt.Sprintf("the run %s with writes stopped; they stay stopped unless an operator approves %s", phase, GateResumeWrites))
 		c.offerResume(phase)

@@ -399,14 +399,9 @@ func PartialDegradation(ctx workflow.Context, req DegradationRequest) (Degradati
 	d.rep.Watch.HealthyPeriods = d.dg.HealthyPeriods
 
 	err := d.execute()
-	phase := outcomeOf(ctx, err)
+	phase := r.settle(ctx, err)
 	if ap := degLastApproval(r, GateDegradationPlan); phase == PhaseAborted && ap != nil && ap.Decision == "reject" {
 		phase = PhaseRejected
-	}
-	if phase == PhaseCancelled {
-		// The run's own context is cancelled: compensation and the last word go out on one that is not.
-		r.ctx, _ = workflow.NewDisconnectedContext(ctx)
-		r.note("run cancelled")
 	}
 	if err != nil && d.applied && !d.rep.Reverted && !d.rep.KeptScaled && !d.revertAborted {
 		d.compensate("run " + phase)

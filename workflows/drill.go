@@ -189,17 +189,13 @@ func DRDrill(ctx workflow.Context, req DrillRequest) (DrillReport, error) {
 	d := &drill{r: r, req: req, t: t, rep: &DrillReport{Scenario: "region-outage", Mode: req.Mode, Forced: req.Force,
 		RTOObjective: t.Objectives.RTO.D(), RPOObjective: t.Objectives.RPO.D(), Lessons: []string{}}}
 	err := d.execute()
-	phase := outcomeOf(ctx, err)
 	if d.injected {
 		// Never leave a drill's disaster behind: lift it on a context a cancellation cannot stop.
 		dctx, _ := workflow.NewDisconnectedContext(ctx)
 		r.ctx = dctx
 		_ = r.step("lift", "Lift the injected outage (cleanup)", stepOpts{Critical: true}, d.lift)
 	}
-	if phase == PhaseCancelled {
-		r.ctx, _ = workflow.NewDisconnectedContext(ctx)
-		r.note("drill cancelled; it stopped at the first safe point")
-	}
+	phase := r.settle(ctx, err)
 	rep := d.report(phase)
 	r.finish(phase, rep.RTO)
 	rep.RunSummary = r.summary(phase)

@@ -203,12 +203,8 @@ func Failback(ctx workflow.Context, req FailbackRequest) (FailbackReport, error)
 		r.finish(PhaseRefused, 0)
 		return FailbackReport{}, temporal.NewNonRetryableApplicationError(fb.refusal(), ErrFailbackRefused, nil, fb.rep.Precheck)
 	}
-	phase := outcomeOf(ctx, err)
+	phase := r.settle(ctx, err)
 	if phase != PhaseCompleted {
-		if phase == PhaseCancelled {
-			r.ctx, _ = workflow.NewDisconnectedContext(ctx)
-			r.note("run cancelled; it stopped at the first safe point")
-		}
 		r.notify(fmt.Sprintf("Failback %s %s", t.ID(), phase), fb.doneSoFar(phase))
 	}
 	r.finish(phase, fb.rep.RTO)

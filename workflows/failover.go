@@ -188,13 +188,8 @@ func RegionFailover(ctx workflow.Context, req FailoverRequest) (FailoverReport, 
 	f := &failover{r: r, req: req, t: t, rep: &FailoverReport{PrimaryRegion: t.PrimaryRegion, DRRegion: t.DRRegion,
 		FailoverMode: t.Aurora.FailoverMode, Actions: []string{}, RTOObjective: t.Objectives.RTO.D(), RPOObjective: t.Objectives.RPO.D()}}
 	err := f.execute()
-	phase := outcomeOf(ctx, err)
+	phase := r.settle(ctx, err)
 	if phase != PhaseCompleted {
-		if phase == PhaseCancelled {
-			// The run's own context is cancelled: the last word goes out on one that is not.
-			r.ctx, _ = workflow.NewDisconnectedContext(ctx)
-			r.note("run cancelled; it stopped at the first safe point")
-		}
 		r.notify(fmt.Sprintf("RegionFailover %s %s", t.ID(), phase), f.doneSoFar(phase))
 	}
 	r.finish(phase, f.rep.RTO)

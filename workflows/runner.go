@@ -470,6 +470,17 @@ func (r *run) finish(phase string, rto time.Duration) {
 	r.publish()
 }
 
+// settle maps how a run ended to its phase. A cancelled run moves to a disconnected context, because its
+// own is cancelled and compensation, the report and the last notification must still go out.
+func (r *run) settle(ctx workflow.Context, err error) string {
+	phase := outcomeOf(ctx, err)
+	if phase == PhaseCancelled {
+		r.ctx, _ = workflow.NewDisconnectedContext(ctx)
+		r.note("run cancelled; it stopped at the first safe point")
+	}
+	return phase
+}
+
 // outcomeOf maps how a run ended to its phase.
 func outcomeOf(ctx workflow.Context, err error) string {
 	switch {
