@@ -74,61 +74,7 @@ type DegradationThresholds struct {
 
 func (q *DegradationRequest) UnmarshalJSON(b []byte) error {
 	type plain DegradationRequest
-	if err := decodeStrict(b, (*plain)(q), &q.decodeProblem); err != nil {
-		return err
-	}
-	if q.decodeProblem == nil {
-		q.decodeProblem = ExplicitNonPositiveDegradation(b, "topology")
-	}
-	return nil
-}
-
-// degradationSettings are the topology fields this scenario reads; an explicit zero among them would be
-// silently replaced by the runbook's default when the topology is defaulted, hiding an operator's mistake.
-var degradationSettings = []string{"thresholds.lambdaErrors", "thresholds.lambdaThrottles", "thresholds.dynamoThrottledRequests",
-	"thresholds.dynamoUserErrors", "thresholds.error5xxRate", "thresholds.latencyP95", "degradation.reservedConcurrency",
-	"degradation.readCapacity", "degradation.writeCapacity", "degradation.period", "degradation.healthyPeriods",
-	"degradation.watchDeadline", "degradation.stablePeriod"}
-
-// ExplicitNonPositiveDegradation refuses degradation thresholds and settings written as zero or less in a
-// topology (found under path in raw JSON). The starter runs it on the topology file, the workflow on its input.
-func ExplicitNonPositiveDegradation(raw []byte, path ...string) error {
-	obj := raw
-	for _, key := range path {
-		var m map[string]json.RawMessage
-		if json.Unmarshal(obj, &m) != nil {
-			return nil
-		}
-		obj = m[key]
-	}
-	var top map[string]json.RawMessage
-	if json.Unmarshal(obj, &top) != nil {
-		return nil
-	}
-	var es topology.Errors
-	for _, field := range degradationSettings {
-		sect, name, _ := strings.Cut(field, ".")
-		var fields map[string]json.RawMessage
-		_ = json.Unmarshal(top[sect], &fields)
-		v, ok := fields[name]
-		if !ok {
-			continue
-		}
-		var n float64
-		var s string
-		switch {
-		case json.Unmarshal(v, &n) == nil && n <= 0:
-			es = append(es, topology.FieldError{Field: field, Problem: fmt.Sprintf("must be positive, got %v", n), Fix: "give a value above zero, or leave it out for the default"})
-		case json.Unmarshal(v, &s) == nil:
-			if d, err := time.ParseDuration(s); err == nil && d <= 0 {
-				es = append(es, topology.FieldError{Field: field, Problem: fmt.Sprintf("must be positive, got %q", s), Fix: "give a positive duration such as \"1m\", or leave it out for the default"})
-			}
-		}
-	}
-	if len(es) > 0 {
-		return es
-	}
-	return nil
+	return decodeStrict(b, (*plain)(q), &q.decodeProblem)
 }
 
 // Validate is everything the workflow checks before any AWS call; the starter runs it before starting.

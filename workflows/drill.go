@@ -39,13 +39,7 @@ type DrillRequest struct {
 
 func (r *DrillRequest) UnmarshalJSON(b []byte) error {
 	type plain DrillRequest
-	if err := decodeStrict(b, (*plain)(r), &r.decodeProblem); err != nil {
-		return err
-	}
-	if r.decodeProblem == nil {
-		r.decodeProblem = ExplicitNonPositiveRTO(b, "topology")
-	}
-	return nil
+	return decodeStrict(b, (*plain)(r), &r.decodeProblem)
 }
 
 // Validate is everything the workflow checks before any AWS call, the children's checks included, so a

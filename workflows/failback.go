@@ -62,13 +62,7 @@ type FailbackRequest struct {
 
 func (r *FailbackRequest) UnmarshalJSON(b []byte) error {
 	type plain FailbackRequest
-	if err := decodeStrict(b, (*plain)(r), &r.decodeProblem); err != nil {
-		return err
-	}
-	if r.decodeProblem == nil {
-		r.decodeProblem = ExplicitNonPositiveRTO(b, "topology")
-	}
-	return nil
+	return decodeStrict(b, (*plain)(r), &r.decodeProblem)
 }
 
 // Validate is everything the workflow checks before any AWS call; the starter runs it before starting.

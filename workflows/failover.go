@@ -40,35 +40,7 @@ type FailoverRequest struct {
 
 func (r *FailoverRequest) UnmarshalJSON(b []byte) error {
 	type plain FailoverRequest
-	if err := decodeStrict(b, (*plain)(r), &r.decodeProblem); err != nil {
-		return err
-	}
-	if r.decodeProblem == nil {
-		r.decodeProblem = ExplicitNonPositiveRTO(b, "topology")
-	}
-	return nil
-}
-
-// ExplicitNonPositiveRTO refuses an objectives.rto written as zero or less (under the given JSON path):
-// defaulting turns a zero duration into the runbook's 1 h, which would hide an operator's mistake.
-func ExplicitNonPositiveRTO(raw []byte, path ...string) error {
-	for _, key := range append(path, "objectives") {
-		var m map[string]json.RawMessage
-		if json.Unmarshal(raw, &m) != nil {
-			return nil
-		}
-		raw = m[key]
-	}
-	var obj struct {
-		RTO *string `json:"rto"`
-	}
-	if json.Unmarshal(raw, &obj) != nil || obj.RTO == nil {
-		return nil
-	}
-	if d, err := time.ParseDuration(*obj.RTO); err == nil && d <= 0 {
-		return topology.Errors{{Field: "objectives.rto", Problem: fmt.Sprintf("must be positive, got %q", *obj.RTO), Fix: "set the recovery time objective, e.g. \"1h\""}}
-	}
-	return nil
+	return decodeStrict(b, (*plain)(r), &r.decodeProblem)
 }
 
 // Validate is everything the workflow checks before any AWS call; the starter runs it before starting.

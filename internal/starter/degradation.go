@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
 	"strconv"
 
 	"go.temporal.io/api/serviceerror"
@@ -42,13 +41,6 @@ func degradationCmd(ctx context.Context, e *Env, args []string) error {
 	topo, err := loadTopology(*topoPath)
 	if err != nil {
 		return err
-	}
-	raw, err := os.ReadFile(*topoPath)
-	if err != nil {
-		return badInput("%v", err)
-	}
-	if err := workflows.ExplicitNonPositiveDegradation(raw); err != nil {
-		return badInput("topology %s: %v", *topoPath, err)
 	}
 	cm, err := common(topo, *initiator)
 	if err != nil {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
 
 	"go.temporal.io/api/serviceerror"
 
@@ -29,13 +28,6 @@ func drillCmd(ctx context.Context, e *Env, args []string) error {
 	topo, err := loadTopology(*topoPath)
 	if err != nil {
 		return err
-	}
-	raw, err := os.ReadFile(*topoPath)
-	if err != nil {
-		return badInput("%v", err)
-	}
-	if err := workflows.ExplicitNonPositiveRTO(raw); err != nil {
-		return badInput("topology %s: %v", *topoPath, err)
 	}
 	cm, err := common(topo, *initiator)
 	if err != nil {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
 	"strings"
 	"time"
 
@@ -30,13 +29,6 @@ func failoverCmd(ctx context.Context, e *Env, args []string) error {
 	topo, err := loadTopology(*topoPath)
 	if err != nil {
 		return err
-	}
-	raw, err := os.ReadFile(*topoPath)
-	if err != nil {
-		return badInput("%v", err)
-	}
-	if err := workflows.ExplicitNonPositiveRTO(raw); err != nil {
-		return badInput("topology %s: %v", *topoPath, err)
 	}
 	cm, err := common(topo, *initiator)
 	if err != nil {

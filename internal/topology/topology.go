@@ -11,6 +11,7 @@ import (
 	"io"
 	"os"
 	"regexp"
+	"sort"
 	"strings"
 	"time"
 )
@@ -85,6 +86,10 @@ type Topology struct {
 	Approvals     Approvals     `json:"approvals"`
 	Degradation   Degradation   `json:"degradation"`
 	Corruption    Corruption    `json:"corruption"`
+	// problem is what decoding found that validation must report: an unknown field, or a setting written
+	// as zero or less that defaulting would otherwise silently replace with the runbook's figure.
+	problem error
+
 	// StatusPageWebhookEnv names the worker's environment variable holding the status-page webhook URL,
 	// which receives a JSON POST with each customer-facing update. The URL itself often carries a token, so
 	// it never enters a request: requests live in Temporal history.
@@ -202,6 +207,80 @@ type Corruption struct {
 	Cutover             string   `json:"cutover"`
 	SSMParameter        string   `json:"ssmParameter,omitempty"`
 	ScanLimit           int32    `json:"scanLimit"`
+}
+
+// UnmarshalJSON decodes strictly wherever a topology appears (a file or a workflow request): unknown fields
+// and explicit non-positive settings are kept for Validate to report with their names, so a request that
+// carries them fails with InvalidRequest instead of failing to decode.
+func (t *Topology) UnmarshalJSON(b []byte) error {
+	type plain Topology
+	var p plain
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.DisallowUnknownFields()
+	err := dec.Decode(&p)
+	var problem error
+	if err != nil {
+		name, unknown := strings.CutPrefix(err.Error(), "json: unknown field ")
+		if !unknown {
+			return err
+		}
+		problem = Errors{{Field: strings.Trim(name, `"`), Problem: "unknown field", Fix: "remove it or correct its spelling"}}
+		p = plain{}
+		if err := json.Unmarshal(b, &p); err != nil {
+			return err
+		}
+	}
+	*t = Topology(p)
+	if problem == nil {
+		problem = explicitNonPositive(b)
+	}
+	t.problem = problem
+	return nil
+}
+
+// positiveSections hold settings that must be positive and that ApplyDefaults fills when absent.
+var positiveSections = []string{"objectives", "thresholds", "approvals", "degradation", "corruption"}
+
+// explicitNonPositive finds settings written as a number or duration of zero or less. ApplyDefaults cannot
+// tell "0" from "absent", and replacing an operator's 0 with the runbook's figure would hide a mistake.
+func explicitNonPositive(raw []byte) error {
+	var top map[string]json.RawMessage
+	if json.Unmarshal(raw, &top) != nil {
+		return nil
+	}
+	var es Errors
+	for _, sect := range positiveSections {
+		var fields map[string]json.RawMessage
+		if json.Unmarshal(top[sect], &fields) != nil {
+			continue
+		}
+		for _, name := range sortedKeys(fields) {
+			var n float64
+			var s string
+			field := sect + "." + name
+			switch v := fields[name]; {
+			case json.Unmarshal(v, &n) == nil && n <= 0:
+				es = append(es, FieldError{field, fmt.Sprintf("must be positive, got %v", n), "give a value above zero, or leave it out for the default"})
+			case json.Unmarshal(v, &s) == nil:
+				if d, err := time.ParseDuration(s); err == nil && d <= 0 {
+					es = append(es, FieldError{field, fmt.Sprintf("must be positive, got %q", s), "give a positive duration such as \"1m\", or leave it out for the default"})
+				}
+			}
+		}
+	}
+	if len(es) == 0 {
+		return nil
+	}
+	return es
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
 }
 
 // FieldError names the field at fault and how to fix it.
@@ -388,6 +467,13 @@ func ValidRegion(s string) bool { return regionRE.MatchString(s) }
 // Validate checks the topology and returns every problem found as Errors.
 func (t Topology) Validate() error {
 	var es Errors
+	if t.problem != nil {
+		if pe, ok := t.problem.(Errors); ok {
+			es = append(es, pe...)
+		} else {
+			return t.problem
+		}
+	}
 	add := func(field, problem, fix string) { es = append(es, FieldError{field, problem, fix}) }
 	need := func(field, v, fix string) {
 		if strings.TrimSpace(v) == "" {

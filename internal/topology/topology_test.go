@@ -131,3 +131,31 @@ func TestDurationJSONRoundTrip(t *testing.T) {
 	require.NoError(t, json.Unmarshal(b, &o))
 	require.Equal(t, time.Hour, o.RTO.D())
 }
+
+func TestExplicitZeroIsRefusedNotDefaulted(t *testing.T) {
+	for _, c := range []struct {
+		mutate func(m map[string]any)
+		field  string
+	}{
+		{func(m map[string]any) { m["objectives"].(map[string]any)["rto"] = "0s" }, "objectives.rto"},
+		{func(m map[string]any) { m["degradation"] = map[string]any{"writeCapacity": 0} }, "degradation.writeCapacity"},
+		{func(m map[string]any) { m["thresholds"] = map[string]any{"lambdaErrors": 0} }, "thresholds.lambdaErrors"},
+		{func(m map[string]any) { m["approvals"].(map[string]any)["deadline"] = "0s" }, "approvals.deadline"},
+	} {
+		err := load(t, c.mutate)
+		require.Error(t, err, c.field)
+		require.Contains(t, err.Error(), `"`+c.field+`"`)
+	}
+}
+
+func TestUnknownFieldInsideARequestIsReportedByValidate(t *testing.T) {
+	var req struct {
+		Topology Topology `json:"topology"`
+	}
+	b, err := os.ReadFile("../../examples/roadcall-local.json")
+	require.NoError(t, err)
+	body := `{"topology":` + strings.Replace(string(b), `"platform"`, `"colour":"blue","platform"`, 1) + `}`
+	require.NoError(t, json.Unmarshal([]byte(body), &req), "decoding keeps going so the workflow can refuse by name")
+	req.Topology.ApplyDefaults()
+	require.ErrorContains(t, req.Topology.Validate(), `"colour"`)
+}
