@@ -2,11 +2,8 @@ package starter
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strconv"
-
-	"go.temporal.io/api/serviceerror"
 
 	"github.com/roadcall/dr/workflows"
 )
@@ -68,10 +65,6 @@ func degradationCmd(ctx context.Context, e *Env, args []string) error {
 	// each restore what the other had set.
 	id := workflows.WorkflowID("degradation", topo) + "-" + where
 	run, err := e.start(ctx, c, id, fmt.Sprintf("partial degradation of %s in %s", topo.ID(), where), workflows.PartialDegradation, req)
-	var started *serviceerror.WorkflowExecutionAlreadyStarted
-	if errors.As(err, &started) {
-		return badInput("a degradation run for %s in %s is already running (workflow %s); see starter status --workflow-id %s", topo.ID(), where, id, id)
-	}
 	if err != nil {
 		return err
 	}

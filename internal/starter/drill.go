@@ -2,10 +2,7 @@ package starter
 
 import (
 	"context"
-	"errors"
 	"fmt"
-
-	"go.temporal.io/api/serviceerror"
 
 	"github.com/roadcall/dr/internal/topology"
 	"github.com/roadcall/dr/workflows"
@@ -45,10 +42,6 @@ func drillCmd(ctx context.Context, e *Env, args []string) error {
 	defer c.Close()
 	id := workflows.WorkflowID("drill", topo)
 	run, err := e.start(ctx, c, id, fmt.Sprintf("DR drill of %s (%s)", topo.ID(), *mode), workflows.DRDrill, req)
-	var started *serviceerror.WorkflowExecutionAlreadyStarted
-	if errors.As(err, &started) {
-		return badInput("a drill of %s is already running (workflow %s): see starter status --workflow-id %s", topo.ID(), id, id)
-	}
 	if err != nil {
 		return err
 	}

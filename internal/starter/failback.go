@@ -7,7 +7,6 @@ import (
 	"strings"
 	"time"
 
-	"go.temporal.io/api/serviceerror"
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/temporal"
 
@@ -58,10 +57,6 @@ func failbackCmd(ctx context.Context, e *Env, args []string) error {
 	defer c.Close()
 	id := workflows.WorkflowID("failback", topo)
 	run, err := e.start(ctx, c, id, fmt.Sprintf("failback of %s from %s to %s", topo.ID(), topo.DRRegion, topo.PrimaryRegion), workflows.Failback, req)
-	var started *serviceerror.WorkflowExecutionAlreadyStarted
-	if errors.As(err, &started) {
-		return badInput("a failback of %s is already running (workflow %s): see starter status --workflow-id %s", topo.ID(), id, id)
-	}
 	if err != nil {
 		return err
 	}

@@ -2,12 +2,9 @@ package starter
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strings"
 	"time"
-
-	"go.temporal.io/api/serviceerror"
 
 	"github.com/roadcall/dr/internal/topology"
 	"github.com/roadcall/dr/workflows"
@@ -57,10 +54,6 @@ func failoverCmd(ctx context.Context, e *Env, args []string) error {
 	defer c.Close()
 	id := workflows.WorkflowID("failover", topo)
 	run, err := e.start(ctx, c, id, fmt.Sprintf("region failover of %s from %s to %s", topo.ID(), topo.PrimaryRegion, topo.DRRegion), workflows.RegionFailover, req)
-	var started *serviceerror.WorkflowExecutionAlreadyStarted
-	if errors.As(err, &started) {
-		return badInput("a failover of %s is already running (workflow %s): one at a time per platform and stage; see starter status --workflow-id %s", topo.ID(), id, id)
-	}
 	if err != nil {
 		return err
 	}

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"time"
 
+	"go.temporal.io/api/serviceerror"
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/temporal"
 
@@ -20,6 +21,11 @@ func (e *Env) start(ctx context.Context, c client.Client, id, summary string, wf
 	run, err := c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
 		ID: id, TaskQueue: workflows.TaskQueue, StaticSummary: summary, WorkflowExecutionErrorWhenAlreadyStarted: true,
 	}, wf, req)
+	var running *serviceerror.WorkflowExecutionAlreadyStarted
+	if errors.As(err, &running) {
+		// The workflow ID is derived from the platform and stage: the server itself refuses a second run.
+		return nil, badInput("%s is already running (workflow %s): one run at a time per platform and stage; see starter status --workflow-id %s", summary, id, id)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("start workflow %s on task queue %s: %w", id, workflows.TaskQueue, err)
 	}
