@@ -509,7 +509,7 @@ func TestFailoverBadInputRefused(t *testing.T) {
 	if j := journalCounts(env.Sim.Journal()); len(j) != 1 {
 		t.Fatalf("refused approvals must change nothing: %v", j)
 	}
-	if code, out := run("approve", "--workflow-id", id, "--gate", workflows.GateFailover, "--approver", "alice"); code != starter.ExitOK {
+	if code, out := run("approve", "--workflow-id", id, "--gate", workflows.GateFailover, "--approver", "bob"); code != starter.ExitOK {
 		t.Fatalf("approve by another person: exit %d\n%s", code, out)
 	}
 	// The gate has passed; the run is still going (monitoring for 3 s): a second approval is refused.
