@@ -22,6 +22,7 @@ import (
 
 // Temporal is a running dev server.
 type Temporal struct {
+	logf      *os.File
 	Address   string
 	Namespace string
 	// UIAddress is set when the UI was asked for.
@@ -37,11 +38,29 @@ type Temporal struct {
 func StartTemporal(t testing.TB, ui bool) *Temporal {
 	t.Helper()
 	bin := TemporalBinary(t)
-	tp := &Temporal{Namespace: "default", Binary: bin, LogFile: filepath.Join(t.TempDir(), "temporal.log")}
+	// The dev server picks several internal ports itself after we pick its frontend port; under a parallel
+	// test run another process can take one first and the server dies at startup. A few attempts on fresh
+	// ports make that race harmless, and a crash is noticed in its log instead of waiting out the dial.
+	var lastErr error
+	for attempt := 1; attempt <= 3; attempt++ {
+		tp, ds, err := startDevServer(t, bin, ui, attempt)
+		if err == nil {
+			return tp.keep(t, ds)
+		}
+		lastErr = err
+		t.Logf("testenv: dev server attempt %d failed: %v", attempt, err)
+	}
+	t.Fatalf("testenv: start the Temporal dev server (%s): %v", bin, lastErr)
+	return nil
+}
+
+func startDevServer(t testing.TB, bin string, ui bool, attempt int) (*Temporal, *testsuite.DevServer, error) {
+	tp := &Temporal{Namespace: "default", Binary: bin, LogFile: filepath.Join(t.TempDir(), fmt.Sprintf("temporal-%d.log", attempt))}
 	logf, err := os.Create(tp.LogFile)
 	if err != nil {
 		t.Fatal(err)
 	}
+	tp.logf = logf
 	tp.Address = freeAddr(t)
 	opts := testsuite.DevServerOptions{
 		ExistingPath:     bin,
@@ -59,11 +78,28 @@ func StartTemporal(t testing.TB, ui bool) *Temporal {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
 	defer cancel()
+	go func() {
+		// A server that crashed at startup never answers; stop waiting for it as soon as its log says so.
+		for ctx.Err() == nil {
+			if b, _ := os.ReadFile(tp.LogFile); bytes.Contains(b, []byte("panic:")) || bytes.Contains(b, []byte(`"level":"fatal"`)) {
+				cancel()
+				return
+			}
+			time.Sleep(200 * time.Millisecond)
+		}
+	}()
 	ds, err := testsuite.StartDevServer(ctx, opts)
 	if err != nil {
+		killPort(bin, tp.Address)
 		_ = logf.Close()
-		t.Fatalf("testenv: start the Temporal dev server (%s): %v\n%s", bin, err, tail(tp.LogFile, 40))
+		return nil, nil, fmt.Errorf("%v\n%s", err, crashLines(tp.LogFile))
 	}
+	return tp, ds, nil
+}
+
+// keep registers the server's teardown.
+func (tp *Temporal) keep(t testing.TB, ds *testsuite.DevServer) *Temporal {
+	logf := tp.logf
 	tp.Client = ds.Client()
 	t.Cleanup(func() {
 		tp.Client.Close()
@@ -73,7 +109,8 @@ func StartTemporal(t testing.TB, ui bool) *Temporal {
 		select {
 		case <-stopped:
 		case <-time.After(30 * time.Second):
-			t.Errorf("testenv: the Temporal dev server at %s did not stop within 30s", tp.Address)
+			t.Errorf("testenv: the Temporal dev server at %s did not stop within 30s; killed", tp.Address)
+			killPort(tp.Binary, tp.Address)
 		}
 		_ = logf.Close()
 		if t.Failed() {
@@ -141,3 +178,21 @@ func (quietLogger) Warn(string, ...any)  {}
 func (quietLogger) Error(string, ...any) {}
 
 var _ log.Logger = quietLogger{}
+
+// crashLines returns the lines of a dev server log that say why it died.
+func crashLines(path string) string {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return ""
+	}
+	var out []string
+	for _, line := range strings.Split(string(b), "\n") {
+		if strings.Contains(line, "panic") || strings.Contains(line, "error") || strings.Contains(line, "address already in use") {
+			out = append(out, line)
+		}
+		if len(out) == 8 {
+			break
+		}
+	}
+	return strings.Join(out, "\n")
+}
