@@ -81,7 +81,7 @@ func startDevServer(t testing.TB, bin string, ui bool, attempt int) (*Temporal, 
 	go func() {
 		// A server that crashed at startup never answers; stop waiting for it as soon as its log says so.
 		for ctx.Err() == nil {
-			if b, _ := os.ReadFile(tp.LogFile); bytes.Contains(b, []byte("panic:")) || bytes.Contains(b, []byte(`"level":"fatal"`)) {
+			if b, _ := os.ReadFile(tp.LogFile); crashed(b) {
 				cancel()
 				return
 			}
@@ -195,4 +195,14 @@ func crashLines(path string) string {
 		}
 	}
 	return strings.Join(out, "\n")
+}
+
+// crashed reports a dev server log that shows it died at startup (a panic, or a port it could not bind).
+func crashed(log []byte) bool {
+	for _, sign := range []string{"panic:", `"level":"fatal"`, "address already in use"} {
+		if bytes.Contains(log, []byte(sign)) {
+			return true
+		}
+	}
+	return false
 }
