@@ -63,6 +63,8 @@ type DBClusterSnapshot struct {
 }
 
 // rdsRestoreLag is how far LatestRestorableTime trails the present: Aurora's is typically within five minutes.
+// It is scaled like DynamoDB's pitrLag, so a fast demo can restore both to just before a corruption it
+// injected a moment ago, and both windows end at the same time.
 const rdsRestoreLag = 5 * time.Minute
 
 func iso(t time.Time) string {
@@ -313,7 +315,7 @@ func (s *Server) rdsClusterOut(reg *Region, cl *DBCluster, now time.Time) rdsClu
 		out.Port = 3306
 	}
 	if cl.Status != "creating" {
-		earliest, latest := rdsRestorableWindow(cl, now)
+		earliest, latest := s.rdsRestorableWindow(cl, now)
 		out.EarliestRestorableTime, out.LatestRestorableTime = iso(earliest), iso(latest)
 	}
 	for i, id := range cl.Members {
@@ -326,10 +328,10 @@ func (s *Server) rdsClusterOut(reg *Region, cl *DBCluster, now time.Time) rdsClu
 }
 
 // rdsRestorableWindow is the point-in-time restore window: from the start of retained backups to a few
-// minutes ago (never before the start).
-func rdsRestorableWindow(cl *DBCluster, now time.Time) (time.Time, time.Time) {
+// (scaled) minutes ago, never before the start.
+func (s *Server) rdsRestorableWindow(cl *DBCluster, now time.Time) (time.Time, time.Time) {
 	earliest := cl.EarliestRestorableTime
-	latest := now.Add(-rdsRestoreLag)
+	latest := now.Add(-time.Duration(float64(rdsRestoreLag) * s.scale))
 	if latest.Before(earliest) {
 		latest = earliest
 	}
@@ -661,7 +663,7 @@ func rdsRestoreDBClusterToPointInTime(s *Server, c *Call) (any, error) {
 	}
 	latestFlag, _ := c.Form.Bool("UseLatestRestorableTime")
 	raw := c.Form.Get("RestoreToTime")
-	earliest, latest := rdsRestorableWindow(src, c.Now)
+	earliest, latest := s.rdsRestorableWindow(src, c.Now)
 	var at time.Time
 	switch {
 	case latestFlag && raw != "":

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/rds"
 	"github.com/aws/aws-sdk-go-v2/service/rds/types"
 	"github.com/aws/smithy-go"
@@ -95,6 +96,28 @@ func globalMember(t *testing.T, gc types.GlobalCluster, arn string) types.Global
 
 func isWriter(cl types.DBCluster) bool {
 	return len(cl.DBClusterMembers) > 0 && aws.ToBool(cl.DBClusterMembers[0].IsClusterWriter)
+}
+
+// TestRDSRestorableWindowLagIsScaled: Aurora's LatestRestorableTime trails the present by five scaled
+// minutes, as DynamoDB's LatestRestorableDateTime does, so at a small scale both can be restored to
+// seconds ago and their windows end together.
+func TestRDSRestorableWindowLagIsScaled(t *testing.T) {
+	clock := &simClock{t: time.Date(2026, 3, 10, 12, 0, 0, 0, time.UTC)}
+	_, f, _ := start(t, Options{TimeScale: 0.01, Now: clock.Now})
+	ctx := context.Background()
+	latest := clock.Now().Add(-3 * time.Second)
+	require.Equal(t, latest, aws.ToTime(describeCluster(t, f.RDS("us-east-1"), testPrimary).LatestRestorableTime))
+	pitr, err := f.DynamoDB("us-east-1").DescribeContinuousBackups(ctx, &dynamodb.DescribeContinuousBackupsInput{TableName: aws.String("roadcall-users-prod")})
+	require.NoError(t, err)
+	require.Equal(t, latest, pitr.ContinuousBackupsDescription.PointInTimeRecoveryDescription.LatestRestorableDateTime.UTC())
+
+	_, err = f.RDS("us-east-1").RestoreDBClusterToPointInTime(ctx, &rds.RestoreDBClusterToPointInTimeInput{DBClusterIdentifier: aws.String("too-new"),
+		SourceDBClusterIdentifier: aws.String(testPrimary), RestoreToTime: aws.Time(latest.Add(time.Second))})
+	require.Equal(t, "InvalidRestoreFault", apiCode(t, err))
+	out, err := f.RDS("us-east-1").RestoreDBClusterToPointInTime(ctx, &rds.RestoreDBClusterToPointInTimeInput{DBClusterIdentifier: aws.String("seconds-ago"),
+		SourceDBClusterIdentifier: aws.String(testPrimary), RestoreToTime: aws.Time(latest)})
+	require.NoError(t, err)
+	require.Equal(t, "creating", aws.ToString(out.DBCluster.Status))
 }
 
 func TestRDSDescribeThroughSDK(t *testing.T) {
