@@ -424,6 +424,28 @@ func TestDegradationCancelAfterApplyReverts(t *testing.T) {
 	require.Contains(t, s.subjects[len(s.subjects)-1], "cancelled")
 }
 
+func TestDegradationNoDecisionAtPlanDeadlineChangesNothing(t *testing.T) {
+	s := newDegSim(t)
+	s.inject()
+	rep := s.run(DegradationRequest{})
+	require.Equal(t, PhaseAborted, rep.Outcome)
+	require.Equal(t, DegNoDecision, rep.Result)
+	require.Empty(t, s.changes)
+	require.Zero(t, s.calls["GetFunctionConcurrency"]+s.calls["DescribeTable"]+s.calls["PutFunctionConcurrency"]+s.calls["SetTableCapacity"])
+	s.original()
+	escalations := 0
+	for _, sub := range s.subjects {
+		if strings.Contains(sub, "gate plan still waiting") {
+			escalations++
+		}
+	}
+	require.Equal(t, 5, escalations, "paged at each 10-minute interval of the 1 h deadline: %q", s.subjects)
+	require.Contains(t, s.subjects, "Gate plan timed out: PartialDegradation aborted")
+	require.Contains(t, s.subjects[len(s.subjects)-1], DegNoDecision)
+	require.Empty(t, rep.Approvals, "a deadline is not an approver")
+	require.Equal(t, time.Hour, rep.EndedAt.Sub(stepsOf(rep)["circuit-breakers"].Ended).Round(time.Minute), "aborted at the approvals deadline")
+}
+
 func TestDegradationCancelAtPlanGateChangesNothing(t *testing.T) {
 	s := newDegSim(t)
 	s.inject()
@@ -532,6 +554,12 @@ func TestDegradationRefusesBadInputBeforeAnyActivity(t *testing.T) {
 		"thresholds.dynamoThrottledRequests": func(r *DegradationRequest) { r.Topology.Thresholds.DynamoThrottledRequest = -3 },
 		"functions[1]": func(r *DegradationRequest) {
 			r.Functions = []string{r.Topology.Functions[0].Name, "roadcall-nope-svc-prod"}
+		},
+		"thresholds.lambdaThrottles":  func(r *DegradationRequest) { r.Thresholds = &DegradationThresholds{LambdaThrottles: &neg} },
+		"thresholds.dynamoUserErrors": func(r *DegradationRequest) { r.Thresholds = &DegradationThresholds{DynamoUserErrors: &zero} },
+		"thresholds.latencyP95": func(r *DegradationRequest) {
+			d := topology.Duration(0)
+			r.Thresholds = &DegradationThresholds{LatencyP95: &d}
 		},
 		"tables[0]":                func(r *DegradationRequest) { r.Tables = []string{"roadcall-nope-prod"} },
 		"readCapacity":             func(r *DegradationRequest) { r.ReadCapacity = &zeroCap },
