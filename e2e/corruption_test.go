@@ -437,3 +437,99 @@ func TestCorruptionGoldenHistories(t *testing.T) {
 		t.Logf("wrote %s", path)
 	}
 }
+
+// TestCorruptionAPIThrottleAndSSMCutover: the other two modes end to end. Writes stop by throttling the API
+// stage to 0 for all methods (no function touched), the cutover writes the SSM parameter the application
+// reads its resource names from, and resuming puts the stage's previous throttling back exactly; all
+// checked in awssim's state and journal.
+func TestCorruptionAPIThrottleAndSSMCutover(t *testing.T) {
+	env := testenv.New(t, testenv.Options{TimeScale: 0.002})
+	ctx := ctxT(t, 2*time.Minute)
+	topo := env.Topology
+	topo.Corruption.WriteStop, topo.Corruption.Cutover, topo.Corruption.SSMParameter = "api-throttle", "ssm", "/roadcall/prod/data-resources"
+	region, users, cluster := topo.PrimaryRegion, "roadcall-users-prod", topo.Aurora.PrimaryClusterID
+	apiID, stage := topo.API.RestAPIIDs[region], topo.API.Stage
+	startedAt := time.Now().UTC().Add(-10 * time.Minute).Truncate(time.Second)
+	env.Sim.AddFault(awssim.Fault{Kind: awssim.FaultCorruptedTable, Table: users, At: startedAt})
+	settings := func(w awssim.World) map[string]awssim.MethodSetting {
+		out := map[string]awssim.MethodSetting{}
+		for k, ms := range w.Regions[region].RestAPIs[apiID].Stages[stage].MethodSettings {
+			out[k] = *ms
+		}
+		return out
+	}
+	w0 := simWorld(t, env)
+	before, envs := settings(w0), functionEnvs(w0, region)
+	if ms, ok := before["*/*"]; !ok || ms.ThrottlingRateLimit == 0 || ms.ThrottlingBurstLimit == 0 {
+		t.Fatalf("the seeded stage %s/%s should have all-methods throttling to stop and restore: %+v", apiID, stage, before)
+	}
+
+	id := "corruption-api-throttle"
+	env.StartWorkflowCLI("DataCorruptionRecovery", id, env.RequestFile(map[string]any{"topology": topo,
+		"corruptionStartedAt": startedAt, "tables": []string{users}}))
+	waitGate(ctx, t, env, id, workflows.GateRestorePoint)
+	w := simWorld(t, env)
+	stopped := settings(w)["*/*"]
+	if stopped.ThrottlingRateLimit != 0 || stopped.ThrottlingBurstLimit != 0 || stopped.MetricsEnabled != before["*/*"].MetricsEnabled {
+		t.Fatalf("writes stopped: stage */* is %+v, want rate and burst 0 and nothing else changed (before %+v)", stopped, before["*/*"])
+	}
+	if !maps.EqualFunc(functionEnvs(w, region), envs, maps.Equal) {
+		t.Fatalf("api-throttle changed a function's environment")
+	}
+	env.SignalCLI(id, workflows.SignalApprove, workflows.Approval{Gate: workflows.GateRestorePoint, Decision: "approve", Approver: "alice"})
+	st := waitGate(ctx, t, env, id, workflows.GateCutover)
+	if !strings.Contains(st.PendingGate.Summary, "SSM parameter "+topo.Corruption.SSMParameter) {
+		t.Errorf("the cutover gate should show the SSM value it will write: %s", st.PendingGate.Summary)
+	}
+	if p := simWorld(t, env).Regions[region].Parameters[topo.Corruption.SSMParameter]; p != nil {
+		t.Fatalf("the SSM parameter was written before the cutover was approved: %+v", p)
+	}
+	env.SignalCLI(id, workflows.SignalApprove, workflows.Approval{Gate: workflows.GateCutover, Decision: "approve", Approver: "alice"})
+	var rep workflows.CorruptionReport
+	if err := env.Temporal.Client.GetWorkflow(ctx, id, "").Get(ctx, &rep); err != nil {
+		t.Fatal(err)
+	}
+	if rep.Outcome != workflows.PhaseCompleted || rep.WritesStopped || !rep.CutoverDone {
+		t.Fatalf("want completed with writes resumed:\n%s", rep)
+	}
+
+	w = simWorld(t, env)
+	if after := settings(w); !maps.Equal(after, before) {
+		t.Fatalf("resume should put back exactly the previous stage settings: %+v, want %+v", after, before)
+	}
+	if !maps.EqualFunc(functionEnvs(w, region), envs, maps.Equal) {
+		t.Fatalf("api-throttle with the ssm cutover changed a function's environment")
+	}
+	stamp := rep.RestoreTime.UTC().Format("200601021504")
+	rUsers, rCluster := users+"-restored-"+stamp, cluster+"-restored-"+stamp
+	checkRestoredTable(t, w, region, rUsers)
+	checkRestoredCluster(t, w, region, rCluster)
+	p := w.Regions[region].Parameters[topo.Corruption.SSMParameter]
+	if p == nil {
+		t.Fatalf("SSM parameter %s not written in %s", topo.Corruption.SSMParameter, region)
+	}
+	var val struct {
+		Region         string            `json:"region"`
+		Tables         map[string]string `json:"tables"`
+		AuroraCluster  string            `json:"auroraCluster"`
+		AuroraEndpoint string            `json:"auroraEndpoint"`
+	}
+	if err := json.Unmarshal([]byte(p.Value), &val); err != nil {
+		t.Fatalf("SSM value %q: %v", p.Value, err)
+	}
+	if val.Region != region || !maps.Equal(val.Tables, map[string]string{users: rUsers}) || val.AuroraCluster != rCluster ||
+		val.AuroraEndpoint != w.Regions[region].Clusters[rCluster].Endpoint {
+		t.Fatalf("SSM value %s does not name the restored resources %s, %s", p.Value, rUsers, rCluster)
+	}
+	j := env.Sim.Journal()
+	arn := "arn:aws:apigateway:" + region + "::/restapis/" + apiID + "/stages/" + stage
+	if n := journalCount(j, "UpdateStage", true)[arn]; n != 2 {
+		t.Errorf("%d changing UpdateStage calls on %s, want 2 (stop, resume): %+v", n, arn, journalCount(j, "UpdateStage", true))
+	}
+	if n := journalCount(j, "PutParameter", true)[topo.Corruption.SSMParameter]; n != 1 {
+		t.Errorf("%d PutParameter calls, want 1", n)
+	}
+	if n := len(journalCount(j, "UpdateFunctionConfiguration", true)); n != 0 {
+		t.Errorf("%d functions updated, want none", n)
+	}
+}
