@@ -207,6 +207,98 @@ func TestDegradationCancelAfterApplyReverts(t *testing.T) {
 	require.Contains(t, pub[len(pub)-1].Subject, "cancelled")
 }
 
+// degAwaitOperator approves the plan of a run started with the temporal CLI and waits until the step
+// pauses for the operator.
+func degAwaitOperator(t *testing.T, env *testenv.Env, id string, topo topology.Topology, extra map[string]any) workflows.Status {
+	t.Helper()
+	req := map[string]any{"topology": topo, "initiator": "alice"}
+	for k, v := range extra {
+		req[k] = v
+	}
+	env.StartWorkflowCLI("PartialDegradation", id, env.RequestFile(req))
+	waitStatus(t, env, id, time.Minute, "plan gate", func(s workflows.Status) bool { return s.PendingGate != nil })
+	env.SignalCLI(id, workflows.SignalApprove, workflows.Approval{Gate: workflows.GateDegradationPlan, Decision: "approve", Approver: "alice"})
+	return waitStatus(t, env, id, time.Minute, "awaiting-operator", func(s workflows.Status) bool { return s.Phase == workflows.PhaseAwaitingOperator })
+}
+
+// TestDegradationWatchDeadlineAbortReverts: the plan's reserved concurrency (50) is under what lifts
+// awssim's degraded-function fault (100), so the function never recovers. The watch pages by SNS at
+// each escalation interval, pauses for the operator at its deadline, and the operator's abort restores
+// the recorded settings: the journal has the apply and the restore once each.
+func TestDegradationWatchDeadlineAbortReverts(t *testing.T) {
+	start := time.Now()
+	env := testenv.New(t, testenv.Options{TimeScale: 0.01})
+	fn, table := injectDegradation(env)
+	topo := degTopology(env, 10*time.Minute)
+	topo.Degradation.WatchDeadline = topology.Duration(6 * time.Second)
+	topo.Approvals.EscalationInterval = topology.Duration(2 * time.Second)
+	id := "degradation-watch-deadline"
+	st := degAwaitOperator(t, env, id, topo, map[string]any{"reservedConcurrency": 50})
+	paused := time.Since(start)
+
+	require.Equal(t, []string{"watch"}, st.PausedSteps)
+	for _, want := range []string{"not recovered within the watch deadline of 6s", "function " + fn, "AWS/Lambda"} {
+		require.Contains(t, st.LastError, want)
+	}
+	require.NotContains(t, st.LastError, "table "+table, "the table recovered once PROVISIONED")
+	require.EqualValues(t, 50, *scalingIn(t, env, "us-east-1").Functions[fn].Reserved)
+	require.Equal(t, "PROVISIONED", scalingIn(t, env, "us-east-1").Tables[table].BillingMode)
+	escalations := 0
+	for _, p := range env.Sim.Published() {
+		if strings.Contains(p.Subject, "still degraded") {
+			escalations++
+		}
+	}
+	require.GreaterOrEqual(t, escalations, 1, "paged while degraded")
+
+	env.SignalCLI(id, workflows.SignalOperator, workflows.OperatorAction{Action: "abort", Step: "watch", Operator: "alice"})
+	rep := degReport(t, env, id, time.Minute)
+	require.Equal(t, workflows.PhaseAborted, rep.Outcome, rep.Notes)
+	require.Equal(t, workflows.DegReverted, rep.Result)
+	require.False(t, rep.Watch.Recovered)
+	require.True(t, rep.Reverted)
+	require.Empty(t, rep.RestoreCommands)
+	assertSeeded(t, env)
+	assertAppliedAndRevertedOnce(t, env, fn, table)
+	t.Logf("start to watch deadline pause %s; %d polls, %d escalations; whole run %s",
+		paused.Round(time.Millisecond), rep.Watch.Polls, escalations, time.Since(start).Round(time.Millisecond))
+}
+
+// TestDegradationAWSRefusalSurfacedAndAbortReverts: a reserved concurrency of 950 would leave the
+// account's unreserved pool (1000 in awssim as in AWS, 100 kept back) under its floor. AWS's refusal pauses
+// the scale step with what AWS said and the most this function can have; the table was scaled meanwhile,
+// and the operator's abort restores it while the function, never changed, gets no call.
+func TestDegradationAWSRefusalSurfacedAndAbortReverts(t *testing.T) {
+	env := testenv.New(t, testenv.Options{TimeScale: 0.01})
+	fn, table := injectDegradation(env)
+	id := "degradation-refused"
+	st := degAwaitOperator(t, env, id, degTopology(env, 10*time.Minute), map[string]any{"reservedConcurrency": 950})
+	require.Equal(t, []string{"scale"}, st.PausedSteps)
+	for _, want := range []string{"InvalidParameterValueException", fn, "us-east-1", "refused reserved concurrency 950",
+		"can reserve at most 900", "degradation.reservedConcurrency"} {
+		require.Contains(t, st.LastError, want)
+	}
+	require.Nil(t, scalingIn(t, env, "us-east-1").Functions[fn].Reserved)
+
+	env.SignalCLI(id, workflows.SignalOperator, workflows.OperatorAction{Action: "abort", Step: "scale", Operator: "alice"})
+	rep := degReport(t, env, id, time.Minute)
+	require.Equal(t, workflows.PhaseAborted, rep.Outcome, rep.Notes)
+	require.Equal(t, workflows.DegReverted, rep.Result)
+	require.Equal(t, []string{"DynamoDB " + table + " in us-east-1: PROVISIONED 1000 read / 500 write"}, rep.Applied)
+	var scaleErr string
+	for _, s := range rep.Steps {
+		if s.Name == "scale" {
+			scaleErr = s.Error
+		}
+	}
+	require.Contains(t, scaleErr, "can reserve at most 900", "the report keeps AWS's refusal")
+	assertSeeded(t, env)
+	counts := journalCounts(env.Sim.Journal())
+	require.Equal(t, [2]int{2, 0}, counts["UpdateTable"], "the table scaled and restored once each")
+	require.Zero(t, counts["PutFunctionConcurrency"], "AWS refused: nothing changed")
+	require.Zero(t, counts["DeleteFunctionConcurrency"], "the restore read 'none' and made no call")
+}
+
 // TestDegradationNothingToDo: a healthy platform, followed by the starter: "nothing to do", no change.
 func TestDegradationNothingToDo(t *testing.T) {
 	env := testenv.New(t, testenv.Options{TimeScale: 0.01})
