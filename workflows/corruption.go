@@ -716,7 +716,10 @@ func (c *corruption) cutoverSummary() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "Point the application at the data restored to %s, then resume writes.", c.rep.RestoreTime.Format(time.RFC3339))
 	fmt.Fprintf(&b, " Cutover: %s.", strings.Join(c.rep.CutoverPlan, "; "))
-	if len(c.rep.Differences) == 0 {
+	if v := c.r.status.Step("validate"); v != nil && v.Outcome == OutcomeSkipped {
+		// An operator skipped a failed validation: "no differences" would read as a clean comparison.
+		b.WriteString(" Validation was SKIPPED: the restored data was NOT compared with the source; check it before approving.")
+	} else if len(c.rep.Differences) == 0 {
 		b.WriteString(" Validation found no differences.")
 	} else {
 		fmt.Fprintf(&b, " Validation found %d difference(s): %s.", len(c.rep.Differences), strings.Join(c.rep.Differences, "; "))

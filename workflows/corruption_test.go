@@ -161,6 +161,9 @@ func newCorrFake(t *testing.T) *corrFake {
 		return activities.ClusterState{ClusterWindow: activities.ClusterWindow{Cluster: in.Cluster, Status: "available", Writer: in.Instance, Endpoint: in.Cluster + ".cluster-x.rds"}}, nil
 	})
 	e.OnActivity(a.CountItems, mock.Anything, mock.Anything).Return(func(_ context.Context, in activities.ItemCountInput) (activities.ItemCount, error) {
+		if err := failing("CountItems"); err != nil {
+			return activities.ItemCount{}, err
+		}
 		n := f.sourceCount
 		if strings.Contains(in.Table, "-restored-") {
 			n = f.restoredCount
@@ -438,6 +441,78 @@ func TestCorruptionCancelDuringRestoreKeepsWritesStoppedUntilApproved(t *testing
 		require.Len(t, calls, 2)
 		require.Equal(t, []string{ReadOnlyVar}, calls[1].Unset)
 	}
+}
+
+func TestCorruptionCutoverTimeoutKeepsWritesStoppedAndRestores(t *testing.T) {
+	f := newCorrFake(t)
+	f.signal(time.Minute, GateRestorePoint, "approve", "")
+	var atResume Status
+	f.env.RegisterDelayedCallback(func() { atResume = f.status(t) }, 2*time.Hour)
+	f.signal(2*time.Hour+time.Minute, GateResumeWrites, "reject", "")
+	rep := f.run(t, corrRequest(t))
+	require.Equal(t, PhaseAborted, rep.Outcome)
+	require.Equal(t, GateResumeWrites, atResume.PendingGate.Name)
+	require.Contains(t, atResume.PendingGate.Summary, "ORIGINAL resources")
+	require.Contains(t, strings.Join(rep.Notes, "\n"), "gate cutover timed out")
+	require.True(t, rep.WritesStopped)
+	require.False(t, rep.CutoverDone)
+	require.Len(t, rep.Kept, 3)
+	require.Contains(t, rep.Message, "WRITES ARE STILL STOPPED")
+	escalations := 0
+	for _, s := range f.published {
+		if strings.Contains(s, "Escalation") && strings.Contains(s, "gate cutover") {
+			escalations++
+		}
+	}
+	require.Equal(t, 5, escalations, "every 10m until the 1h deadline")
+	for _, fn := range localTopology(t).FunctionNames() {
+		require.Len(t, f.envCallsFor(fn), 1, "only the stop: no cutover, no resume")
+	}
+}
+
+func TestCorruptionCancelAtCutoverKeepsWritesStoppedWhenResumeRejected(t *testing.T) {
+	f := newCorrFake(t)
+	f.signal(time.Minute, GateRestorePoint, "approve", "")
+	var atCutover Status
+	f.env.RegisterDelayedCallback(func() { atCutover = f.status(t); f.env.CancelWorkflow() }, 50*time.Minute)
+	f.signal(time.Hour, GateResumeWrites, "reject", "")
+	f.env.ExecuteWorkflow(DataCorruptionRecovery, corrRequest(t))
+	require.True(t, f.env.IsWorkflowCompleted())
+	var ce *temporal.CanceledError
+	require.True(t, errors.As(f.env.GetWorkflowError(), &ce), "%v", f.env.GetWorkflowError())
+	var rep CorruptionReport
+	require.NoError(t, ce.Details(&rep))
+	require.Equal(t, GateCutover, atCutover.PendingGate.Name, "the cancel came at the cutover gate")
+	require.Equal(t, PhaseCancelled, rep.Outcome)
+	require.True(t, rep.WritesStopped)
+	require.False(t, rep.CutoverDone)
+	require.Len(t, rep.Kept, 3)
+	require.Contains(t, rep.Message, "WRITES ARE STILL STOPPED")
+	for _, fn := range localTopology(t).FunctionNames() {
+		require.Len(t, f.envCallsFor(fn), 1, "only the stop")
+	}
+}
+
+func TestCorruptionSkippedValidationIsSaidAtCutover(t *testing.T) {
+	f := newCorrFake(t)
+	f.fail["CountItems"] = 1
+	var paused, atCutover Status
+	f.signal(time.Minute, GateRestorePoint, "approve", "")
+	f.env.RegisterDelayedCallback(func() { paused = f.status(t) }, time.Hour)
+	f.env.RegisterDelayedCallback(func() {
+		f.env.SignalWorkflow(SignalOperator, OperatorAction{Action: "skip", Step: "validate", Operator: "alice"})
+	}, time.Hour+time.Minute)
+	f.env.RegisterDelayedCallback(func() { atCutover = f.status(t) }, time.Hour+2*time.Minute)
+	f.signal(time.Hour+3*time.Minute, GateCutover, "approve", "")
+	rep := f.run(t, corrRequest(t))
+	require.Equal(t, []string{"validate"}, paused.PausedSteps)
+	require.Equal(t, GateCutover, atCutover.PendingGate.Name)
+	require.Contains(t, atCutover.PendingGate.Summary, "Validation was SKIPPED")
+	require.NotContains(t, atCutover.PendingGate.Summary, "no differences")
+	require.Equal(t, PhaseCompleted, rep.Outcome)
+	require.Equal(t, OutcomeSkipped, stepOf(rep.Steps, "validate").Outcome)
+	require.Empty(t, rep.Validation)
+	require.False(t, rep.WritesStopped)
 }
 
 func TestCorruptionOperatorAbortAfterFailedRestore(t *testing.T) {
