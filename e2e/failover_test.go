@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -174,6 +175,10 @@ func TestFailoverFromTemporalCLI(t *testing.T) {
 	if j := journalCounts(env.Sim.Journal()); len(j) != 1 || j["Publish"][0] == 0 {
 		t.Fatalf("before the gate only SNS may be written: %v", j)
 	}
+	// What the Temporal UI shows as the run's current details.
+	if md, err := env.CLI("workflow", "metadata", "--workflow-id", id, "--output", "json"); err != nil || !strings.Contains(md, "Waiting for approval at gate") {
+		t.Fatalf("temporal workflow metadata at the gate: %v\n%s", err, md)
+	}
 
 	// The update validator refuses what the signal would have to ignore.
 	for approver, want := range map[string]string{"mallory": "not in the topology's approvers"} {
@@ -223,6 +228,57 @@ func TestFailoverFromTemporalCLI(t *testing.T) {
 	if final.Phase != workflows.PhaseCompleted {
 		t.Fatalf("final phase %s", final.Phase)
 	}
+	assertSummariesAndSearchAttributes(t, env, id, runID, rep)
+}
+
+// assertSummariesAndSearchAttributes reads the finished run as an operator would with the temporal CLI:
+// every activity carries a runbook-like summary (the UI timeline), the assessment read each DR table
+// (version assess-dr-scan) besides verification, and the run is found by its DR search attributes.
+func assertSummariesAndSearchAttributes(t *testing.T, env *testenv.Env, id, runID string, rep workflows.FailoverReport) {
+	t.Helper()
+	out, err := env.CLI("workflow", "show", "--workflow-id", id, "--output", "json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var hist struct {
+		Events []struct {
+			EventType    string `json:"eventType"`
+			UserMetadata struct {
+				Summary struct {
+					Data []byte `json:"data"`
+				} `json:"summary"`
+			} `json:"userMetadata"`
+		} `json:"events"`
+	}
+	if err := json.Unmarshal([]byte(out), &hist); err != nil {
+		t.Fatalf("temporal workflow show: %v", err)
+	}
+	var summaries []string
+	for _, e := range hist.Events {
+		if e.EventType != "EVENT_TYPE_ACTIVITY_TASK_SCHEDULED" {
+			continue
+		}
+		var s string
+		if err := json.Unmarshal(e.UserMetadata.Summary.Data, &s); err != nil || s == "" {
+			t.Errorf("an activity without a summary: %q (%v)", e.UserMetadata.Summary.Data, err)
+		}
+		summaries = append(summaries, s)
+	}
+	all := strings.Join(summaries, "\n")
+	for _, want := range []string{"Probe " + env.Topology.PrimaryRegion, "RDS global-failover", "CloudFormation UpdateStack", "Route 53 UPSERT", "Wait until Route 53 change", "SNS: failover complete"} {
+		if !strings.Contains(all, want) {
+			t.Errorf("no activity summary with %q:\n%s", want, all)
+		}
+	}
+	if n, want := strings.Count(all, "DynamoDB Scan --limit 1"), 2*len(env.Topology.Tables); n != want {
+		t.Errorf("%d Scan --limit 1 activities, want %d (assessment and verification)", n, want)
+	}
+	q := fmt.Sprintf("WorkflowId = '%s' AND DRScenario = 'failover' AND DRStage = '%s' AND DROutcome = '%s' AND DRDrill = false AND DRRTOSeconds = %d",
+		id, env.Topology.Stage, workflows.PhaseCompleted, int64(rep.RTO.Seconds()))
+	waitFor(t, 15*time.Second, "the run listed by "+q, func() bool {
+		list, _ := env.CLI("workflow", "list", "--query", q, "--output", "json")
+		return strings.Contains(list, runID)
+	})
 }
 
 // TestFailoverRejectedChangesNothing: started by the starter, rejected through the update, the run ends

@@ -22,6 +22,10 @@ var failoverBudgets = map[string]time.Duration{
 	"activate": 20 * time.Minute, "verify": 10 * time.Minute, "monitor": 10 * time.Minute,
 }
 
+// assessDRScan is the version that added Scan --limit 1 per DR table to the assessment (the issue's Assess
+// list); runs recorded before it (the golden histories) replay without those scans.
+const assessDRScan = "assess-dr-scan"
+
 // RunbookSerialBudget is what the runbook's Scenario 1 takes when its steps run one after another.
 const RunbookSerialBudget = 65 * time.Minute
 
@@ -81,7 +85,10 @@ type Assessment struct {
 	DR           activities.Reachability `json:"dr"`
 	HealthChecks []Observation           `json:"healthChecks"`
 	Replicas     []Observation           `json:"replicas"`
-	AuroraLag    time.Duration           `json:"auroraLag"`
+	// Reads is Scan --limit 1 on each table in DR: an ACTIVE replica that refuses reads is not a usable one.
+	// Empty in runs started before the version assessDRScan.
+	Reads     []Observation `json:"reads,omitempty"`
+	AuroraLag time.Duration `json:"auroraLag"`
 	// RPOKnown is false when the lag could not be read: the approval must then accept data loss.
 	RPOKnown    bool          `json:"rpoKnown"`
 	RPOEstimate time.Duration `json:"rpoEstimate"`
@@ -254,6 +261,14 @@ func (f *failover) assess(ctx workflow.Context) error {
 		c := describeCtx(ctx, fmt.Sprintf("DynamoDB DescribeTable %s in %s", tb.Name, t.DRRegion))
 		tableF[i] = workflow.ExecuteActivity(c, a.DescribeTable, activities.TableRef{Region: t.DRRegion, Table: tb.Name})
 	}
+	var scanF []workflow.Future
+	if workflow.GetVersion(ctx, assessDRScan, workflow.DefaultVersion, 1) >= 1 {
+		scanF = make([]workflow.Future, len(t.Tables))
+		for i, tb := range t.Tables {
+			c := describeCtx(ctx, fmt.Sprintf("DynamoDB Scan --limit 1 %s in %s", tb.Name, t.DRRegion))
+			scanF[i] = workflow.ExecuteActivity(c, a.ScanOne, activities.TableRef{Region: t.DRRegion, Table: tb.Name})
+		}
+	}
 	lagQ := activities.MetricQuery{Region: t.DRRegion, Namespace: "AWS/RDS", Metric: "AuroraGlobalDBReplicationLag",
 		Dimensions: []activities.Dimension{{Name: "DBClusterIdentifier", Value: t.Aurora.DRClusterID}}, Stat: "Maximum", Period: time.Minute, Window: 15 * time.Minute}
 	lc := describeCtx(ctx, "CloudWatch AuroraGlobalDBReplicationLag "+t.Aurora.DRClusterID)
@@ -302,6 +317,18 @@ func (f *failover) assess(ctx workflow.Context) error {
 			as.Findings = append(as.Findings, fmt.Sprintf("%s in %s is not ACTIVE (%s): its data may be incomplete after the failover", name, t.DRRegion, o.Observed))
 		}
 		as.Replicas = append(as.Replicas, o)
+	}
+	for i, fut := range scanF {
+		name := t.Tables[i].Name
+		var res activities.ScanResult
+		o := Observation{Resource: "DynamoDB table " + name, Region: t.DRRegion}
+		if err := fut.Get(ctx, &res); err != nil {
+			o.Observed = "Scan --limit 1 failed: " + errMessage(err)
+			as.Findings = append(as.Findings, fmt.Sprintf("%s does not answer reads in %s (%s)", name, t.DRRegion, errMessage(err)))
+		} else {
+			o.OK, o.Observed = true, fmt.Sprintf("Scan --limit 1 read %d item(s)", res.Count)
+		}
+		as.Reads = append(as.Reads, o)
 	}
 	var lag activities.MetricResult
 	if err := lagF.Get(ctx, &lag); err != nil {
@@ -375,6 +402,15 @@ func (f *failover) assessmentText(as *Assessment) string {
 		}
 	}
 	fmt.Fprintf(&b, "DynamoDB replicas ACTIVE in %s: %d/%d\n", t.DRRegion, active, len(as.Replicas))
+	if len(as.Reads) > 0 {
+		readable := 0
+		for _, o := range as.Reads {
+			if o.OK {
+				readable++
+			}
+		}
+		fmt.Fprintf(&b, "DynamoDB tables readable in %s (Scan --limit 1): %d/%d\n", t.DRRegion, readable, len(as.Reads))
+	}
 	fmt.Fprintf(&b, "Aurora replication lag → RPO estimate %s (objective %s)\n", rpoText(as), t.Objectives.RPO)
 	for _, fi := range as.Findings {
 		fmt.Fprintf(&b, "! %s\n", fi)

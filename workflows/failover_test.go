@@ -3,6 +3,7 @@ package workflows
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"strings"
 	"sync"
 	"testing"
@@ -12,6 +13,7 @@ import (
 	"github.com/stretchr/testify/require"
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/testsuite"
+	"go.temporal.io/sdk/workflow"
 
 	"github.com/roadcall/dr/activities"
 	"github.com/roadcall/dr/internal/topology"
@@ -130,7 +132,7 @@ func (s *failoverSim) mocks() {
 	e.OnActivity(a.CheckHealthURL, mock.Anything, mock.Anything).Return(activities.URLCheckResult{URL: topo.API.HealthURLs[topo.DRRegion], Status: 200}, nil)
 	e.OnActivity(a.ListFunctionsByPrefix, mock.Anything, mock.Anything).Return(activities.FunctionsResult{Found: topo.FunctionNames()}, nil)
 	e.OnActivity(a.ScanOne, mock.Anything, mock.Anything).Return(func(_ context.Context, in activities.TableRef) (activities.ScanResult, error) {
-		return activities.ScanResult{Table: in.Table, Region: in.Region, Count: 1}, nil
+		return activities.ScanResult{Table: in.Table, Region: in.Region, Count: 1}, s.hit("ScanOne " + in.Table)
 	})
 	e.OnActivity(a.CheckDatabaseWriter, mock.Anything, mock.Anything).Return(activities.DBCheckResult{Skipped: true, Reason: "no aurora.dsnEnv in the topology"}, nil)
 	e.OnActivity(a.PostStatusPage, mock.Anything, mock.Anything).Return(func(_ context.Context, in activities.WebhookInput) (activities.WebhookResult, error) {
@@ -428,4 +430,61 @@ func TestFailoverRequestRefusesExplicitZeroRTOAndUnknownFields(t *testing.T) {
 	req = FailoverRequest{}
 	require.NoError(t, json.Unmarshal([]byte(typo), &req))
 	require.ErrorContains(t, req.Validate(), `"autoAprove"`)
+}
+
+// scans counts ScanOne calls over every table.
+func (s *failoverSim) scans() int {
+	n := 0
+	for _, tb := range s.topo.Tables {
+		n += s.count("ScanOne " + tb.Name)
+	}
+	return n
+}
+
+// The issue's Assess list includes Scan --limit 1 per table in DR (version assessDRScan): every table is read
+// before the gate, the approvers see how many answered, and a table that refuses reads is a finding that
+// does not hold the run (its replica may still be usable once verified after the cutover).
+func TestFailoverAssessScansEachDRTable(t *testing.T) {
+	s := newFailoverSim(t)
+	bad := s.topo.Tables[1].Name
+	s.fail["ScanOne "+bad] = 1 // the assessment's read fails; verification's read succeeds
+	var atGate Status
+	scansAtGate := -1
+	s.env.RegisterDelayedCallback(func() { atGate, scansAtGate = s.status(), s.scans() }, time.Minute)
+	s.signal(2*time.Minute, SignalApprove, approve("alice"))
+	rep := s.run(FailoverRequest{})
+
+	n := len(s.topo.Tables)
+	require.Equal(t, n, scansAtGate, "one Scan per DR table before the gate")
+	require.Equal(t, 2*n, s.scans(), "and one more per table in verification")
+	as := rep.Assessment
+	require.Len(t, as.Reads, n)
+	for i, o := range as.Reads {
+		require.Equal(t, s.topo.DRRegion, o.Region)
+		require.Contains(t, o.Resource, s.topo.Tables[i].Name)
+		require.Equal(t, i != 1, o.OK, o.Observed)
+	}
+	require.Contains(t, as.Reads[1].Observed, "AccessDenied")
+	require.Contains(t, strings.Join(as.Findings, "\n"), bad+" does not answer reads in "+s.topo.DRRegion)
+	require.Equal(t, PhaseAwaitingApproval, atGate.Phase)
+	require.Contains(t, atGate.PendingGate.Summary, fmt.Sprintf("DynamoDB tables readable in %s (Scan --limit 1): %d/%d", s.topo.DRRegion, n-1, n))
+	require.Equal(t, PhaseCompleted, rep.Outcome, rep.String())
+	require.Len(t, rep.Verify.Scans, n)
+}
+
+// Runs started before assessDRScan (the golden histories) keep their old assessment: no Scan before the
+// gate, and nothing about reads in the gate summary.
+func TestFailoverAssessBeforeDRScanVersion(t *testing.T) {
+	s := newFailoverSim(t)
+	s.env.OnGetVersion(assessDRScan, workflow.DefaultVersion, 1).Return(workflow.DefaultVersion)
+	var atGate Status
+	scansAtGate := -1
+	s.env.RegisterDelayedCallback(func() { atGate, scansAtGate = s.status(), s.scans() }, time.Minute)
+	s.signal(2*time.Minute, SignalApprove, approve("alice"))
+	rep := s.run(FailoverRequest{})
+	require.Zero(t, scansAtGate)
+	require.Empty(t, rep.Assessment.Reads)
+	require.NotContains(t, atGate.PendingGate.Summary, "readable")
+	require.Equal(t, PhaseCompleted, rep.Outcome, rep.String())
+	require.Equal(t, len(s.topo.Tables), s.scans(), "verification still reads every table")
 }
