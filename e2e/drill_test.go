@@ -11,6 +11,7 @@ import (
 	"time"
 
 	enumspb "go.temporal.io/api/enums/v1"
+	"go.temporal.io/sdk/client"
 
 	"github.com/roadcall/dr/internal/starter"
 	"github.com/roadcall/dr/internal/testenv"
@@ -47,6 +48,15 @@ type simState struct {
 				Status     string            `json:"status"`
 				Parameters map[string]string `json:"parameters"`
 			} `json:"stacks"`
+			Clusters map[string]struct {
+				Status          string `json:"status"`
+				Writer          bool   `json:"writer"`
+				GlobalClusterID string `json:"globalClusterId"`
+			} `json:"clusters"`
+			Tables map[string]struct {
+				Status   string   `json:"status"`
+				Replicas []string `json:"replicas"`
+			} `json:"tables"`
 		} `json:"regions"`
 	} `json:"world"`
 }
@@ -65,13 +75,15 @@ func readState(t *testing.T, env *testenv.Env) simState {
 }
 
 // assertInitialTopology checks awssim's own state, not the workflow's word: DNS and the Aurora writer in the
-// primary with DR still replicating, every stack in both regions settled with DrMode=false, no fault left.
-func assertInitialTopology(t *testing.T, env *testenv.Env) {
+// primary with DR still replicating, every stack in both regions settled with DrMode=false, no fault left;
+// and, against the state read before the run (initial), the same DNS, writer, clusters in the global
+// database, stack parameters and table replicas (replication kept).
+func assertInitialTopology(t *testing.T, env *testenv.Env, initial simState) {
 	t.Helper()
 	topo := env.Topology
 	st := readState(t, env)
-	if st.ServingRegion != topo.PrimaryRegion {
-		t.Errorf("DNS serves %q, want %s", st.ServingRegion, topo.PrimaryRegion)
+	if st.ServingRegion != topo.PrimaryRegion || st.ServingRegion != initial.ServingRegion {
+		t.Errorf("DNS serves %q, want %s as before the run (%q)", st.ServingRegion, topo.PrimaryRegion, initial.ServingRegion)
 	}
 	if len(st.Faults) != 0 {
 		t.Errorf("faults left behind: %v", st.Faults)
@@ -86,10 +98,29 @@ func assertInitialTopology(t *testing.T, env *testenv.Env) {
 		}
 	}
 	for _, r := range topo.Regions() {
+		now, was := st.World.Regions[r], initial.World.Regions[r]
 		for _, name := range topo.Stacks.Names {
-			s := st.World.Regions[r].Stacks[name]
+			s := now.Stacks[name]
 			if !strings.HasSuffix(s.Status, "_COMPLETE") || s.Parameters[topo.Stacks.DRModeParameter] != "false" {
 				t.Errorf("stack %s in %s: %s with %s=%q, want *_COMPLETE with false", name, r, s.Status, topo.Stacks.DRModeParameter, s.Parameters[topo.Stacks.DRModeParameter])
+			}
+			if !reflect.DeepEqual(s.Parameters, was.Stacks[name].Parameters) {
+				t.Errorf("stack %s in %s: parameters %v, before the run %v", name, r, s.Parameters, was.Stacks[name].Parameters)
+			}
+		}
+		if len(now.Clusters) != len(was.Clusters) {
+			t.Errorf("%s has %d Aurora clusters, %d before the run", r, len(now.Clusters), len(was.Clusters))
+		}
+		for id, c := range was.Clusters {
+			n := now.Clusters[id]
+			if n.Writer != c.Writer || n.GlobalClusterID != c.GlobalClusterID || n.Status != "available" {
+				t.Errorf("cluster %s in %s: writer %v, global %q, %s; before the run writer %v, global %q", id, r, n.Writer, n.GlobalClusterID, n.Status, c.Writer, c.GlobalClusterID)
+			}
+		}
+		for _, tb := range topo.Tables {
+			n, w := now.Tables[tb.Name], was.Tables[tb.Name]
+			if n.Status != "ACTIVE" || !reflect.DeepEqual(n.Replicas, w.Replicas) {
+				t.Errorf("table %s in %s: %s, replicas %v; before the run replicas %v", tb.Name, r, n.Status, n.Replicas, w.Replicas)
 			}
 		}
 	}
@@ -101,6 +132,7 @@ func assertInitialTopology(t *testing.T, env *testenv.Env) {
 func TestDrillEndToEnd(t *testing.T) {
 	start := time.Now()
 	env := testenv.New(t, testenv.Options{TimeScale: 0.002})
+	initial := readState(t, env)
 	code, out := starterRun(t, env, 2*time.Minute, "drill", "--topology", env.TopologyFile, "--auto-approve", "--monitor-window", "1s")
 	if code != starter.ExitOK {
 		t.Fatalf("starter drill exited %d\n%s", code, out)
@@ -123,7 +155,7 @@ func TestDrillEndToEnd(t *testing.T) {
 	if n := len(rep.Failover.Steps) + len(rep.Failback.Steps) + len(rep.Steps); len(rep.Rows) != n || n < 20 {
 		t.Errorf("%d rows for %d steps", len(rep.Rows), n)
 	}
-	assertInitialTopology(t, env)
+	assertInitialTopology(t, env, initial)
 	counts := journalCounts(env.Sim.Journal())
 	want := map[string][2]int{"FailoverGlobalCluster": {1, 0}, "SwitchoverGlobalCluster": {1, 0}, "ChangeResourceRecordSets": {2, 0},
 		"UpdateStack": {2 * len(env.Topology.Stacks.Names), 0}}
@@ -162,15 +194,53 @@ func TestDrillEndToEnd(t *testing.T) {
 	}
 }
 
-// TestDrillScheduleIsCronWithOverlapSkip creates the quarterly drill schedule and reads it back.
+// triggerTwiceExpectOneSkipped triggers a schedule twice in a row: the first trigger starts a run, the
+// second finds it still running and is skipped (overlap skip). It returns the started run's workflow ID.
+func triggerTwiceExpectOneSkipped(t *testing.T, h client.ScheduleHandle) string {
+	t.Helper()
+	ctx := ctxT(t, time.Minute)
+	for range 2 {
+		if err := h.Trigger(ctx, client.ScheduleTriggerOptions{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var d *client.ScheduleDescription
+	waitFor(t, 30*time.Second, "one scheduled run started and one skipped for overlap", func() bool {
+		var err error
+		if d, err = h.Describe(ctx); err != nil {
+			t.Fatal(err)
+		}
+		return len(d.Info.RecentActions) >= 1 && d.Info.NumActionsSkippedOverlap >= 1
+	})
+	if len(d.Info.RecentActions) != 1 || d.Info.NumActionsSkippedOverlap != 1 || d.Info.RecentActions[0].StartWorkflowResult == nil {
+		t.Fatalf("%d runs started, %d skipped for overlap; want 1 and 1", len(d.Info.RecentActions), d.Info.NumActionsSkippedOverlap)
+	}
+	return d.Info.RecentActions[0].StartWorkflowResult.WorkflowID
+}
+
+// TestDrillScheduleIsCronWithOverlapSkip creates the quarterly drill schedule with `starter schedule drill
+// --cron`, reads it back from the server, then triggers it twice: one drill runs (auto-approved, as a
+// scheduled drill has nobody at the keyboard) and leaves awssim as it found it, the other is skipped.
 func TestDrillScheduleIsCronWithOverlapSkip(t *testing.T) {
-	env := testenv.New(t, testenv.Options{NoWorker: true})
+	env := testenv.New(t, testenv.Options{TimeScale: 0.002})
+	initial := readState(t, env)
+	// A scheduled drill takes the topology's monitor window (no --monitor-window): a short one here.
+	topo := env.Topology
+	topo.Thresholds.MonitorWindow = topology.Duration(time.Second)
+	topoFile := filepath.Join(t.TempDir(), "topology.json")
+	b, err := json.Marshal(topo)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(topoFile, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
 	cron := "0 14 1 1,4,7,10 *"
-	code, out := starterRun(t, env, 30*time.Second, "schedule", "drill", "--cron", cron, "--topology", env.TopologyFile, "--paused")
+	code, out := starterRun(t, env, 30*time.Second, "schedule", "drill", "--cron", cron, "--topology", topoFile)
 	if code != starter.ExitOK || !strings.Contains(out, "overlap skip") {
 		t.Fatalf("schedule drill: exit %d\n%s", code, out)
 	}
-	ctx := ctxT(t, 30*time.Second)
+	ctx := ctxT(t, 2*time.Minute)
 	h := env.Temporal.Client.ScheduleClient().GetHandle(ctx, "schedule-"+workflows.WorkflowID("drill", env.Topology))
 	d, err := h.Describe(ctx)
 	if err != nil {
@@ -182,14 +252,65 @@ func TestDrillScheduleIsCronWithOverlapSkip(t *testing.T) {
 	if len(d.Schedule.Spec.Calendars)+len(d.Schedule.Spec.CronExpressions) == 0 || len(d.Schedule.Spec.Intervals) != 0 {
 		t.Errorf("spec %+v: want the cron expression and no interval", d.Schedule.Spec)
 	}
-	if len(d.Info.NextActionTimes) > 0 {
-		if next := d.Info.NextActionTimes[0].UTC(); next.Day() != 1 || next.Hour() != 14 || (next.Month()-1)%3 != 0 {
-			t.Errorf("next drill %s is not 14:00 on the first day of a quarter", next)
-		}
+	if len(d.Info.NextActionTimes) == 0 {
+		t.Errorf("the schedule has no next run")
+	} else if next := d.Info.NextActionTimes[0].UTC(); next.Day() != 1 || next.Hour() != 14 || (next.Month()-1)%3 != 0 {
+		t.Errorf("next drill %s is not 14:00 on the first day of a quarter", next)
 	}
+
+	id := triggerTwiceExpectOneSkipped(t, h)
+	var rep workflows.DrillReport
+	if err := env.Temporal.Client.GetWorkflow(ctx, id, "").Get(ctx, &rep); err != nil {
+		t.Fatal(err)
+	}
+	if rep.Outcome != workflows.PhaseCompleted || rep.Mode != workflows.DrillInject || rep.RTO <= 0 {
+		t.Fatalf("scheduled drill %s: %s in %s mode, RTO %s\n%s", id, rep.Outcome, rep.Mode, rep.RTO, rep)
+	}
+	assertInitialTopology(t, env, initial)
+
 	// Again: the schedule is updated in place, not duplicated.
-	if code, out := starterRun(t, env, 30*time.Second, "schedule", "drill", "--cron", cron, "--topology", env.TopologyFile, "--paused"); code != starter.ExitOK || !strings.Contains(out, "updated schedule") {
+	if code, out := starterRun(t, env, 30*time.Second, "schedule", "drill", "--cron", cron, "--topology", topoFile, "--paused"); code != starter.ExitOK || !strings.Contains(out, "updated schedule") {
 		t.Fatalf("second schedule drill: exit %d\n%s", code, out)
+	}
+	if d, err := h.Describe(ctx); err != nil || !d.Schedule.State.Paused {
+		t.Errorf("after the update: %v, want the schedule paused", err)
+	}
+	_ = h.Delete(ctx)
+}
+
+// TestReadinessScheduleEveryWithOverlapSkip: `starter schedule readiness --every` makes an interval
+// schedule with overlap skip; with no worker the first triggered check stays running and a second trigger
+// is skipped; a worker then completes the scheduled check.
+func TestReadinessScheduleEveryWithOverlapSkip(t *testing.T) {
+	env := testenv.New(t, testenv.Options{NoWorker: true})
+	code, out := starterRun(t, env, 30*time.Second, "schedule", "readiness", "--every", "6h", "--topology", env.TopologyFile)
+	if code != starter.ExitOK || !strings.Contains(out, "created schedule") || !strings.Contains(out, "overlap skip") {
+		t.Fatalf("schedule readiness: exit %d\n%s", code, out)
+	}
+	ctx := ctxT(t, time.Minute)
+	h := env.Temporal.Client.ScheduleClient().GetHandle(ctx, "schedule-"+workflows.WorkflowID("readiness", env.Topology))
+	d, err := h.Describe(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d.Schedule.Policy.Overlap != enumspb.SCHEDULE_OVERLAP_POLICY_SKIP {
+		t.Errorf("overlap %v, want skip", d.Schedule.Policy.Overlap)
+	}
+	if iv := d.Schedule.Spec.Intervals; len(iv) != 1 || iv[0].Every != 6*time.Hour {
+		t.Errorf("intervals %+v, want every 6h", iv)
+	}
+	if d.Schedule.State.Paused {
+		t.Errorf("the readiness schedule was created paused")
+	}
+
+	id := triggerTwiceExpectOneSkipped(t, h)
+	env.StartWorker()
+	var rep workflows.ReadinessReport
+	if err := env.Temporal.Client.GetWorkflow(ctx, id, "").Get(ctx, &rep); err != nil {
+		t.Fatal(err)
+	}
+	if rep.Overall != workflows.Pass || rep.Fail != 0 {
+		t.Errorf("scheduled readiness %s: %s with %d failing", id, rep.Overall, rep.Fail)
 	}
 	_ = h.Delete(ctx)
 }

@@ -73,6 +73,7 @@ func TestFailbackRefusesWithNoChange(t *testing.T) {
 func TestFailbackSurvivesWorkerKillDuringDNSWait(t *testing.T) {
 	start := time.Now()
 	env := testenv.New(t, testenv.Options{TimeScale: 0.002, WorkerProcess: true})
+	initial := readState(t, env)
 	fault := failOver(t, env)
 	env.Sim.Server.RemoveFault(fault)
 	env.Sim.Server.SetTimeScale(1)
@@ -110,7 +111,7 @@ func TestFailbackSurvivesWorkerKillDuringDNSWait(t *testing.T) {
 	if rep.Outcome != workflows.PhaseCompleted || rep.AuroraPath != workflows.AuroraSwitchover || !rep.RPOKnown || rep.RPO != 0 {
 		t.Fatalf("outcome %s, Aurora %s, RPO %s known %v\n%s", rep.Outcome, rep.AuroraPath, rep.RPO, rep.RPOKnown, rep)
 	}
-	assertInitialTopology(t, env)
+	assertInitialTopology(t, env, initial)
 	counts := journalCounts(env.Sim.Journal())
 	want := map[string][2]int{"FailoverGlobalCluster": {1, 0}, "SwitchoverGlobalCluster": {1, 0}, "ChangeResourceRecordSets": {2, 0},
 		"UpdateStack": {2 * len(env.Topology.Stacks.Names), 0}}

@@ -91,6 +91,13 @@ func scheduleCmd(ctx context.Context, e *Env, args []string) error {
 				s.Policy = &client.SchedulePolicies{}
 			}
 			s.Policy.Overlap = enumspb.SCHEDULE_OVERLAP_POLICY_SKIP
+			// --paused pauses an existing schedule too; without it a pause set by someone else stays.
+			if *paused {
+				if s.State == nil {
+					s.State = &client.ScheduleState{}
+				}
+				s.State.Paused = true
+			}
 			return &client.ScheduleUpdate{Schedule: &s}, nil
 		}})
 	}
