@@ -187,6 +187,10 @@ func TestCorruptionRecoveryFromTemporalCLI(t *testing.T) {
 	if status(users) != "corrupted" || status(rUsers) != "ok" {
 		t.Fatalf("USER#0001: source %q, restore %q; want corrupted and ok", status(users), status(rUsers))
 	}
+	// and validation reported it, while the uncorrupted incidents table compared clean.
+	if d := strings.Join(rep.Differences, "\n"); !strings.Contains(d, "roadcall-users-prod: integrity key pk=USER#0001 differs") || strings.Contains(d, incidents) {
+		t.Fatalf("validation differences should name USER#0001 and nothing in %s:\n%s", incidents, d)
+	}
 	after := functionEnvs(w, region)
 	for fn, env0 := range before {
 		want := maps.Clone(env0)
