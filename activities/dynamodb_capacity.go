@@ -95,7 +95,7 @@ func (a *Activities) SetTableCapacity(ctx context.Context, in CapacityChange) (C
 		up.ProvisionedThroughput = &types.ProvisionedThroughput{
 			ReadCapacityUnits: aws.Int64(in.Target.ReadCapacity), WriteCapacityUnits: aws.Int64(in.Target.WriteCapacity)}
 	}
-	if _, err := a.AWS.DynamoDB(in.Region).UpdateTable(ctx, up); err != nil {
+	if _, err := a.AWS.DynamoDB(in.Region).UpdateTable(ctx, up, limitsAreFinal); err != nil {
 		var ae smithy.APIError
 		if errors.As(err, &ae) && ae.ErrorCode() == "LimitExceededException" {
 			return res, limitRefusal(in, res.Previous, ae)
@@ -110,6 +110,25 @@ func (a *Activities) SetTableCapacity(ctx context.Context, in CapacityChange) (C
 	}
 	res.Current = capacityOf(info)
 	return res, nil
+}
+
+// limitsAreFinal stops the SDK from retrying UpdateTable's LimitExceededException. The SDK counts the code
+// as throttling, but for UpdateTable it is a limit of hours (on-demand switches in 24 h, decreases a day):
+// retrying only delays the refusal that limitRefusal explains, and journals it several times.
+func limitsAreFinal(o *dynamodb.Options) {
+	if r, ok := o.Retryer.(aws.RetryerV2); ok {
+		o.Retryer = limitsFinalRetryer{r}
+	}
+}
+
+type limitsFinalRetryer struct{ aws.RetryerV2 }
+
+func (r limitsFinalRetryer) IsErrorRetryable(err error) bool {
+	var ae smithy.APIError
+	if errors.As(err, &ae) && ae.ErrorCode() == "LimitExceededException" {
+		return false
+	}
+	return r.RetryerV2.IsErrorRetryable(err)
 }
 
 // waitTableActive polls DescribeTable until the table is ACTIVE and returns what it read last.

@@ -76,7 +76,7 @@ func TestTableCapacityRestoresExactProvisionedValues(t *testing.T) {
 }
 
 func TestTableCapacityOnDemandSwitchLimitIsExplained(t *testing.T) {
-	_, acts, topo := capacitySim(t)
+	sim, acts, topo := capacitySim(t)
 	ctx := context.Background()
 	region, table := topo.PrimaryRegion, topo.Tables[0].Name
 	// AWS allows four switches to on-demand in 24 hours; the fifth is refused.
@@ -94,6 +94,8 @@ func TestTableCapacityOnDemandSwitchLimitIsExplained(t *testing.T) {
 	for _, want := range []string{table, region, "24 hours", "keeps its current setting", "aws dynamodb update-table --table-name " + table + " --billing-mode PAY_PER_REQUEST"} {
 		require.Contains(t, ae.Message(), want)
 	}
+	changed, unchanged := changes(sim, "UpdateTable")
+	require.Equal(t, [2]int{9, 1}, [2]int{changed, unchanged}, "one refused call: the SDK does not retry a limit of hours as if it were throttling")
 }
 
 func TestTableCapacityRefusals(t *testing.T) {

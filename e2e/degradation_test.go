@@ -12,6 +12,7 @@ import (
 	"github.com/stretchr/testify/require"
 	enumspb "go.temporal.io/api/enums/v1"
 
+	"github.com/roadcall/dr/activities"
 	"github.com/roadcall/dr/internal/awssim"
 	"github.com/roadcall/dr/internal/starter"
 	"github.com/roadcall/dr/internal/testenv"
@@ -297,6 +298,51 @@ func TestDegradationAWSRefusalSurfacedAndAbortReverts(t *testing.T) {
 	require.Equal(t, [2]int{2, 0}, counts["UpdateTable"], "the table scaled and restored once each")
 	require.Zero(t, counts["PutFunctionConcurrency"], "AWS refused: nothing changed")
 	require.Zero(t, counts["DeleteFunctionConcurrency"], "the restore read 'none' and made no call")
+}
+
+// TestDegradationRevertRefusedBySwitchLimit: the throttled table has already switched to on-demand four
+// times today, so AWS refuses the revert's fifth switch. The revert step pauses with AWS's limit explained;
+// the operator's abort ends the run revert-incomplete with the command that finishes it by hand, the
+// function restored and the table left PROVISIONED (safe), as awssim's state shows.
+func TestDegradationRevertRefusedBySwitchLimit(t *testing.T) {
+	env := testenv.New(t, testenv.Options{TimeScale: 0.01})
+	fn, table := injectDegradation(env)
+	acts := activities.New(env.Sim.Clients())
+	acts.PollInterval = 10 * time.Millisecond
+	ctx := ctxT(t, time.Minute)
+	for _, mode := range []string{"PROVISIONED", "PAY_PER_REQUEST", "PROVISIONED", "PAY_PER_REQUEST", "PROVISIONED", "PAY_PER_REQUEST", "PROVISIONED", "PAY_PER_REQUEST"} {
+		c := activities.TableCapacity{BillingMode: mode}
+		if mode == "PROVISIONED" {
+			c.ReadCapacity, c.WriteCapacity = 5, 5
+		}
+		_, err := acts.SetTableCapacity(ctx, activities.CapacityChange{Region: "us-east-1", Table: table, Target: c})
+		require.NoError(t, err)
+	}
+	before := len(env.Sim.Journal())
+
+	id := "degradation-switch-limit"
+	env.StartWorkflowCLI("PartialDegradation", id, env.RequestFile(map[string]any{"topology": degTopology(env, time.Second), "autoApprove": true}))
+	st := waitStatus(t, env, id, time.Minute, "awaiting-operator", func(s workflows.Status) bool { return s.Phase == workflows.PhaseAwaitingOperator })
+	require.Equal(t, []string{"revert"}, st.PausedSteps)
+	for _, want := range []string{"LimitExceededException", table, "us-east-1", "switch to on-demand in 24 hours",
+		"aws dynamodb update-table --table-name " + table + " --billing-mode PAY_PER_REQUEST"} {
+		require.Contains(t, st.LastError, want)
+	}
+
+	env.SignalCLI(id, workflows.SignalOperator, workflows.OperatorAction{Action: "abort", Step: "revert", Operator: "alice"})
+	rep := degReport(t, env, id, time.Minute)
+	require.Equal(t, workflows.PhaseAborted, rep.Outcome, rep.Notes)
+	require.Equal(t, workflows.DegRevertIncomplete, rep.Result)
+	require.Contains(t, rep.RestoreCommands, "aws dynamodb update-table --table-name "+table+" --billing-mode PAY_PER_REQUEST --region us-east-1")
+	east := scalingIn(t, env, "us-east-1")
+	require.Nil(t, east.Functions[fn].Reserved, "the function's restore went through")
+	require.Equal(t, "PROVISIONED", east.Tables[table].BillingMode, "AWS kept the scaled table")
+	counts := journalCounts(env.Sim.Journal()[before:])
+	require.Equal(t, [2]int{1, 1}, counts["UpdateTable"], "scaled once; the restore refused once (not retried) and changed nothing")
+	require.Equal(t, [2]int{1, 0}, counts["PutFunctionConcurrency"])
+	require.Equal(t, [2]int{1, 0}, counts["DeleteFunctionConcurrency"])
+	pub := env.Sim.Published()
+	require.Contains(t, pub[len(pub)-1].Body, "aws dynamodb update-table --table-name "+table+" --billing-mode PAY_PER_REQUEST")
 }
 
 // TestDegradationNothingToDo: a healthy platform, followed by the starter: "nothing to do", no change.
