@@ -42,6 +42,8 @@ type degSim struct {
 	userErrors float64
 	// putRefusal makes PutFunctionConcurrency fail as AWS does above the unreserved floor.
 	putRefusal bool
+	// fallbackStatus is what the fallback health URL answers (0: 200).
+	fallbackStatus int
 }
 
 func newDegSim(t *testing.T) *degSim { return newDegSimWith(t, 0) }
@@ -83,6 +85,9 @@ func newDegSimWith(t *testing.T, tableDelay time.Duration) *degSim {
 		s.mu.Lock()
 		defer s.mu.Unlock()
 		s.calls["ProbeRegion"]++
+		if s.fallbackStatus != 0 {
+			return activities.Reachability{Region: in.Region, HealthURL: in.HealthURL, HealthStatus: s.fallbackStatus, Reachable: true}, nil
+		}
 		return activities.Reachability{Region: in.Region, HealthURL: in.HealthURL, HealthStatus: 200, Healthy: true, Reachable: true}, nil
 	})
 	e.OnActivity(a.GetFunctionConcurrency, mock.Anything, mock.Anything).Return(func(_ context.Context, in activities.ConcurrencyRef) (activities.Concurrency, error) {
@@ -338,6 +343,43 @@ func TestDegradationRevertGateApprovedEarlyAndFallbackChecked(t *testing.T) {
 	require.True(t, rep.Fallback.Healthy)
 	require.Contains(t, rep.Fallback.State, "fallback answering (HTTP 200)")
 	s.original()
+}
+
+func TestDegradationUnhealthyFallbackIsReportedAndDoesNotBlock(t *testing.T) {
+	s := newDegSim(t)
+	s.inject()
+	s.topo.API.FallbackHealthURLs = map[string]string{"us-east-1": "http://127.0.0.1:4566/_sim/health/us-east-1"}
+	s.fallbackStatus = 503
+	var seen Status
+	s.env.RegisterDelayedCallback(func() { seen = s.status() }, time.Minute)
+	s.approve(2*time.Minute, GateDegradationPlan)
+	rep := s.run(DegradationRequest{})
+	require.Contains(t, seen.PendingGate.Summary, "Fallback: fallback NOT healthy: HTTP 503")
+	require.True(t, rep.Fallback.Checked)
+	require.False(t, rep.Fallback.Healthy)
+	require.Equal(t, OutcomeOK, stepsOf(rep)["circuit-breakers"].Outcome)
+	require.Equal(t, DegRecoveredReverted, rep.Result)
+	s.original()
+}
+
+// TestDegradationRestoresExactPreviousValues: a function that had reserved concurrency 20 and a table that
+// was PROVISIONED 25/10 get exactly those back, not "none" and on-demand.
+func TestDegradationRestoresExactPreviousValues(t *testing.T) {
+	s := newDegSim(t)
+	fn, table := s.inject()
+	twenty := int32(20)
+	s.reserved[fn] = &twenty // under awssim's recovery rule: still degraded
+	prev := activities.TableCapacity{BillingMode: activities.BillingProvisioned, ReadCapacity: 25, WriteCapacity: 10}
+	s.capacity[table] = prev
+	rep := s.run(DegradationRequest{Common: Common{AutoApprove: true}})
+	require.Equal(t, DegRecoveredReverted, rep.Result)
+	require.Equal(t, []ScalingAction{
+		{Kind: ActionLambdaConcurrency, Resource: fn, Region: "us-east-1", Reserved: &twenty},
+		{Kind: ActionDynamoCapacity, Resource: table, Region: "us-east-1", Capacity: &prev},
+	}, rep.Previous)
+	require.EqualValues(t, 20, *s.reserved[fn])
+	require.Equal(t, prev, s.capacity[table])
+	require.ElementsMatch(t, []string{"lambda " + fn + " 20", "table " + table + " PROVISIONED 25 read / 10 write"}, s.changes[2:])
 }
 
 func TestDegradationRevertRejectedKeepsScaledSettings(t *testing.T) {
