@@ -112,7 +112,20 @@ echo
 rc=0
 "$work/bin/starter" --address "$TEMPORAL_ADDR" drill --topology "$TOPOLOGY" --auto-approve --monitor-window "${MONITOR_WINDOW:-10s}" || rc=$?
 echo
-if ((rc == 0)); then say "drill completed: failed over to us-west-2 and back, awssim in its initial topology"; else say "drill exited $rc"; fi
+if ((rc == 0)); then
+	# The drill's word, read back from awssim's own state.
+	primary=$(grep -o '"primaryRegion": *"[^"]*"' "$TOPOLOGY" | head -n1 | sed 's/.*"\([^"]*\)"$/\1/')
+	state=$(curl -fsS "http://$AWSSIM_ADDR/_sim/state")
+	serving=$(grep -o '"servingRegion":"[^"]*"' <<<"$state" | sed 's/.*"\([^"]*\)"$/\1/')
+	if [[ $serving == "$primary" ]] && grep -Eq '"faults":(null|\[\])' <<<"$state"; then
+		say "drill completed: failed over and back; awssim's state: DNS serves from $serving again, no fault left"
+	else
+		say "drill completed but awssim's state disagrees: DNS serves from ${serving:-?} (want $primary), faults: $(grep -o '"faults":\[[^]]*' <<<"$state" | head -c 300)"
+		rc=1
+	fi
+else
+	say "drill exited $rc"
+fi
 say "the drill in the UI: http://127.0.0.1:$UI_PORT/namespaces/default/workflows/drill-roadcall-prod (KEEP=1 keeps it up)"
 if [[ ${KEEP:-} == 1 ]]; then
 	say "KEEP=1: UI at http://127.0.0.1:$UI_PORT, awssim at http://$AWSSIM_ADDR; Ctrl-C stops everything"
