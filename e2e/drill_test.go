@@ -164,6 +164,19 @@ func TestDrillEndToEnd(t *testing.T) {
 			t.Errorf("journal %s: %v (changed, unchanged), want %v", op, counts[op], w)
 		}
 	}
+	desc, err := env.Temporal.Client.DescribeWorkflow(ctx, id, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sa := desc.TypedSearchAttributes
+	drillSA, _ := sa.GetBool(workflows.SADrill)
+	scenario, _ := sa.GetKeyword(workflows.SAScenario)
+	outcome, _ := sa.GetKeyword(workflows.SAOutcome)
+	rto, hasRTO := sa.GetInt64(workflows.SARTOSeconds)
+	if !drillSA || scenario != workflows.DrillScenario || outcome != workflows.PhaseCompleted || !hasRTO || rto != int64(rep.RTO.Seconds()) {
+		t.Errorf("search attributes DRDrill=%v DRScenario=%q DROutcome=%q DRRTOSeconds=%d (set %v); want true, %q, completed, %d",
+			drillSA, scenario, outcome, rto, hasRTO, workflows.DrillScenario, int64(rep.RTO.Seconds()))
+	}
 
 	// The history: listed (visibility is eventually consistent), reviewed, replayed.
 	var listed string
