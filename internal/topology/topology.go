@@ -294,7 +294,8 @@ func (e FieldError) Error() string {
 	return fmt.Sprintf("field %q: %s; fix: %s", e.Field, e.Problem, e.Fix)
 }
 
-// Errors collects every FieldError so an operator fixes the file in one pass.
+// Errors collects every FieldError so an operator fixes the input in one pass; topology and request
+// validation share it, so it names neither.
 type Errors []FieldError
 
 func (es Errors) Error() string {
@@ -302,7 +303,7 @@ func (es Errors) Error() string {
 	for i, e := range es {
 		parts[i] = e.Error()
 	}
-	return "invalid topology: " + strings.Join(parts, "; ")
+	return "invalid input: " + strings.Join(parts, "; ")
 }
 
 // Load reads, defaults and validates a topology file.
