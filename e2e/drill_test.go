@@ -207,6 +207,43 @@ func TestDrillEndToEnd(t *testing.T) {
 	}
 }
 
+// TestPlannedDrillInjectsNothing runs the drill as on real AWS (--mode planned) against awssim: no fault is
+// ever added, the Aurora writer moves by switchovers both ways (RPO 0, nothing failed over with data
+// loss), and awssim ends in its initial topology.
+func TestPlannedDrillInjectsNothing(t *testing.T) {
+	env := testenv.New(t, testenv.Options{TimeScale: 0.002})
+	initial := readState(t, env)
+	code, out := starterRun(t, env, 2*time.Minute, "drill", "--topology", env.TopologyFile, "--auto-approve", "--mode", "planned", "--monitor-window", "1s")
+	if code != starter.ExitOK || !strings.Contains(out, "DR drill (region-outage, planned mode): COMPLETED") {
+		t.Fatalf("planned drill: exit %d\n%s", code, out)
+	}
+	id := workflows.WorkflowID("drill", env.Topology)
+	ctx := ctxT(t, time.Minute)
+	var rep workflows.DrillReport
+	if err := env.Temporal.Client.GetWorkflow(ctx, id, "").Get(ctx, &rep); err != nil {
+		t.Fatal(err)
+	}
+	if rep.Mode != workflows.DrillPlanned || !rep.RPOKnown || rep.RPO != 0 || rep.RTO <= 0 {
+		t.Errorf("mode %s, RPO %s (known %v), RTO %s; want planned with RPO 0", rep.Mode, rep.RPO, rep.RPOKnown, rep.RTO)
+	}
+	it := env.Temporal.Client.GetWorkflowHistory(ctx, id, "", false, enumspb.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
+	for it.HasNext() {
+		ev, err := it.Next()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if name := ev.GetActivityTaskScheduledEventAttributes().GetActivityType().GetName(); name == "InjectRegionOutage" || name == "LiftRegionOutage" {
+			t.Errorf("a planned drill scheduled %s", name)
+		}
+	}
+	counts := journalCounts(env.Sim.Journal())
+	if counts["FailoverGlobalCluster"][0] != 0 || counts["SwitchoverGlobalCluster"][0] != 2 {
+		t.Errorf("journal: FailoverGlobalCluster %v, SwitchoverGlobalCluster %v (changed, unchanged); want no failover and two switchovers",
+			counts["FailoverGlobalCluster"], counts["SwitchoverGlobalCluster"])
+	}
+	assertInitialTopology(t, env, initial)
+}
+
 // triggerTwiceExpectOneSkipped triggers a schedule twice in a row: the first trigger starts a run, the
 // second finds it still running and is skipped (overlap skip). It returns the started run's workflow ID.
 func triggerTwiceExpectOneSkipped(t *testing.T, h client.ScheduleHandle) string {
