@@ -470,10 +470,14 @@ func TestFailoverAccessDeniedOnDNS(t *testing.T) {
 	if err := env.Sim.Server.RemoveFault(faultID); !err {
 		t.Fatal("fault not removed")
 	}
-	env.SignalCLI(id, workflows.SignalOperator, workflows.OperatorAction{Action: "retry", Step: "dns", Operator: "alice"})
+	// The operator payload exactly as the interface spells it.
+	env.SignalCLI(id, workflows.SignalOperator, map[string]string{"step": "dns", "action": "retry", "operator": "alice"})
 	rep := getReport(t, env, id, time.Minute)
 	if rep.Outcome != workflows.PhaseCompleted {
 		t.Fatalf("after retry: %s\n%s", rep.Outcome, rep)
+	}
+	if notes := strings.Join(rep.Notes, "\n"); !strings.Contains(notes, "step dns retried by alice") {
+		t.Errorf("the report does not name who retried:\n%s", notes)
 	}
 	assertFailedOver(t, env)
 
@@ -497,6 +501,9 @@ func TestFailoverAccessDeniedOnDNS(t *testing.T) {
 	}
 	if !strings.Contains(strings.Join(rep.Actions, "\n"), "FailoverGlobalCluster") {
 		t.Fatalf("the report must say the database was failed over: %v", rep.Actions)
+	}
+	if notes := strings.Join(rep.Notes, "\n"); !strings.Contains(notes, "step dns aborted by alice") {
+		t.Errorf("the report does not name who aborted:\n%s", notes)
 	}
 }
 

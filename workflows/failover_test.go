@@ -332,6 +332,7 @@ func TestFailoverDNSAccessDeniedPausesThenRetryCompletes(t *testing.T) {
 	require.Equal(t, "dns", dns.Name)
 	require.Equal(t, 2, dns.Attempts)
 	require.Equal(t, "auto", rep.Approvals[0].Approver)
+	require.Contains(t, strings.Join(rep.Notes, "\n"), "step dns retried by alice")
 }
 
 func TestFailoverOperatorAbortStopsAndReportsWhatWasDone(t *testing.T) {
