@@ -295,6 +295,15 @@ func TestFailoverRejectedChangesNothing(t *testing.T) {
 	}
 	id := workflows.WorkflowID("failover", env.Topology)
 	waitStatus(t, env, id, time.Minute, "gate", func(s workflows.Status) bool { return s.Phase == workflows.PhaseAwaitingApproval })
+	out.Reset()
+	if code := starter.Main(ctx, []string{"--address", env.Temporal.Address, "status", "--workflow-id", id}, e); code != starter.ExitOK {
+		t.Fatalf("starter status: exit %d\n%s%s", code, out.String(), errOut.String())
+	}
+	for _, want := range []string{"RegionFailover  " + id, workflows.PhaseAwaitingApproval, "WAITING  gate failover", "starter approve --workflow-id " + id, "assess", "notify"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("starter status at the gate lacks %q:\n%s", want, out.String())
+		}
+	}
 	b, _ := json.Marshal(workflows.Approval{Gate: workflows.GateFailover, Decision: "reject", Approver: "alice", Comment: "the primary is coming back"})
 	if o, err := env.CLI("workflow", "update", "execute", "--workflow-id", id, "--name", workflows.UpdateApprove, "--input", string(b)); err != nil {
 		t.Fatalf("reject: %v\n%s", err, o)
