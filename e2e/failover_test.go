@@ -628,6 +628,10 @@ func TestFailoverRequestExampleMatchesLocalTopology(t *testing.T) {
 	if err := r.Validate(); err != nil {
 		t.Fatalf("examples/requests/failover.json is refused: %v", err)
 	}
+	// The stable interface of issue 3: alice and bob may approve, the two-person rule is off.
+	if ap := r.Topology.Approvals; !reflect.DeepEqual(ap.Approvers, []string{"alice", "bob"}) || ap.TwoPerson {
+		t.Fatalf("examples/roadcall-local.json approvals: %v two-person %v; want alice and bob, two-person off", ap.Approvers, ap.TwoPerson)
+	}
 }
 
 // TestFailoverGoldenHistories writes workflows/testdata/RegionFailover-*.json from runs on the dev server,
