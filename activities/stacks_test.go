@@ -83,6 +83,32 @@ func TestSetStackParameterRefusesUnknownParameterAndMissingStack(t *testing.T) {
 	require.Empty(t, foJournal(sim, "UpdateStack"))
 }
 
+// CloudFormation answers UpdateStack with a ValidationError "No updates are to be performed." when the stack
+// already has the values (e.g. someone set DrMode=true between our read and our update): that is done, not
+// a failure. Any other ValidationError stays a non-retryable failure naming the stack and region.
+func TestSetStackParameterNoUpdatesToPerformIsDone(t *testing.T) {
+	sim, acts, topo := foSim(t, 0)
+	in := drModeInput(topo, topo.Stacks.Names[0])
+	_, err := sim.AddFault(awssim.Fault{Kind: awssim.FaultError, Service: "cloudformation", Operation: "UpdateStack",
+		Code: "ValidationError", Status: 400, Message: "No updates are to be performed.", Count: 1})
+	require.NoError(t, err)
+	res, err := acts.SetStackParameter(context.Background(), in)
+	require.NoError(t, err)
+	require.Equal(t, ActionAlreadyDone, res.Action)
+
+	_, err = sim.AddFault(awssim.Fault{Kind: awssim.FaultError, Service: "cloudformation", Operation: "UpdateStack",
+		Code: "ValidationError", Status: 400, Message: "Parameters: [DrMode] must have values", Count: 1})
+	require.NoError(t, err)
+	_, err = acts.SetStackParameter(context.Background(), in)
+	require.Error(t, err)
+	ae := appErrorOf(t, err)
+	require.Equal(t, "ValidationError", ae.Type())
+	require.True(t, ae.NonRetryable())
+	require.Contains(t, err.Error(), in.Stack)
+	require.Contains(t, err.Error(), in.Region)
+	require.Empty(t, foJournal(sim, "UpdateStack"), "neither call changed the stack")
+}
+
 func TestRunDeployCommandKeepsTheTailAndTheEnvironment(t *testing.T) {
 	acts := &Activities{PollInterval: 10 * time.Millisecond}
 	res, err := acts.RunDeployCommand(context.Background(), DeployCommandInput{
