@@ -489,3 +489,35 @@ func TestFailoverAssessBeforeDRScanVersion(t *testing.T) {
 	require.Equal(t, PhaseCompleted, rep.Outcome, rep.String())
 	require.Equal(t, len(s.topo.Tables), s.scans(), "verification still reads every table")
 }
+
+// The RTO runs from the request's detectedAt (when the outage was noticed, before anyone started the run),
+// in the status while the run waits and in the report; a detectedAt after the start is ignored.
+func TestFailoverRTOFromDetection(t *testing.T) {
+	t0 := time.Date(2025, 6, 1, 14, 0, 0, 0, time.UTC)
+	for name, tc := range map[string]struct {
+		detected   time.Time
+		before     time.Duration
+		rtoMet     bool
+		wantRTOMin int
+	}{
+		"12 min before the start": {t0.Add(-12 * time.Minute), 12 * time.Minute, true, 40},
+		"50 min before the start": {t0.Add(-50 * time.Minute), 50 * time.Minute, false, 78},
+		"in the future, ignored":  {t0.Add(time.Hour), 0, true, 28},
+	} {
+		t.Run(name, func(t *testing.T) {
+			s := newFailoverSim(t)
+			s.env.SetStartTime(t0)
+			var atGate Status
+			s.env.RegisterDelayedCallback(func() { atGate = s.status() }, time.Minute)
+			s.signal(2*time.Minute, SignalApprove, approve("alice"))
+			detected := tc.detected
+			rep := s.run(FailoverRequest{Common: Common{DetectedAt: &detected}, MonitorWindow: topology.Duration(5 * time.Minute)})
+			require.Equal(t, PhaseCompleted, rep.Outcome, rep.String())
+			require.Equal(t, (time.Minute + tc.before).Seconds(), atGate.RTOElapsedSeconds)
+			require.Equal(t, t0.Add(-tc.before), rep.DetectedAt.UTC())
+			// 2 min at the gate + 20 min activation + 1 min DNS + 5 min monitoring, plus the time before the start.
+			require.Equal(t, time.Duration(tc.wantRTOMin)*time.Minute, rep.RTO)
+			require.Equal(t, tc.rtoMet, rep.RTOMet)
+		})
+	}
+}
