@@ -463,7 +463,13 @@ func TestFailoverAccessDeniedOnDNS(t *testing.T) {
 		Message: "User: arn:aws:sts::123456789012:assumed-role/dr-worker is not authorized to perform: route53:ChangeResourceRecordSets"}
 	startRun := func() {
 		env.Sim.AddFault(awssim.Fault{Kind: awssim.FaultRegionOutage, Region: env.Topology.PrimaryRegion})
-		env.StartWorkflowCLI("RegionFailover", id, env.RequestFile(failoverExtra(t, map[string]any{"autoApprove": true, "monitorWindow": "1s"})))
+		env.StartWorkflowCLI("RegionFailover", id, env.RequestFile(failoverExtra(t, map[string]any{"monitorWindow": "1s"})))
+		// Approved through the update, as the README shows: the CLI answers with the validator's verdict.
+		waitStatus(t, env, id, time.Minute, "gate", func(s workflows.Status) bool { return s.Phase == workflows.PhaseAwaitingApproval })
+		b, _ := json.Marshal(workflows.Approval{Gate: workflows.GateFailover, Decision: "approve", Approver: "alice"})
+		if out, err := env.CLI("workflow", "update", "execute", "--workflow-id", id, "--name", workflows.UpdateApprove, "--input", string(b)); err != nil {
+			t.Fatalf("approve by update through the temporal CLI: %v\n%s", err, out)
+		}
 	}
 	paused := func() workflows.Status {
 		st := waitStatus(t, env, id, time.Minute, "paused at dns", func(s workflows.Status) bool { return s.Phase == workflows.PhaseAwaitingOperator })

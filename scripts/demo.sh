@@ -96,6 +96,12 @@ wait_for "the Temporal dev server" temporal operator cluster health --address "$
 temporal_up=1
 "$work/bin/starter" setup --address "$TEMPORAL_ADDR"
 
+if [[ $AWSSIM_ADDR != 127.0.0.1:4566 ]]; then
+	# The example topology's health URLs name awssim's default address; point them at this one.
+	sed "s#http://127.0.0.1:4566/#http://$AWSSIM_ADDR/#g" "$TOPOLOGY" >"$work/topology.json"
+	TOPOLOGY=$work/topology.json
+fi
+
 say "starting awssim on $AWSSIM_ADDR (time scale $TIME_SCALE)"
 start awssim "$work/bin/awssim" --listen "$AWSSIM_ADDR" --topology "$TOPOLOGY" --time-scale "$TIME_SCALE"
 wait_for "awssim" curl -fsS "http://$AWSSIM_ADDR/_sim/health/us-east-1"
