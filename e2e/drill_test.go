@@ -365,48 +365,6 @@ func TestReadinessScheduleEveryWithOverlapSkip(t *testing.T) {
 	_ = h.Delete(ctx)
 }
 
-// TestDrillAndFailbackRequestExamplesMatchLocalTopology keeps examples/requests/{drill,failback}.json usable
-// with `temporal workflow start --input-file` against the demo platform.
-// Regenerate: python3 -c 'import json;t=json.load(open("examples/roadcall-local.json"));print(json.dumps({"initiator":"incident-commander","topology":t},indent=2))' > examples/requests/failback.json
-func TestDrillAndFailbackRequestExamplesMatchLocalTopology(t *testing.T) {
-	root := testenv.ModuleRoot(t)
-	topoBytes, err := os.ReadFile(filepath.Join(root, "examples", "roadcall-local.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var topo any
-	if err := json.Unmarshal(topoBytes, &topo); err != nil {
-		t.Fatal(err)
-	}
-	for _, name := range []string{"drill", "failback"} {
-		b, err := os.ReadFile(filepath.Join(root, "examples", "requests", name+".json"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		var m map[string]any
-		if err := json.Unmarshal(b, &m); err != nil {
-			t.Fatal(err)
-		}
-		if !reflect.DeepEqual(m["topology"], topo) {
-			t.Errorf("examples/requests/%s.json's topology differs from examples/roadcall-local.json; regenerate it", name)
-		}
-		var v interface{ Validate() error }
-		if name == "drill" {
-			var r workflows.DrillRequest
-			err, v = json.Unmarshal(b, &r), &r
-		} else {
-			var r workflows.FailbackRequest
-			err, v = json.Unmarshal(b, &r), &r
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := v.Validate(); err != nil {
-			t.Errorf("examples/requests/%s.json is refused: %v", name, err)
-		}
-	}
-}
-
 // TestDrillGoldenHistories writes workflows/testdata/DRDrill-completed.json and Failback-*.json from runs on
 // the dev server, replayed by workflows' TestGoldenHistoriesReplay:
 //
