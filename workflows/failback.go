@@ -71,15 +71,7 @@ func (r *FailbackRequest) Validate() error {
 		return err
 	}
 	t := r.Topology
-	var es topology.Errors
-	for _, d := range []struct {
-		field string
-		v     topology.Duration
-	}{{"monitorWindow", r.MonitorWindow}, {"waitHeartbeat", r.WaitHeartbeat}, {"rebuildTimeout", r.RebuildTimeout}} {
-		if d.v < 0 {
-			es = append(es, topology.FieldError{Field: d.field, Problem: fmt.Sprintf("must not be negative, got %s", d.v), Fix: "leave it out for the default or give a positive duration"})
-		}
-	}
+	es := negativeDurations(durationField{"monitorWindow", r.MonitorWindow}, durationField{"waitHeartbeat", r.WaitHeartbeat}, durationField{"rebuildTimeout", r.RebuildTimeout})
 	for _, stack := range sortedKeys(r.RestoreDRMode) {
 		if !slices.Contains(t.Stacks.Names, stack) {
 			es = append(es, topology.FieldError{Field: "restoreDrMode." + stack, Problem: "is not a DR stack of the topology",
@@ -90,10 +82,7 @@ func (r *FailbackRequest) Validate() error {
 		es = append(es, topology.FieldError{Field: "decommissionCommand", Problem: "is missing and the deploy command has no drMode=true to turn off",
 			Fix: "give the command that scales DR back down, e.g. [\"pnpm\",\"cdk\",\"deploy\",\"--all\",\"--context\",\"drMode=false\"]"})
 	}
-	if t.Approvals.TwoPerson && !r.AutoApprove && strings.TrimSpace(r.Initiator) == "" {
-		es = append(es, topology.FieldError{Field: "initiator", Problem: "is missing while approvals.twoPerson is on",
-			Fix: "say who starts the run (starter --initiator) so that someone else approves it"})
-	}
+	es = append(es, r.initiatorProblems()...)
 	if len(es) > 0 {
 		return es
 	}

@@ -52,19 +52,8 @@ func (r *FailoverRequest) Validate() error {
 	if err := r.Prepare(); err != nil {
 		return err
 	}
-	var es topology.Errors
-	for _, d := range []struct {
-		field string
-		v     topology.Duration
-	}{{"monitorWindow", r.MonitorWindow}, {"probeTimeout", r.ProbeTimeout}, {"waitHeartbeat", r.WaitHeartbeat}} {
-		if d.v < 0 {
-			es = append(es, topology.FieldError{Field: d.field, Problem: fmt.Sprintf("must not be negative, got %s", d.v), Fix: "leave it out for the default or give a positive duration"})
-		}
-	}
-	if r.Topology.Approvals.TwoPerson && !r.AutoApprove && strings.TrimSpace(r.Initiator) == "" {
-		es = append(es, topology.FieldError{Field: "initiator", Problem: "is missing while approvals.twoPerson is on",
-			Fix: "say who starts the run (starter --initiator) so that someone else approves it"})
-	}
+	es := negativeDurations(durationField{"monitorWindow", r.MonitorWindow}, durationField{"probeTimeout", r.ProbeTimeout}, durationField{"waitHeartbeat", r.WaitHeartbeat})
+	es = append(es, r.initiatorProblems()...)
 	if len(es) > 0 {
 		return es
 	}

@@ -114,6 +114,33 @@ func (c *Common) RefuseInput(err error) {
 	c.decodeProblem = fmt.Errorf("request: malformed JSON (%v); send one JSON object such as examples/requests/*.json", err)
 }
 
+// durationField is a request duration checked by negativeDurations.
+type durationField struct {
+	name string
+	v    topology.Duration
+}
+
+// negativeDurations refuses request durations below zero; zero keeps the default.
+func negativeDurations(fields ...durationField) topology.Errors {
+	var es topology.Errors
+	for _, d := range fields {
+		if d.v < 0 {
+			es = append(es, topology.FieldError{Field: d.name, Problem: fmt.Sprintf("must not be negative, got %s", d.v), Fix: "leave it out for the default or give a positive duration"})
+		}
+	}
+	return es
+}
+
+// initiatorProblems refuses a gated run under the two-person rule that names no initiator: the approve
+// validator could not tell the initiator from anyone else, and the rule would pass unnoticed.
+func (c *Common) initiatorProblems() topology.Errors {
+	if c.Topology.Approvals.TwoPerson && !c.AutoApprove && strings.TrimSpace(c.Initiator) == "" {
+		return topology.Errors{{Field: "initiator", Problem: "is missing while approvals.twoPerson is on",
+			Fix: "say who starts the run (starter --initiator) so that someone else approves it"}}
+	}
+	return nil
+}
+
 // invalid wraps a validation failure as the non-retryable InvalidRequest error.
 func invalid(err error) error {
 	if err == nil {
