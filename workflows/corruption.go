@@ -88,6 +88,7 @@ func (r *CorruptionRequest) PrepareAt(now time.Time) error {
 	if t.Corruption.WriteStop == topology.WriteStopAPIThrottle && t.API.RestAPIIDs[r.Region] == "" {
 		add("topology.api.restApiIds."+r.Region, "is missing while corruption.writeStop is api-throttle", "give the REST API id in this region")
 	}
+	es = append(es, r.initiatorProblems()...)
 	if len(es) > 0 {
 		return es
 	}

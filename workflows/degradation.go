@@ -123,6 +123,7 @@ func (q *DegradationRequest) Validate() error {
 	if q.WriteCapacity != nil && *q.WriteCapacity <= 0 {
 		add("writeCapacity", fmt.Sprintf("must be positive, got %d", *q.WriteCapacity), "give the write capacity units to provision, e.g. 500")
 	}
+	es = append(es, q.initiatorProblems()...)
 	if len(es) > 0 {
 		return es
 	}
