@@ -13,14 +13,13 @@ import (
 // [--skip-aurora] [--region R] [--auto-approve] [--follow]
 func corruptionCmd(ctx context.Context, e *Env, args []string) error {
 	f := newFlags(e, "corruption")
-	topoPath := f.String("topology", "", "topology file (JSON), e.g. examples/roadcall-local.json")
 	started := f.String("corruption-started-at", "", "when the bad writes began, RFC 3339 (e.g. 2025-06-01T14:30:00Z); the restore point proposed is this minus corruption.restoreMargin")
 	tables := f.String("tables", "", "comma-separated tables to restore (default: every table of the topology)")
 	skipAurora := f.Bool("skip-aurora", false, "leave the Aurora cluster alone (only DynamoDB data is corrupted)")
 	region := f.String("region", "", "region the application serves from (default: the topology's primaryRegion)")
 	auto := f.Bool("auto-approve", false, "approve restore-point and cutover as \"auto\" (drills); resume-writes after an abort is never automatic")
 	follow := f.Bool("follow", false, "watch the run until it ends and print the report")
-	initiator := f.String("initiator", whoami(), "who starts the recovery (recorded; may not approve it under the two-person rule)")
+	sf := f.starting("who starts the recovery (recorded; may not approve it under the two-person rule)")
 	if err := f.parse(args); err != nil {
 		return err
 	}
@@ -31,11 +30,7 @@ func corruptionCmd(ctx context.Context, e *Env, args []string) error {
 	if err != nil {
 		return badInput("--corruption-started-at %q is not an RFC 3339 time such as 2025-06-01T14:30:00Z", *started)
 	}
-	topo, err := loadTopology(*topoPath)
-	if err != nil {
-		return err
-	}
-	cm, err := common(topo, *initiator)
+	topo, cm, err := sf.common()
 	if err != nil {
 		return err
 	}

@@ -12,11 +12,10 @@ import (
 // [--reserved-concurrency N] [--read-capacity N] [--write-capacity N] [--initiator WHO]
 func degradationCmd(ctx context.Context, e *Env, args []string) error {
 	f := newFlags(e, "degradation")
-	topoPath := f.String("topology", "", "topology file (JSON), e.g. examples/roadcall-local.json")
 	region := f.String("region", "", "region to examine and scale (default: the topology's degradation.region, else its primary region)")
 	auto := f.Bool("auto-approve", false, "approve the plan as \"auto\" and revert after the stable period without asking (drills)")
 	follow := f.Bool("follow", false, "watch the run until it ends, showing each step live, and print the report")
-	initiator := f.String("initiator", whoami(), "who starts the run (recorded; may not approve it under the two-person rule)")
+	sf := f.starting("who starts the run (recorded; may not approve it under the two-person rule)")
 	var req workflows.DegradationRequest
 	intFlag := func(name, usage string, set func(int64)) {
 		f.Func(name, usage, func(s string) error {
@@ -35,11 +34,7 @@ func degradationCmd(ctx context.Context, e *Env, args []string) error {
 	if err := f.parse(args); err != nil {
 		return err
 	}
-	topo, err := loadTopology(*topoPath)
-	if err != nil {
-		return err
-	}
-	cm, err := common(topo, *initiator)
+	topo, cm, err := sf.common()
 	if err != nil {
 		return err
 	}

@@ -12,21 +12,16 @@ import (
 // [--monitor-window D] [--wait=false]
 func drillCmd(ctx context.Context, e *Env, args []string) error {
 	f := newFlags(e, "drill")
-	topoPath := f.String("topology", "", "topology file (JSON), e.g. examples/roadcall-local.json")
 	auto := f.Bool("auto-approve", false, "approve the failover and failback gates as \"auto\"; without it people approve them as in a real event")
 	force := f.Bool("force", false, "run even when the readiness check fails")
 	mode := f.String("mode", workflows.DrillAuto, "auto (inject an outage on awssim, planned elsewhere), inject or planned (Aurora switchover, nothing injected)")
 	window := f.Duration("monitor-window", 0, "how long traffic is watched after each DNS move (default: the topology's thresholds.monitorWindow)")
-	initiator := f.String("initiator", whoami(), "who runs the drill (recorded; may not approve it under the two-person rule)")
+	sf := f.starting("who runs the drill (recorded; may not approve it under the two-person rule)")
 	wait := f.Bool("wait", true, "watch the drill and print its report; --wait=false only starts it")
 	if err := f.parse(args); err != nil {
 		return err
 	}
-	topo, err := loadTopology(*topoPath)
-	if err != nil {
-		return err
-	}
-	cm, err := common(topo, *initiator)
+	topo, cm, err := sf.common()
 	if err != nil {
 		return err
 	}

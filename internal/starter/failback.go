@@ -18,20 +18,15 @@ import (
 // [--monitor-window D] [--restore-dr-mode STACK=VALUE,...]
 func failbackCmd(ctx context.Context, e *Env, args []string) error {
 	f := newFlags(e, "failback")
-	topoPath := f.String("topology", "", "topology file (JSON), e.g. examples/roadcall-local.json")
 	auto := f.Bool("auto-approve", false, "approve the failback (and rebuild) gates as \"auto\" (drills)")
 	follow := f.Bool("follow", false, "watch the run until it ends, showing each step live, and print the report")
-	initiator := f.String("initiator", whoami(), "who starts the failback (recorded; may not approve it under the two-person rule)")
+	sf := f.starting("who starts the failback (recorded; may not approve it under the two-person rule)")
 	window := f.Duration("monitor-window", 0, "how long primary traffic is watched after DNS moves back (default: the topology's thresholds.monitorWindow)")
 	restore := f.String("restore-dr-mode", "", "DR-mode values the DR stacks had before the failover, STACK=VALUE,... (default: every stack back to false)")
 	if err := f.parse(args); err != nil {
 		return err
 	}
-	topo, err := loadTopology(*topoPath)
-	if err != nil {
-		return err
-	}
-	cm, err := common(topo, *initiator)
+	topo, cm, err := sf.common()
 	if err != nil {
 		return err
 	}

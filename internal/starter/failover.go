@@ -14,20 +14,15 @@ import (
 // [--detected-at RFC3339] [--monitor-window D]
 func failoverCmd(ctx context.Context, e *Env, args []string) error {
 	f := newFlags(e, "failover")
-	topoPath := f.String("topology", "", "topology file (JSON), e.g. examples/roadcall-local.json")
 	auto := f.Bool("auto-approve", false, "approve the failover gate as \"auto\" (drills); data loss over the RPO is then accepted too")
 	follow := f.Bool("follow", false, "watch the run until it ends, showing each step live, and print the report")
-	initiator := f.String("initiator", whoami(), "who starts the failover (recorded; may not approve it under the two-person rule)")
+	sf := f.starting("who starts the failover (recorded; may not approve it under the two-person rule)")
 	detected := f.String("detected-at", "", "when the outage was detected, RFC 3339 (default: now); the RTO is measured from it")
 	window := f.Duration("monitor-window", 0, "how long DR traffic is watched after the cutover (default: the topology's thresholds.monitorWindow)")
 	if err := f.parse(args); err != nil {
 		return err
 	}
-	topo, err := loadTopology(*topoPath)
-	if err != nil {
-		return err
-	}
-	cm, err := common(topo, *initiator)
+	topo, cm, err := sf.common()
 	if err != nil {
 		return err
 	}

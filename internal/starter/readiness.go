@@ -13,17 +13,12 @@ import (
 // readinessCmd: starter readiness --topology FILE [--wait=false]
 func readinessCmd(ctx context.Context, e *Env, args []string) error {
 	f := newFlags(e, "readiness")
-	topoPath := f.String("topology", "", "topology file (JSON), e.g. examples/roadcall-local.json")
 	wait := f.Bool("wait", true, "watch the run and print the report; --wait=false only starts it")
-	initiator := f.String("initiator", whoami(), "who starts the check (recorded in the run)")
+	sf := f.starting("who starts the check (recorded in the run)")
 	if err := f.parse(args); err != nil {
 		return err
 	}
-	topo, err := loadTopology(*topoPath)
-	if err != nil {
-		return err
-	}
-	cm, err := common(topo, *initiator)
+	topo, cm, err := sf.common()
 	if err != nil {
 		return err
 	}

@@ -53,11 +53,8 @@ func scheduleCmd(ctx context.Context, e *Env, args []string) error {
 	if *every < time.Minute {
 		return badInput("--every %s: use at least 1m", *every)
 	}
-	topo, err := loadTopology(*topoPath)
-	if err != nil {
-		return err
-	}
-	cm, err := common(topo, "schedule")
+	scheduler := "schedule"
+	topo, cm, err := startFlags{topology: topoPath, initiator: &scheduler}.common()
 	if err != nil {
 		return err
 	}

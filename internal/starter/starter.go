@@ -213,13 +213,28 @@ func loadTopology(path string) (topology.Topology, error) {
 	return t, nil
 }
 
-// common builds the shared request part and runs the same validation the workflow runs first.
-func common(t topology.Topology, initiator string) (workflows.Common, error) {
-	c := workflows.Common{Topology: t, Initiator: initiator}
-	if err := c.Prepare(); err != nil {
-		return c, badInput("%v", err)
+// startFlags are the flags of every command that starts a run: the platform and who starts it.
+type startFlags struct{ topology, initiator *string }
+
+func (f *flags) starting(initiatorHelp string) startFlags {
+	return startFlags{
+		topology:  f.String("topology", "", "topology file (JSON), e.g. examples/roadcall-local.json"),
+		initiator: f.String("initiator", whoami(), initiatorHelp),
 	}
-	return c, nil
+}
+
+// common loads the topology and builds the shared request part, running the same validation the workflow
+// runs first, so a bad request never starts anything.
+func (s startFlags) common() (topology.Topology, workflows.Common, error) {
+	t, err := loadTopology(*s.topology)
+	if err != nil {
+		return t, workflows.Common{}, err
+	}
+	c := workflows.Common{Topology: t, Initiator: *s.initiator}
+	if err := c.Prepare(); err != nil {
+		return t, c, badInput("%v", err)
+	}
+	return t, c, nil
 }
 
 // whoami is the default initiator/approver: the login name, so the two-person rule has something to compare.
