@@ -14,11 +14,8 @@ import (
 )
 
 // Gates of DataCorruptionRecovery.
-const (
-	GateRestorePoint = "restore-point"
-	GateCutover      = "cutover"
-	GateResumeWrites = "resume-writes"
-)
+
+var corruptionScenario = scenario{Workflow: WorkflowCorruption, Key: ScenarioCorruption, Gates: []string{GateRestorePoint, GateCutover, GateResumeWrites}}
 
 // ReadOnlyVar is the environment variable the application reads to refuse writes.
 const ReadOnlyVar = "READ_ONLY_MODE"
@@ -208,8 +205,10 @@ func DataCorruptionRecovery(ctx workflow.Context, req CorruptionRequest) (Corrup
 		return CorruptionReport{}, invalid(err)
 	}
 	t := req.Topology
-	r := newRun(ctx, "DataCorruptionRecovery", "corruption", &req.Common, GateRestorePoint, GateCutover, GateResumeWrites)
-	r.upsert(SAScenario.ValueSet("corruption"), SAStage.ValueSet(t.Stage), SADrill.ValueSet(req.Drill))
+	r, err := start(ctx, corruptionScenario, &req.Common)
+	if err != nil {
+		return CorruptionReport{}, err
+	}
 	c := &corruption{r: r, req: &req, t: t, rep: CorruptionReport{Region: req.Region, WriteStopMode: t.Corruption.WriteStop,
 		CutoverMode: t.Corruption.Cutover, CorruptionStartedAt: req.CorruptionStartedAt.UTC()}}
 	c.rep.ProposedRestoreTime = c.rep.CorruptionStartedAt.Add(-t.Corruption.RestoreMargin.D()).Truncate(time.Second)
@@ -219,7 +218,7 @@ func DataCorruptionRecovery(ctx workflow.Context, req CorruptionRequest) (Corrup
 	if !req.SkipAurora {
 		c.rep.Restored = append(c.rep.Restored, RestoredResource{Kind: "aurora-cluster", Source: req.SourceCluster()})
 	}
-	err := c.recover()
+	err = c.recover()
 	return c.end(ctx, err)
 }
 

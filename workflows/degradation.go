@@ -14,13 +14,6 @@ import (
 	"github.com/roadcall/dr/internal/topology"
 )
 
-// PartialDegradation's gates: nothing changes in AWS before "plan" is approved; "revert" lets people
-// restore the recorded settings before the stable period has passed, or keep the scaled ones (reject).
-const (
-	GateDegradationPlan   = "plan"
-	GateDegradationRevert = "revert"
-)
-
 // Results of a PartialDegradation run (DegradationReport.Result).
 const (
 	DegNothingToDo       = "nothing-to-do"      // no function or table over its thresholds; nothing changed
@@ -41,6 +34,8 @@ const (
 	SeverityMajor    = "major"    // 2× or more
 	SeverityMinor    = "minor"    // over the threshold
 )
+
+var degradationScenario = scenario{Workflow: WorkflowDegradation, Key: ScenarioDegradation, Gates: []string{GateDegradationPlan, GateDegradationRevert}}
 
 // identifyWindow is the runbook's "last 15 minutes"; metrics are read as one-minute datapoints.
 const identifyWindow = 15 * time.Minute
@@ -337,15 +332,17 @@ func PartialDegradation(ctx workflow.Context, req DegradationRequest) (Degradati
 	if err := req.Validate(); err != nil {
 		return DegradationReport{}, invalid(err)
 	}
-	r := newRun(ctx, "PartialDegradation", "degradation", &req.Common, GateDegradationPlan, GateDegradationRevert)
+	r, err := start(ctx, degradationScenario, &req.Common)
+	if err != nil {
+		return DegradationReport{}, err
+	}
 	t := req.Topology
-	r.upsert(SAScenario.ValueSet("degradation"), SAStage.ValueSet(t.Stage), SADrill.ValueSet(req.Drill))
 	d := &degradation{r: r, t: t, rep: &DegradationReport{Affected: []AffectedResource{}}}
 	d.region, d.fns, d.tables, d.th, d.dg = req.resolved()
 	d.rep.Region = d.region
 	d.rep.Watch.HealthyPeriods = d.dg.HealthyPeriods
 
-	err := d.execute()
+	err = d.execute()
 	phase := r.settle(ctx, err)
 	if ap := degLastApproval(r, GateDegradationPlan); phase == PhaseAborted && ap != nil && ap.Decision == "reject" {
 		phase = PhaseRejected

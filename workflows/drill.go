@@ -21,9 +21,6 @@ const (
 	DrillPlanned = "planned"
 )
 
-// DrillScenario is the DRScenario search attribute of drills; `starter drills` lists by it.
-const DrillScenario = "drill"
-
 // DrillRequest starts DRDrill: a full failover and failback exercise with a measured report.
 type DrillRequest struct {
 	Common
@@ -107,6 +104,8 @@ func (r *DrillRequest) failbackRequest(restore map[string]string) FailbackReques
 	return FailbackRequest{Common: c, MonitorWindow: r.MonitorWindow, WaitHeartbeat: r.WaitHeartbeat, RestoreDRMode: restore}
 }
 
+var drillScenario = scenario{Workflow: WorkflowDrill, Key: DrillScenario, Drill: true}
+
 // DrillRow is one step of the drill report: a failover or failback step against its runbook budget.
 type DrillRow struct {
 	Phase      string        `json:"phase"` // drill, failover, failback
@@ -178,11 +177,13 @@ func DRDrill(ctx workflow.Context, req DrillRequest) (DrillReport, error) {
 		return DrillReport{}, invalid(err)
 	}
 	t := req.Topology
-	r := newRun(ctx, "DRDrill", DrillScenario, &req.Common)
-	r.upsert(SAScenario.ValueSet(DrillScenario), SAStage.ValueSet(t.Stage), SADrill.ValueSet(true))
+	r, err := start(ctx, drillScenario, &req.Common)
+	if err != nil {
+		return DrillReport{}, err
+	}
 	d := &drill{r: r, req: req, t: t, rep: &DrillReport{Scenario: "region-outage", Mode: req.Mode, Forced: req.Force,
 		RTOObjective: t.Objectives.RTO.D(), RPOObjective: t.Objectives.RPO.D(), Lessons: []string{}}}
-	err := d.execute()
+	err = d.execute()
 	if d.injected {
 		// Never leave a drill's disaster behind: lift it on a context a cancellation cannot stop.
 		dctx, _ := workflow.NewDisconnectedContext(ctx)

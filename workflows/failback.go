@@ -16,18 +16,6 @@ import (
 	"github.com/roadcall/dr/internal/topology"
 )
 
-// Failback's gates. "rebuild" only opens when the DR cluster was detached from the global database.
-const (
-	GateFailback = "failback"
-	GateRebuild  = "rebuild"
-)
-
-// PhaseRefused ends a failback that found nothing to fail back or a primary not ready; nothing was changed.
-const PhaseRefused = "refused"
-
-// ErrFailbackRefused is the error type of a refused failback.
-const ErrFailbackRefused = "FailbackRefused"
-
 // How the Aurora writer gets back to the primary region.
 const (
 	AuroraSwitchover     = "switchover"      // global database intact: wait for lag near zero, SwitchoverGlobalCluster
@@ -37,6 +25,8 @@ const (
 
 // Runbook budgets of the "Failback Procedure" (steps 1 to 5); the database switchover and the decommission
 // take the Scenario 1 budgets of the same work.
+var failbackScenario = scenario{Workflow: WorkflowFailback, Key: ScenarioFailback, Gates: []string{GateRebuild, GateFailback}, Budgets: failbackBudgets}
+
 var failbackBudgets = map[string]time.Duration{
 	"verify-primary": 15 * time.Minute, "data-sync": 30 * time.Minute, "database": 10 * time.Minute, "dns": 5 * time.Minute,
 	"verify": 10 * time.Minute, "monitor": 15 * time.Minute, "decommission": 20 * time.Minute,
@@ -175,13 +165,15 @@ func Failback(ctx workflow.Context, req FailbackRequest) (FailbackReport, error)
 		return FailbackReport{}, invalid(err)
 	}
 	t := req.Topology
-	r := newRun(ctx, "Failback", "failback", &req.Common, GateRebuild, GateFailback)
-	r.upsert(SAScenario.ValueSet("failback"), SAStage.ValueSet(t.Stage), SADrill.ValueSet(req.Drill))
+	r, err := start(ctx, failbackScenario, &req.Common)
+	if err != nil {
+		return FailbackReport{}, err
+	}
 	fb := &failback{r: r, req: req, t: t, rep: &FailbackReport{PrimaryRegion: t.PrimaryRegion, DRRegion: t.DRRegion,
 		RTOObjective: t.Objectives.RTO.D(), RPOObjective: t.Objectives.RPO.D()}}
 	fb.back = &failover{r: r, t: primaryView(t), rep: &FailoverReport{Actions: []string{}},
 		req: FailoverRequest{Common: req.Common, MonitorWindow: req.MonitorWindow, WaitHeartbeat: req.WaitHeartbeat}}
-	err := fb.execute()
+	err = fb.execute()
 	if errors.Is(err, errRefused) {
 		r.finish(PhaseRefused, 0)
 		return FailbackReport{}, temporal.NewNonRetryableApplicationError(fb.refusal(), ErrFailbackRefused, nil, fb.rep.Precheck)

@@ -13,18 +13,13 @@ import (
 	"github.com/roadcall/dr/internal/topology"
 )
 
-// GateFailover is RegionFailover's only gate: nothing in AWS changes before it opens.
-const GateFailover = "failover"
-
 // Runbook budgets for Scenario 1 (runbook.md, steps 1 to 7; their sum is the serial 65 minutes).
 var failoverBudgets = map[string]time.Duration{
 	"assess": 5 * time.Minute, "notify": 5 * time.Minute, "database": 10 * time.Minute, "dns": 5 * time.Minute,
 	"activate": 20 * time.Minute, "verify": 10 * time.Minute, "monitor": 10 * time.Minute,
 }
 
-// assessDRScan is the version that added Scan --limit 1 per DR table to the assessment (the issue's Assess
-// list); runs recorded before it (the golden histories) replay without those scans.
-const assessDRScan = "assess-dr-scan"
+var failoverScenario = scenario{Workflow: WorkflowRegionFailover, Key: ScenarioFailover, Gates: []string{GateFailover}, Budgets: failoverBudgets}
 
 // RunbookSerialBudget is what the runbook's Scenario 1 takes when its steps run one after another.
 const RunbookSerialBudget = 65 * time.Minute
@@ -104,14 +99,6 @@ type MonitorResult struct {
 	Problems   []string      `json:"problems,omitempty"`
 }
 
-// ChecklistItem is one line of the runbook's Recovery Validation Checklist that software can check.
-type ChecklistItem struct {
-	Section  string `json:"section"`
-	Item     string `json:"item"`
-	Status   string `json:"status"` // pass, fail, not-checked
-	Evidence string `json:"evidence"`
-}
-
 // FailoverReport is RegionFailover's result.
 type FailoverReport struct {
 	RunSummary
@@ -151,11 +138,13 @@ func RegionFailover(ctx workflow.Context, req FailoverRequest) (FailoverReport, 
 		return FailoverReport{}, invalid(err)
 	}
 	t := req.Topology
-	r := newRun(ctx, "RegionFailover", "failover", &req.Common, GateFailover)
-	r.upsert(SAScenario.ValueSet("failover"), SAStage.ValueSet(t.Stage), SADrill.ValueSet(req.Drill))
+	r, err := start(ctx, failoverScenario, &req.Common)
+	if err != nil {
+		return FailoverReport{}, err
+	}
 	f := &failover{r: r, req: req, t: t, rep: &FailoverReport{PrimaryRegion: t.PrimaryRegion, DRRegion: t.DRRegion,
 		FailoverMode: t.Aurora.FailoverMode, Actions: []string{}, RTOObjective: t.Objectives.RTO.D(), RPOObjective: t.Objectives.RPO.D()}}
-	err := f.execute()
+	err = f.execute()
 	phase := r.settle(ctx, err)
 	if phase != PhaseCompleted {
 		r.notify(fmt.Sprintf("RegionFailover %s %s", t.ID(), phase), f.doneSoFar(phase))
@@ -251,7 +240,7 @@ func (f *failover) assess(ctx workflow.Context) error {
 		tableF[i] = workflow.ExecuteActivity(c, a.DescribeTable, activities.TableRef{Region: t.DRRegion, Table: tb.Name})
 	}
 	var scanF []workflow.Future
-	if workflow.GetVersion(ctx, assessDRScan, workflow.DefaultVersion, 1) >= 1 {
+	if version(ctx, assessDRScan) >= 1 {
 		scanF = make([]workflow.Future, len(t.Tables))
 		for i, tb := range t.Tables {
 			c := describeCtx(ctx, fmt.Sprintf("DynamoDB Scan --limit 1 %s in %s", tb.Name, t.DRRegion))

@@ -477,7 +477,7 @@ func TestFailoverAssessScansEachDRTable(t *testing.T) {
 // gate, and nothing about reads in the gate summary.
 func TestFailoverAssessBeforeDRScanVersion(t *testing.T) {
 	s := newFailoverSim(t)
-	s.env.OnGetVersion(assessDRScan, workflow.DefaultVersion, 1).Return(workflow.DefaultVersion)
+	s.env.OnGetVersion(string(assessDRScan), workflow.DefaultVersion, 1).Return(workflow.DefaultVersion)
 	var atGate Status
 	scansAtGate := -1
 	s.env.RegisterDelayedCallback(func() { atGate, scansAtGate = s.status(), s.scans() }, time.Minute)

@@ -23,12 +23,7 @@ func (r *ReadinessRequest) UnmarshalJSON(b []byte) error {
 	return decodeStrict(b, (*plain)(r), &r.decodeProblem)
 }
 
-// Check verdicts.
-const (
-	Pass = "pass"
-	Warn = "warn"
-	Fail = "fail"
-)
+var readinessScenario = scenario{Workflow: WorkflowReadiness, Key: ScenarioReadiness}
 
 // CheckRow is one line of the readiness report.
 type CheckRow struct {
@@ -70,8 +65,10 @@ func ReadinessCheck(ctx workflow.Context, req ReadinessRequest) (ReadinessReport
 	if err := req.Prepare(); err != nil {
 		return ReadinessReport{}, invalid(err)
 	}
-	r := newRun(ctx, "ReadinessCheck", "readiness", &req.Common)
-	r.upsert(SAScenario.ValueSet("readiness"), SAStage.ValueSet(req.Topology.Stage), SADrill.ValueSet(req.Drill))
+	r, err := start(ctx, readinessScenario, &req.Common)
+	if err != nil {
+		return ReadinessReport{}, err
+	}
 	rep := ReadinessReport{StartedAt: r.status.StartedAt}
 	var rows []CheckRow
 	_ = r.step("checks", "Run every preparation check in parallel", stepOpts{}, func(ctx workflow.Context) error {

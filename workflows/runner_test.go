@@ -31,9 +31,13 @@ func gateTestWorkflow(ctx workflow.Context, req gateTestRequest) (gateTestResult
 	if err := req.Prepare(); err != nil {
 		return gateTestResult{}, invalid(err)
 	}
-	r := newRun(ctx, "GateTest", "test", &req.Common, "go", "other")
+	r, err := newRun(ctx, scenario{Workflow: "GateTest", Key: "test", Gates: []string{"go", "other"}}, &req.Common)
+	if err != nil {
+		return gateTestResult{}, err
+	}
 	var values []string
-	ap, err := r.gate("go", gateOpts{Summary: "may we?", RequireDataLossAck: req.RequireDataLossAck})
+	var ap Approval
+	ap, err = r.gate("go", gateOpts{Summary: "may we?", RequireDataLossAck: req.RequireDataLossAck})
 	if err == nil {
 		values = append(values, ap.Approver)
 		err = r.step("critical", "A critical step", stepOpts{Critical: true}, func(ctx workflow.Context) error {

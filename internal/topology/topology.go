@@ -215,20 +215,9 @@ type Corruption struct {
 func (t *Topology) UnmarshalJSON(b []byte) error {
 	type plain Topology
 	var p plain
-	dec := json.NewDecoder(bytes.NewReader(b))
-	dec.DisallowUnknownFields()
-	err := dec.Decode(&p)
-	var problem error
+	problem, err := DecodeLenient(b, &p)
 	if err != nil {
-		name, unknown := strings.CutPrefix(err.Error(), "json: unknown field ")
-		if !unknown {
-			return err
-		}
-		problem = Errors{{Field: strings.Trim(name, `"`), Problem: "unknown field", Fix: "remove it or correct its spelling"}}
-		p = plain{}
-		if err := json.Unmarshal(b, &p); err != nil {
-			return err
-		}
+		return err
 	}
 	*t = Topology(p)
 	if problem == nil {
@@ -331,6 +320,24 @@ func Decode(r io.Reader) (Topology, error) {
 		return Topology{}, err
 	}
 	return t, nil
+}
+
+// DecodeLenient decodes b into v refusing unknown fields; an unknown field comes back as problem (named,
+// with the fix) while v is decoded leniently, so a workflow request that carries one can be refused by
+// Validate with the field's name rather than fail to decode.
+func DecodeLenient(b []byte, v any) (problem error, err error) {
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.DisallowUnknownFields()
+	err = dec.Decode(v)
+	if err == nil {
+		return nil, nil
+	}
+	name, unknown := strings.CutPrefix(err.Error(), "json: unknown field ")
+	if !unknown {
+		return nil, err
+	}
+	problem = Errors{{Field: strings.Trim(name, `"`), Problem: "unknown field", Fix: "remove it or correct its spelling"}}
+	return problem, json.Unmarshal(b, v)
 }
 
 // DecodeStrict decodes one JSON value into v, refusing unknown fields and trailing data, with errors that

@@ -1,0 +1,87 @@
+// Package render turns workflow results and status into text for people: terminal reports, Markdown and
+// the post-incident review. It lives outside package workflows because none of it has to be deterministic,
+// and the workflow package is checked for determinism as a whole.
+package render
+
+import (
+	"fmt"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/roadcall/dr/workflows"
+)
+
+// Steps prints the timeline as one table: every report and status view uses it, so a step reads the same
+// wherever it is shown. A step over its runbook budget is flagged OVER.
+func Steps(b *strings.Builder, steps []workflows.StepRecord) {
+	tw := tabwriter.NewWriter(b, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "STEP\tOUTCOME\tTOOK\tBUDGET\tDETAIL")
+	for _, s := range steps {
+		budget := "-"
+		if s.Budget > 0 {
+			budget = s.Budget.String()
+			if s.Duration() > s.Budget {
+				budget += " OVER"
+			}
+		}
+		line := s.Detail
+		if s.Error != "" {
+			line = s.Error
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", s.Title, s.Outcome, s.Duration().Round(time.Millisecond), budget, line)
+	}
+	_ = tw.Flush()
+}
+
+// Actions lists the changes a run made in AWS.
+func Actions(b *strings.Builder, actions []string) {
+	if len(actions) == 0 {
+		return
+	}
+	b.WriteString("\nChanges made in AWS:\n")
+	for _, a := range actions {
+		fmt.Fprintf(b, "  - %s\n", a)
+	}
+}
+
+// Notes prints a run's notes, leaving out the "AWS: " ones that Actions already listed.
+func Notes(b *strings.Builder, notes []string) {
+	for _, n := range notes {
+		if !strings.HasPrefix(n, "AWS: ") {
+			fmt.Fprintf(b, "note: %s\n", n)
+		}
+	}
+}
+
+// Met says whether an objective was met, loud when it was not.
+func Met(ok bool) string {
+	if ok {
+		return "met"
+	}
+	return "MISSED"
+}
+
+// Recovery prints RTO and RPO against their objectives; rtoLabel names what the RTO measured.
+func Recovery(b *strings.Builder, rtoLabel string, r workflows.Recovery, rpoSource string) {
+	rto := "not reached"
+	if r.RTO > 0 {
+		rto = fmt.Sprintf("%s (objective %s, %s)", r.RTO.Round(time.Second), r.RTOObjective, Met(r.RTOMet))
+	}
+	rpo := "unknown"
+	if r.RPOKnown {
+		rpo = fmt.Sprintf("%s %s(objective %s, %s)", r.RPO.Round(time.Millisecond), rpoSource, r.RPOObjective, Met(r.RPOMet))
+	}
+	fmt.Fprintf(b, "%s %s\nRPO %s\n\n", rtoLabel, rto, rpo)
+}
+
+// Checklist prints the Recovery Validation Checklist items software checked.
+func Checklist(b *strings.Builder, items []workflows.ChecklistItem) {
+	if len(items) == 0 {
+		return
+	}
+	b.WriteString("\nRecovery Validation Checklist (items software can check):\n")
+	for _, c := range items {
+		fmt.Fprintf(b, "  [%s] %s / %s — %s\n", c.Status, c.Section, c.Item, c.Evidence)
+	}
+}

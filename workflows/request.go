@@ -1,0 +1,97 @@
+package workflows
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"go.temporal.io/sdk/temporal"
+
+	"github.com/roadcall/dr/internal/topology"
+)
+
+// Common is embedded in every scenario request.
+type Common struct {
+	// Topology is the resolved platform; carried whole so the history replays without files.
+	Topology topology.Topology `json:"topology"`
+	// Initiator is who started the run; under the two-person rule they may not approve it.
+	Initiator string `json:"initiator,omitempty"`
+	// AutoApprove approves every gate as "auto" (drills).
+	AutoApprove bool `json:"autoApprove,omitempty"`
+	// Drill marks the run as an exercise in search attributes and reports.
+	Drill bool `json:"drill,omitempty"`
+	// DetectedAt is when the incident was detected; RTO is measured from it (default: the run's start).
+	DetectedAt *time.Time `json:"detectedAt,omitempty"`
+
+	// decodeProblem keeps what strict decoding found (an unknown field) for Validate to report, because a
+	// decode error would fail the workflow task forever instead of failing the run with a clear message.
+	decodeProblem error
+}
+
+// Prepare fills topology defaults and validates the common part; scenario requests call it first.
+func (c *Common) Prepare() error {
+	if c.decodeProblem != nil {
+		return c.decodeProblem
+	}
+	c.Topology.ApplyDefaults()
+	return c.Topology.Validate()
+}
+
+// decodeStrict decodes b into v with the topology's strict decoder; an unknown field is recorded in
+// problem and the value decoded leniently, so the workflow can refuse the run with the field's name
+// instead of failing its task on a decode error.
+func decodeStrict(b []byte, v any, problem *error) error {
+	p, err := topology.DecodeLenient(b, v)
+	if p != nil {
+		*problem = p
+	}
+	return err
+}
+
+// RefuseInput records that the request's payload could not be decoded at all (malformed JSON from some
+// client), so the workflow refuses the run with InvalidRequest instead of the SDK failing it opaquely.
+func (c *Common) RefuseInput(err error) {
+	c.decodeProblem = fmt.Errorf("request: malformed JSON (%v); send one JSON object such as examples/requests/*.json", err)
+}
+
+// durationField is a request duration checked by negativeDurations.
+type durationField struct {
+	name string
+	v    topology.Duration
+}
+
+// negativeDurations refuses request durations below zero; zero keeps the default.
+func negativeDurations(fields ...durationField) topology.Errors {
+	var es topology.Errors
+	for _, d := range fields {
+		if d.v < 0 {
+			es = append(es, topology.FieldError{Field: d.name, Problem: fmt.Sprintf("must not be negative, got %s", d.v), Fix: "leave it out for the default or give a positive duration"})
+		}
+	}
+	return es
+}
+
+// initiatorProblems refuses a gated run under the two-person rule that names no initiator: the approve
+// validator could not tell the initiator from anyone else, and the rule would pass unnoticed.
+func (c *Common) initiatorProblems() topology.Errors {
+	if c.Topology.Approvals.TwoPerson && !c.AutoApprove && strings.TrimSpace(c.Initiator) == "" {
+		return topology.Errors{{Field: "initiator", Problem: "is missing while approvals.twoPerson is on",
+			Fix: "say who starts the run (starter --initiator) so that someone else approves it"}}
+	}
+	return nil
+}
+
+// invalid wraps a validation failure as the non-retryable InvalidRequest error.
+func invalid(err error) error {
+	if err == nil {
+		return nil
+	}
+	return temporal.NewNonRetryableApplicationError(err.Error(), ErrInvalidRequest, nil)
+}
+
+// IsInvalidRequest reports whether err is (or wraps) an InvalidRequest application error.
+func IsInvalidRequest(err error) bool {
+	var ae *temporal.ApplicationError
+	return errors.As(err, &ae) && ae.Type() == ErrInvalidRequest
+}

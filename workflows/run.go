@@ -1,0 +1,277 @@
+package workflows
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"go.temporal.io/sdk/temporal"
+	"go.temporal.io/sdk/workflow"
+
+	"github.com/roadcall/dr/activities"
+)
+
+// a is only used to name activity methods; the worker registers a real *Activities.
+var a *activities.Activities
+
+// errAborted ends a run early by an operator's abort or a gate that timed out or was rejected.
+var errAborted = errors.New("aborted")
+
+// run is the shared machinery of every scenario: status, timeline, gates, operator controls.
+type run struct {
+	ctx    workflow.Context
+	common *Common
+	status *Status
+	// pendingCheck is the gate-specific validation of the pending gate (e.g. restore time in window).
+	pendingCheck func(Approval) error
+	decision     *Approval
+	operator     map[string]OperatorAction
+	scenario     scenario
+	// actions lists every change made to AWS, in the order the calls returned: the report's Actions.
+	actions []string
+}
+
+// newRun registers the status query, the approve signal and update, and the operator signal and update.
+// A registration that fails is returned: a run nobody can query or approve must not go on.
+func newRun(ctx workflow.Context, sc scenario, c *Common) (*run, error) {
+	now := workflow.Now(ctx)
+	r := &run{ctx: ctx, common: c, operator: map[string]OperatorAction{}, scenario: sc, actions: []string{}}
+	r.status = &Status{Workflow: sc.Workflow, Phase: PhaseRunning, StartedAt: now, DetectedAt: now, RTO: c.Topology.Objectives.RTO.D()}
+	if c.DetectedAt != nil && !c.DetectedAt.IsZero() && c.DetectedAt.Before(now) {
+		r.status.DetectedAt = *c.DetectedAt
+	}
+	err := errors.Join(
+		workflow.SetQueryHandlerWithOptions(ctx, QueryStatus, func() (Status, error) {
+			return r.snapshot(), nil
+		}, workflow.QueryHandlerOptions{Description: "current step, timeline, pending gate and elapsed time against the RTO"}),
+		workflow.SetUpdateHandlerWithOptions(ctx, UpdateApprove, func(ctx workflow.Context, ap Approval) (string, error) {
+			r.accept(ap)
+			return fmt.Sprintf("%s %sd by %s", ap.Gate, ap.Decision, ap.Approver), nil
+		}, workflow.UpdateHandlerOptions{Validator: func(ctx workflow.Context, ap Approval) error { return r.validateApproval(ap) },
+			Description: "approve or reject the pending gate; refused when the gate is unknown or not pending, or the approver may not approve"}),
+		workflow.SetUpdateHandlerWithOptions(ctx, UpdateOperator, func(ctx workflow.Context, op OperatorAction) (string, error) {
+			step, _ := r.validateOperator(op)
+			op.Step = step
+			r.operator[step] = op
+			return fmt.Sprintf("%s on %s", op.Action, step), nil
+		}, workflow.UpdateHandlerOptions{Validator: func(ctx workflow.Context, op OperatorAction) error { _, err := r.validateOperator(op); return err },
+			Description: "retry, skip or abort a step paused in awaiting-operator"}),
+	)
+	if err != nil {
+		return nil, fmt.Errorf("%s: registering the status query and the approve and operator handlers: %w", sc.Workflow, err)
+	}
+	approveCh := workflow.GetSignalChannel(ctx, SignalApprove)
+	operatorCh := workflow.GetSignalChannel(ctx, SignalOperator)
+	workflow.Go(ctx, func(ctx workflow.Context) {
+		for {
+			sel := workflow.NewSelector(ctx)
+			sel.AddReceive(approveCh, func(ch workflow.ReceiveChannel, _ bool) {
+				var ap Approval
+				ch.Receive(ctx, &ap)
+				if err := r.validateApproval(ap); err != nil {
+					r.ignore(fmt.Sprintf("approve signal ignored: %v", err))
+					return
+				}
+				r.accept(ap)
+			})
+			sel.AddReceive(operatorCh, func(ch workflow.ReceiveChannel, _ bool) {
+				var op OperatorAction
+				ch.Receive(ctx, &op)
+				step, err := r.validateOperator(op)
+				if err != nil {
+					r.ignore(fmt.Sprintf("operator signal ignored: %v", err))
+					return
+				}
+				op.Step = step
+				r.operator[step] = op
+			})
+			sel.Select(ctx)
+		}
+	})
+	r.publish()
+	return r, nil
+}
+
+func (r *run) ignore(msg string) {
+	r.status.Ignored = append(r.status.Ignored, msg)
+	workflow.GetLogger(r.ctx).Warn(msg)
+	r.publish()
+}
+
+func (r *run) accept(ap Approval) {
+	ap.At = workflow.Now(r.ctx)
+	r.decision = &ap
+}
+
+func (r *run) validateApproval(ap Approval) error {
+	if ap.Decision != "approve" && ap.Decision != "reject" {
+		return fmt.Errorf("decision: %q is not approve or reject", ap.Decision)
+	}
+	if strings.TrimSpace(ap.Approver) == "" {
+		return errors.New("approver: is missing; say who decides")
+	}
+	if gates := r.scenario.Gates; !slices.Contains(gates, ap.Gate) {
+		return fmt.Errorf("gate: %q is not a gate of %s (gates: %s)", ap.Gate, r.status.Workflow, strings.Join(gates, ", "))
+	}
+	pg := r.status.PendingGate
+	if pg == nil || pg.Name != ap.Gate || r.decision != nil {
+		pending := "no gate is pending"
+		if pg != nil && r.decision == nil {
+			pending = "the pending gate is " + pg.Name
+		}
+		return fmt.Errorf("gate: %q is not pending (%s)", ap.Gate, pending)
+	}
+	ap2 := r.common.Topology.Approvals
+	if len(ap2.Approvers) > 0 && !slices.Contains(ap2.Approvers, ap.Approver) {
+		return fmt.Errorf("approver: %q is not in the topology's approvers (%s)", ap.Approver, strings.Join(ap2.Approvers, ", "))
+	}
+	if ap2.TwoPerson && ap.Decision == "approve" && r.common.Initiator != "" && ap.Approver == r.common.Initiator {
+		return fmt.Errorf("approver: %q started this run and the two-person rule is on; another approver must approve", ap.Approver)
+	}
+	if ap.Decision == "approve" && pg.RequireDataLossAck && !ap.AcceptDataLoss {
+		return errors.New("acceptDataLoss: the RPO estimate exceeds the objective; approve with acceptDataLoss=true to accept losing that data")
+	}
+	if ap.Decision == "approve" && r.pendingCheck != nil {
+		return r.pendingCheck(ap)
+	}
+	return nil
+}
+
+// validateOperator returns the step an operator action applies to.
+func (r *run) validateOperator(op OperatorAction) (string, error) {
+	if op.Action != "retry" && op.Action != "skip" && op.Action != "abort" {
+		return "", fmt.Errorf("action: %q is not retry, skip or abort", op.Action)
+	}
+	paused := r.status.PausedSteps
+	step := op.Step
+	if step == "" {
+		if len(paused) != 1 {
+			return "", fmt.Errorf("step: %d steps are paused (%s); name the step", len(paused), strings.Join(paused, ", "))
+		}
+		step = paused[0]
+	}
+	if !slices.Contains(paused, step) {
+		return "", fmt.Errorf("step: %q is not paused in awaiting-operator", step)
+	}
+	if _, taken := r.operator[step]; taken {
+		return "", fmt.Errorf("step: %q already has a decision", step)
+	}
+	if rec := r.status.Step(step); op.Action == "skip" && rec != nil && rec.Critical {
+		return "", fmt.Errorf("action: step %q is critical and cannot be skipped; retry or abort", step)
+	}
+	return step, nil
+}
+
+func (r *run) snapshot() Status {
+	s := *r.status
+	s.Steps = append([]StepRecord(nil), r.status.Steps...)
+	now := workflow.Now(r.ctx)
+	s.Elapsed = now.Sub(s.StartedAt)
+	s.RTOElapsedSeconds = now.Sub(s.DetectedAt).Seconds()
+	s.PendingGates = []string{}
+	if s.PendingGate != nil {
+		s.PendingGates = []string{s.PendingGate.Name}
+	}
+	if s.RTO > 0 {
+		s.RTOUsed = float64(now.Sub(s.DetectedAt)) / float64(s.RTO)
+	}
+	return s
+}
+
+// publish refreshes the Temporal UI's current details.
+func (r *run) publish() {
+	s := r.snapshot()
+	var b strings.Builder
+	fmt.Fprintf(&b, "**%s** — %s", s.Workflow, s.Phase)
+	if s.CurrentStep != "" {
+		fmt.Fprintf(&b, ", step `%s`", s.CurrentStep)
+	}
+	fmt.Fprintf(&b, "\n\nElapsed %s of RTO %s (%.0f%%)\n", s.Elapsed.Round(time.Second), s.RTO, s.RTOUsed*100)
+	if g := s.PendingGate; g != nil {
+		fmt.Fprintf(&b, "\nWaiting for approval at gate `%s`: %s (deadline %s)\n", g.Name, g.Summary, g.Deadline.UTC().Format(time.RFC3339))
+	}
+	if len(s.PausedSteps) > 0 {
+		fmt.Fprintf(&b, "\nPaused for operator: %s — signal `operator` with retry, skip or abort\n", strings.Join(s.PausedSteps, ", "))
+	}
+	b.WriteString("\n| step | outcome | duration |\n|---|---|---|\n")
+	for _, st := range s.Steps {
+		fmt.Fprintf(&b, "| %s | %s | %s |\n", st.Title, st.Outcome, st.Duration().Round(time.Second))
+	}
+	workflow.SetCurrentDetails(r.ctx, b.String())
+}
+
+// setPhase records the phase and refreshes the UI.
+func (r *run) setPhase(p string) {
+	r.status.Phase = p
+	r.publish()
+}
+
+// detail describes the latest row of a step on the timeline (a retried step keeps one row).
+func (r *run) detail(step, format string, args ...any) {
+	steps := r.status.Steps
+	for i := len(steps) - 1; i >= 0; i-- {
+		if steps[i].Name == step {
+			steps[i].Detail = fmt.Sprintf(format, args...)
+			r.publish()
+			return
+		}
+	}
+}
+
+// action records a change made to AWS, for the report and the timeline's notes.
+func (r *run) action(s string) {
+	r.actions = append(r.actions, s)
+	r.note("AWS: " + s)
+}
+
+func (r *run) note(s string) {
+	r.status.Notes = append(r.status.Notes, s)
+	r.publish()
+}
+
+// notify publishes to the alarm topic in the DR region (the one that is up in a region outage). A failed
+// notification is noted, never fatal: paging must not block recovery.
+func (r *run) notify(subject, message string) { r.notifyIn(r.ctx, subject, message) }
+
+// notifyIn is notify from a branch of r.parallel, with the branch's context.
+func (r *run) notifyIn(ctx workflow.Context, subject, message string) {
+	t := r.common.Topology
+	ctx = describeCtx(ctx, "SNS: "+subject)
+	in := activities.PublishInput{Region: t.DRRegion, TopicARN: t.TopicARN(t.DRRegion), Subject: subject, Message: message}
+	if err := workflow.ExecuteActivity(ctx, a.Publish, in).Get(ctx, nil); err != nil {
+		if temporal.IsCanceledError(err) {
+			return
+		}
+		r.status.Notes = append(r.status.Notes, "notification failed: "+errMessage(err))
+	}
+}
+
+// parallel runs branches concurrently and returns the first error (after all have finished), so an abort
+// in one branch never leaves another running unobserved.
+func (r *run) parallel(branches ...func(ctx workflow.Context) error) error {
+	errs := make([]error, len(branches))
+	wg := workflow.NewWaitGroup(r.ctx)
+	for i, b := range branches {
+		wg.Add(1)
+		workflow.Go(r.ctx, func(ctx workflow.Context) {
+			defer wg.Done()
+			errs[i] = b(ctx)
+		})
+	}
+	wg.Wait(r.ctx)
+	for _, err := range errs {
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// upsert sets search attributes; a failure is noted (an unregistered attribute must not stop recovery).
+func (r *run) upsert(updates ...temporal.SearchAttributeUpdate) {
+	if err := workflow.UpsertTypedSearchAttributes(r.ctx, updates...); err != nil {
+		r.status.Notes = append(r.status.Notes, "search attributes not set: "+err.Error())
+	}
+}

@@ -1,0 +1,139 @@
+package workflows
+
+import (
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/roadcall/dr/internal/topology"
+)
+
+// StepRecord is one row of the timeline.
+type StepRecord struct {
+	Name     string    `json:"name"`
+	Title    string    `json:"title"`
+	Critical bool      `json:"critical"`
+	Started  time.Time `json:"started"`
+	Ended    time.Time `json:"ended,omitzero"`
+	Outcome  string    `json:"outcome"`
+	Error    string    `json:"error,omitempty"`
+	Detail   string    `json:"detail,omitempty"`
+	// Attempts counts operator retries plus one.
+	Attempts int `json:"attempts"`
+	// Budget is the runbook's time budget for the step, when it has one.
+	Budget time.Duration `json:"budget,omitempty"`
+}
+
+// MarshalJSON adds status, startedAt and endedAt, the names the status interface of the issues promises
+// to `temporal workflow query` users, beside the Go field names.
+func (s StepRecord) MarshalJSON() ([]byte, error) {
+	type plain StepRecord
+	var ended *time.Time
+	if !s.Ended.IsZero() {
+		ended = &s.Ended
+	}
+	return json.Marshal(struct {
+		plain
+		Status    string     `json:"status"`
+		StartedAt time.Time  `json:"startedAt"`
+		EndedAt   *time.Time `json:"endedAt,omitempty"`
+	}{plain(s), s.Outcome, s.Started, ended})
+}
+
+// Duration of a finished step.
+func (s StepRecord) Duration() time.Duration {
+	if s.Ended.IsZero() {
+		return 0
+	}
+	return s.Ended.Sub(s.Started)
+}
+
+// GateStatus describes a gate waiting for people.
+type GateStatus struct {
+	Name      string    `json:"name"`
+	Summary   string    `json:"summary"`
+	Requested time.Time `json:"requested"`
+	Deadline  time.Time `json:"deadline"`
+	// RequireDataLossAck is set when the approval must say it accepts data loss (RPO estimate over objective).
+	RequireDataLossAck bool     `json:"requireDataLossAck,omitempty"`
+	Escalations        int      `json:"escalations"`
+	Options            []string `json:"options,omitempty"`
+}
+
+// Approval is a decision on a gate, from the approve signal or update.
+type Approval struct {
+	Gate     string `json:"gate"`
+	Decision string `json:"decision"` // approve or reject
+	Approver string `json:"approver"`
+	Comment  string `json:"comment,omitempty"`
+	// AcceptDataLoss acknowledges an RPO estimate over the objective.
+	AcceptDataLoss bool `json:"acceptDataLoss,omitempty"`
+	// Value carries a gate-specific choice, e.g. another restore time (RFC 3339) at restore-point.
+	Value string    `json:"value,omitempty"`
+	At    time.Time `json:"at,omitzero"`
+}
+
+// OperatorAction answers a step paused in awaiting-operator.
+type OperatorAction struct {
+	// Action is retry, skip (non-critical steps only) or abort.
+	Action string `json:"action"`
+	Step   string `json:"step,omitempty"`
+	// Operator is who decided, recorded in the run.
+	Operator string `json:"operator,omitempty"`
+	Comment  string `json:"comment,omitempty"`
+}
+
+// Status is what the status query returns and what the report is built from.
+type Status struct {
+	Workflow    string       `json:"workflow"`
+	Phase       string       `json:"phase"`
+	CurrentStep string       `json:"currentStep,omitempty"`
+	Steps       []StepRecord `json:"steps"`
+	PendingGate *GateStatus  `json:"pendingGate,omitempty"`
+	// PendingGates names the gates waiting for a decision (the pending gate's name, or none).
+	PendingGates []string `json:"pendingGates"`
+	// PausedSteps are steps waiting for an operator decision, with their errors.
+	PausedSteps []string      `json:"pausedSteps,omitempty"`
+	Approvals   []Approval    `json:"approvals,omitempty"`
+	Ignored     []string      `json:"ignored,omitempty"`
+	StartedAt   time.Time     `json:"startedAt"`
+	DetectedAt  time.Time     `json:"detectedAt"`
+	Elapsed     time.Duration `json:"elapsed"`
+	RTO         time.Duration `json:"rtoObjective"`
+	// RTOUsed is elapsed since detection as a fraction of the RTO objective.
+	RTOUsed float64 `json:"rtoUsed"`
+	// RTOElapsedSeconds is the time since detection, in seconds.
+	RTOElapsedSeconds float64  `json:"rtoElapsedSeconds"`
+	LastError         string   `json:"lastError,omitempty"`
+	Notes             []string `json:"notes,omitempty"`
+}
+
+// Step returns the record of a named step, or nil.
+func (s *Status) Step(name string) *StepRecord {
+	for i := range s.Steps {
+		if s.Steps[i].Name == name {
+			return &s.Steps[i]
+		}
+	}
+	return nil
+}
+
+// WorkflowID derives the ID that makes the server refuse a second concurrent run of a scenario for one
+// platform and stage.
+func WorkflowID(scenario string, t topology.Topology) string {
+	return fmt.Sprintf("%s-%s", scenario, t.ID())
+}
+
+// RunSummary is the part of every scenario report the shared machinery fills: outcome, timeline,
+// approvals and notes. Scenario reports embed it.
+type RunSummary struct {
+	Workflow   string       `json:"workflow"`
+	Outcome    string       `json:"outcome"`
+	StartedAt  time.Time    `json:"startedAt"`
+	DetectedAt time.Time    `json:"detectedAt"`
+	EndedAt    time.Time    `json:"endedAt"`
+	Steps      []StepRecord `json:"steps"`
+	Approvals  []Approval   `json:"approvals,omitempty"`
+	Notes      []string     `json:"notes,omitempty"`
+	Ignored    []string     `json:"ignored,omitempty"`
+}

@@ -1,0 +1,26 @@
+package workflows
+
+import "go.temporal.io/sdk/workflow"
+
+// changeID names one change to a workflow's command sequence, for workflow.GetVersion.
+//
+// A workflow with a golden history in testdata/ may change what commands it issues only behind a new
+// changeID. The rule for adding one:
+//  1. add a constant below (a new ID, never a reused one) and branch on version(ctx, id) >= 1;
+//  2. keep the old golden history in testdata/ unchanged and add a new one made on the dev server;
+//  3. test both branches (the testsuite's OnGetVersion, or the two goldens replaying).
+type changeID string
+
+const (
+	// assessDRScan added Scan --limit 1 per DR table to RegionFailover's assessment: an ACTIVE replica that
+	// refuses reads is not a usable one. Runs recorded before it replay without those scans.
+	assessDRScan changeID = "assess-dr-scan"
+)
+
+// changeIDs lists every changeID, so a test can check that each is used and documented.
+var changeIDs = []changeID{assessDRScan}
+
+// version is workflow.GetVersion for one of the typed change IDs, from the default to version 1.
+func version(ctx workflow.Context, id changeID) workflow.Version {
+	return workflow.GetVersion(ctx, string(id), workflow.DefaultVersion, 1)
+}
