@@ -3,28 +3,18 @@ package workflows
 import (
 	"context"
 	"errors"
-	"io"
-	"log/slog"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/mock"
 	"github.com/stretchr/testify/require"
-	"go.temporal.io/sdk/log"
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/testsuite"
 
 	"github.com/roadcall/dr/activities"
 	"github.com/roadcall/dr/internal/topology"
 )
-
-func localTopology(t *testing.T) topology.Topology {
-	t.Helper()
-	topo, err := topology.Load("../examples/roadcall-local.json")
-	require.NoError(t, err)
-	return topo
-}
 
 // healthyReadinessMocks answers every readiness activity with a steady-state platform.
 func healthyReadinessMocks(env *testsuite.TestWorkflowEnvironment, topo topology.Topology, lagMs float64) {
@@ -51,14 +41,6 @@ func healthyReadinessMocks(env *testsuite.TestWorkflowEnvironment, topo topology
 	env.OnActivity(a.ListRecoveryPoints, mock.Anything, mock.Anything).Return(activities.RecoveryPoints{Points: []activities.RecoveryPointInfo{{Status: "COMPLETED"}}}, nil)
 	env.OnActivity(a.GetHealthCheckStatus, mock.Anything, mock.Anything).Return(activities.HealthCheckInfo{Healthy: true, Success: 3, Checkers: 3}, nil)
 	env.OnActivity(a.DescribeStack, mock.Anything, mock.Anything).Return(activities.StackInfo{Exists: true, Status: "CREATE_COMPLETE"}, nil)
-}
-
-func newEnv(t *testing.T) *testsuite.TestWorkflowEnvironment {
-	var s testsuite.WorkflowTestSuite
-	s.SetLogger(log.NewStructuredLogger(slog.New(slog.NewTextHandler(io.Discard, nil))))
-	env := s.NewTestWorkflowEnvironment()
-	env.RegisterActivity(&activities.Activities{})
-	return env
 }
 
 func TestReadinessAllPass(t *testing.T) {

@@ -1,0 +1,114 @@
+package workflows
+
+import (
+	"io"
+	"log/slog"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+	"go.temporal.io/sdk/log"
+	"go.temporal.io/sdk/temporal"
+	"go.temporal.io/sdk/testsuite"
+
+	"github.com/roadcall/dr/activities"
+	"github.com/roadcall/dr/internal/topology"
+)
+
+// fakeEnv is what every scenario's fake (<scenario>Fake) embeds: a time-skipping test environment with
+// the local topology, a count of activity calls, injected failures, and the pages sent. The mocks run
+// concurrently (scenarios run steps in parallel), so every field behind mu is read through a method.
+type fakeEnv struct {
+	t    *testing.T
+	env  *testsuite.TestWorkflowEnvironment
+	topo topology.Topology
+
+	mu       sync.Mutex
+	calls    map[string]int
+	fail     map[string]int // activity → remaining injected failures (AccessDenied)
+	subjects []string
+}
+
+func newFakeEnv(t *testing.T) fakeEnv {
+	return fakeEnv{t: t, env: newEnv(t), topo: localTopology(t), calls: map[string]int{}, fail: map[string]int{}}
+}
+
+// newEnv is a test workflow environment with the activities registered (to be mocked) and a quiet logger.
+func newEnv(t *testing.T) *testsuite.TestWorkflowEnvironment {
+	var s testsuite.WorkflowTestSuite
+	s.SetLogger(log.NewStructuredLogger(slog.New(slog.NewTextHandler(io.Discard, nil))))
+	env := s.NewTestWorkflowEnvironment()
+	env.RegisterActivity(&activities.Activities{})
+	return env
+}
+
+func localTopology(t *testing.T) topology.Topology {
+	t.Helper()
+	topo, err := topology.Load("../examples/roadcall-local.json")
+	require.NoError(t, err)
+	return topo
+}
+
+// hit counts a call and returns the injected failure, if any.
+func (f *fakeEnv) hit(name string) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.calls[name]++
+	if f.fail[name] > 0 {
+		f.fail[name]--
+		return temporal.NewNonRetryableApplicationError(name+" in us-west-2: AccessDenied: injected", "AccessDenied", nil)
+	}
+	return nil
+}
+
+func (f *fakeEnv) count(name string) int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.calls[name]
+}
+
+// paged records an SNS subject.
+func (f *fakeEnv) paged(subject string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.subjects = append(f.subjects, subject)
+}
+
+func (f *fakeEnv) pages() []string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return append([]string(nil), f.subjects...)
+}
+
+// signal sends a signal after a delay of workflow time.
+func (f *fakeEnv) signal(after time.Duration, name string, arg any) {
+	f.env.RegisterDelayedCallback(func() { f.env.SignalWorkflow(name, arg) }, after)
+}
+
+// update sends an update after a delay of workflow time and records a refusal in rejected.
+func (f *fakeEnv) update(after time.Duration, name string, arg any, rejected *error) {
+	f.env.RegisterDelayedCallback(func() {
+		f.env.UpdateWorkflow(name, "", &testsuite.TestUpdateCallback{OnReject: func(err error) { *rejected = err }, OnAccept: func() {}, OnComplete: func(any, error) {}}, arg)
+	}, after)
+}
+
+// status queries the run's status.
+func (f *fakeEnv) status() Status {
+	f.t.Helper()
+	v, err := f.env.QueryWorkflow(QueryStatus)
+	require.NoError(f.t, err)
+	var st Status
+	require.NoError(f.t, v.Get(&st))
+	return st
+}
+
+// result is the workflow's completed result, which must not be an error.
+func result[R any](f *fakeEnv) R {
+	f.t.Helper()
+	require.True(f.t, f.env.IsWorkflowCompleted())
+	require.NoError(f.t, f.env.GetWorkflowError())
+	var rep R
+	require.NoError(f.t, f.env.GetWorkflowResult(&rep))
+	return rep
+}
