@@ -5,39 +5,32 @@ import (
 	"encoding/json"
 	"os"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/mock"
 	"github.com/stretchr/testify/require"
 	"go.temporal.io/sdk/temporal"
-	"go.temporal.io/sdk/testsuite"
 
 	"github.com/roadcall/dr/activities"
 	"github.com/roadcall/dr/internal/topology"
 )
 
-// degSim is a small model of the platform behind mocked activities: reserved concurrency and table
-// capacity as state, and metrics derived from it with awssim's recovery rule (a degraded function recovers
-// at reserved concurrency >= 100, a throttled table when PROVISIONED with >= 100 read and write units).
-type degSim struct {
-	// mu serialises the mocks: the workflow runs activities concurrently.
-	mu       sync.Mutex
-	t        *testing.T
-	env      *testsuite.TestWorkflowEnvironment
-	topo     topology.Topology
+// degradationFake is a small model of the platform behind mocked activities: reserved concurrency and
+// table capacity as state, and metrics derived from it with awssim's recovery rule (a degraded function
+// recovers at reserved concurrency >= 100, a throttled table when PROVISIONED with >= 100 read and write
+// units). The model's state is behind fakeEnv's mu: the workflow runs activities concurrently.
+type degradationFake struct {
+	fakeEnv
 	reserved map[string]*int32
 	capacity map[string]activities.TableCapacity
 	degraded map[string]bool
 	throttle map[string]bool
 	// stubborn: scaling does not help (the no-recovery branch).
 	stubborn bool
-	calls    map[string]int
 	// metricRegions are the regions CloudWatch was read in.
 	metricRegions map[string]bool
 	changes       []string
-	subjects      []string
 	// userErrors is the region's DynamoDB UserErrors per minute.
 	userErrors float64
 	// putRefusal makes PutFunctionConcurrency fail as AWS does above the unreserved floor.
@@ -46,34 +39,37 @@ type degSim struct {
 	fallbackStatus int
 }
 
-func newDegSim(t *testing.T) *degSim { return newDegSimWith(t, 0) }
+func newDegradationFake(t *testing.T) *degradationFake { return newDegradationFakeWith(t, 0) }
 
-// newDegSimWith makes SetTableCapacity take tableDelay, as a table leaving UPDATING does in AWS.
-func newDegSimWith(t *testing.T, tableDelay time.Duration) *degSim {
-	s := &degSim{t: t, env: newEnv(t), topo: localTopology(t), reserved: map[string]*int32{}, capacity: map[string]activities.TableCapacity{},
-		degraded: map[string]bool{}, throttle: map[string]bool{}, calls: map[string]int{}, metricRegions: map[string]bool{}}
+// newDegradationFakeWith makes SetTableCapacity take tableDelay, as a table leaving UPDATING does in AWS.
+func newDegradationFakeWith(t *testing.T, tableDelay time.Duration) *degradationFake {
+	s := &degradationFake{fakeEnv: newFakeEnv(t), reserved: map[string]*int32{}, capacity: map[string]activities.TableCapacity{},
+		degraded: map[string]bool{}, throttle: map[string]bool{}, metricRegions: map[string]bool{}}
 	for _, tb := range s.topo.Tables {
 		s.capacity[tb.Name] = activities.TableCapacity{BillingMode: activities.BillingPayPerRequest}
 	}
 	e := s.env
 	e.OnActivity(a.Publish, mock.Anything, mock.Anything).Return(func(_ context.Context, in activities.PublishInput) (activities.PublishResult, error) {
-		s.mu.Lock()
-		defer s.mu.Unlock()
-		s.subjects = append(s.subjects, in.Subject)
+		s.paged(in.Subject)
 		return activities.PublishResult{}, nil
 	})
+	// Each mock counts its call (fakeEnv's hit, which takes mu itself) before it takes mu for the model.
 	e.OnActivity(a.GetMetric, mock.Anything, mock.Anything).Return(func(_ context.Context, q activities.MetricQuery) (activities.MetricResult, error) {
+		if err := s.hit("GetMetric"); err != nil {
+			return activities.MetricResult{}, err
+		}
 		s.mu.Lock()
 		defer s.mu.Unlock()
-		s.calls["GetMetric"]++
 		s.metricRegions[q.Region] = true
 		v := s.metric(q)
 		return activities.MetricResult{Points: []activities.Point{{V: v}}, Max: v, Last: v, Sum: v, Avg: v}, nil
 	})
 	e.OnActivity(a.GetTableThrottledRequests, mock.Anything, mock.Anything).Return(func(_ context.Context, q activities.ThrottleQuery) (activities.MetricResult, error) {
+		if err := s.hit("GetTableThrottledRequests"); err != nil {
+			return activities.MetricResult{}, err
+		}
 		s.mu.Lock()
 		defer s.mu.Unlock()
-		s.calls["GetTableThrottledRequests"]++
 		s.metricRegions[q.Region] = true
 		v := 0.0
 		if s.throttle[q.Table] && !s.tableScaled(q.Table) {
@@ -82,31 +78,39 @@ func newDegSimWith(t *testing.T, tableDelay time.Duration) *degSim {
 		return activities.MetricResult{Points: []activities.Point{{V: v}}, Max: v, Last: v, Sum: v, Avg: v}, nil
 	})
 	e.OnActivity(a.ProbeRegion, mock.Anything, mock.Anything).Return(func(_ context.Context, in activities.ProbeInput) (activities.Reachability, error) {
+		if err := s.hit("ProbeRegion"); err != nil {
+			return activities.Reachability{}, err
+		}
 		s.mu.Lock()
 		defer s.mu.Unlock()
-		s.calls["ProbeRegion"]++
 		if s.fallbackStatus != 0 {
 			return activities.Reachability{Region: in.Region, HealthURL: in.HealthURL, HealthStatus: s.fallbackStatus, Reachable: true}, nil
 		}
 		return activities.Reachability{Region: in.Region, HealthURL: in.HealthURL, HealthStatus: 200, Healthy: true, Reachable: true}, nil
 	})
 	e.OnActivity(a.GetFunctionConcurrency, mock.Anything, mock.Anything).Return(func(_ context.Context, in activities.ConcurrencyRef) (activities.Concurrency, error) {
+		if err := s.hit("GetFunctionConcurrency"); err != nil {
+			return activities.Concurrency{}, err
+		}
 		s.mu.Lock()
 		defer s.mu.Unlock()
-		s.calls["GetFunctionConcurrency"]++
 		return activities.Concurrency{Function: in.Function, Region: in.Region, Reserved: s.reserved[in.Function]}, nil
 	})
 	e.OnActivity(a.DescribeTable, mock.Anything, mock.Anything).Return(func(_ context.Context, in activities.TableRef) (activities.TableInfo, error) {
+		if err := s.hit("DescribeTable"); err != nil {
+			return activities.TableInfo{}, err
+		}
 		s.mu.Lock()
 		defer s.mu.Unlock()
-		s.calls["DescribeTable"]++
 		c := s.capacity[in.Table]
 		return activities.TableInfo{Table: in.Table, Region: in.Region, Status: "ACTIVE", BillingMode: c.BillingMode, ReadCapacity: c.ReadCapacity, WriteCapacity: c.WriteCapacity}, nil
 	})
 	e.OnActivity(a.PutFunctionConcurrency, mock.Anything, mock.Anything).Return(func(_ context.Context, in activities.ConcurrencyChange) (activities.ConcurrencyResult, error) {
+		if err := s.hit("PutFunctionConcurrency"); err != nil {
+			return activities.ConcurrencyResult{}, err
+		}
 		s.mu.Lock()
 		defer s.mu.Unlock()
-		s.calls["PutFunctionConcurrency"]++
 		prev := s.reserved[in.Function]
 		res := activities.ConcurrencyResult{Function: in.Function, Region: in.Region, Previous: prev, Current: in.Reserved}
 		if s.putRefusal && in.Reserved != nil {
@@ -119,9 +123,11 @@ func newDegSimWith(t *testing.T, tableDelay time.Duration) *degSim {
 		return res, nil
 	})
 	e.OnActivity(a.SetTableCapacity, mock.Anything, mock.Anything).Return(func(_ context.Context, in activities.CapacityChange) (activities.CapacityResult, error) {
+		if err := s.hit("SetTableCapacity"); err != nil {
+			return activities.CapacityResult{}, err
+		}
 		s.mu.Lock()
 		defer s.mu.Unlock()
-		s.calls["SetTableCapacity"]++
 		prev := s.capacity[in.Table]
 		res := activities.CapacityResult{Table: in.Table, Region: in.Region, Previous: prev, Current: in.Target}
 		if prev != in.Target {
@@ -133,17 +139,17 @@ func newDegSimWith(t *testing.T, tableDelay time.Duration) *degSim {
 	return s
 }
 
-func (s *degSim) fnScaled(fn string) bool {
+func (s *degradationFake) fnScaled(fn string) bool {
 	r := s.reserved[fn]
 	return !s.stubborn && r != nil && *r >= 100
 }
 
-func (s *degSim) tableScaled(tb string) bool {
+func (s *degradationFake) tableScaled(tb string) bool {
 	c := s.capacity[tb]
 	return !s.stubborn && c.BillingMode == activities.BillingProvisioned && c.ReadCapacity >= 100 && c.WriteCapacity >= 100
 }
 
-func (s *degSim) metric(q activities.MetricQuery) float64 {
+func (s *degradationFake) metric(q activities.MetricQuery) float64 {
 	dim := ""
 	if len(q.Dimensions) > 0 {
 		dim = q.Dimensions[0].Value
@@ -180,41 +186,35 @@ func (s *degSim) metric(q activities.MetricQuery) float64 {
 	return 0
 }
 
-func (s *degSim) inject() (fn, table string) {
+func (s *degradationFake) inject() (fn, table string) {
 	fn, table = s.topo.Functions[0].Name, s.topo.Tables[1].Name
 	s.degraded[fn], s.throttle[table] = true, true
 	return fn, table
 }
 
-func (s *degSim) approve(after time.Duration, gate string) {
-	s.env.RegisterDelayedCallback(func() {
-		s.env.SignalWorkflow(SignalApprove, Approval{Gate: gate, Decision: "approve", Approver: "alice"})
-	}, after)
+func (s *degradationFake) approve(after time.Duration, gate string) {
+	s.signal(after, SignalApprove, Approval{Gate: gate, Decision: "approve", Approver: "alice"})
 }
 
-func (s *degSim) run(req DegradationRequest) DegradationReport {
+func (s *degradationFake) run(req DegradationRequest) DegradationReport {
 	s.t.Helper()
 	if req.Topology.Platform == "" {
 		req.Topology = s.topo
 	}
 	s.env.ExecuteWorkflow(PartialDegradation, req)
-	require.True(s.t, s.env.IsWorkflowCompleted())
-	require.NoError(s.t, s.env.GetWorkflowError())
-	var rep DegradationReport
-	require.NoError(s.t, s.env.GetWorkflowResult(&rep))
-	return rep
+	return result[DegradationReport](&s.fakeEnv)
 }
 
-func (s *degSim) status() Status {
-	v, err := s.env.QueryWorkflow(QueryStatus)
-	require.NoError(s.t, err)
-	var st Status
-	require.NoError(s.t, v.Get(&st))
-	return st
+// lastPage is the subject of the last SNS message.
+func (s *degradationFake) lastPage() string {
+	s.t.Helper()
+	p := s.pages()
+	require.NotEmpty(s.t, p, "no SNS message")
+	return p[len(p)-1]
 }
 
 // original asserts that every function and table is back to the seeded settings.
-func (s *degSim) original() {
+func (s *degradationFake) original() {
 	s.t.Helper()
 	for fn, r := range s.reserved {
 		require.Nil(s.t, r, "function %s reserved concurrency", fn)
@@ -241,29 +241,27 @@ func names(rs []AffectedResource) []string {
 }
 
 func TestDegradationNothingToDo(t *testing.T) {
-	s := newDegSim(t)
+	s := newDegradationFake(t)
 	rep := s.run(DegradationRequest{})
 	require.Equal(t, PhaseCompleted, rep.Outcome)
 	require.Equal(t, DegNothingToDo, rep.Result)
 	require.Empty(t, rep.Affected)
 	require.Empty(t, rep.Plan)
 	require.Empty(t, s.changes)
-	require.Zero(t, s.calls["GetFunctionConcurrency"]+s.calls["DescribeTable"]+s.calls["PutFunctionConcurrency"]+s.calls["SetTableCapacity"])
+	require.Zero(t, s.count("GetFunctionConcurrency")+s.count("DescribeTable")+s.count("PutFunctionConcurrency")+s.count("SetTableCapacity"))
 	require.Empty(t, rep.Approvals, "no gate opened")
 	require.Equal(t, "us-east-1", rep.Region)
 	// 5 functions × 2, the API × 2 and the region's UserErrors; each table's ThrottledRequests.
-	require.Equal(t, 13, s.calls["GetMetric"])
-	require.Equal(t, 5, s.calls["GetTableThrottledRequests"])
+	require.Equal(t, 13, s.count("GetMetric"))
+	require.Equal(t, 5, s.count("GetTableThrottledRequests"))
 }
 
 func TestDegradationRejectChangesNothing(t *testing.T) {
-	s := newDegSim(t)
+	s := newDegradationFake(t)
 	fn, table := s.inject()
 	var seen Status
 	s.env.RegisterDelayedCallback(func() { seen = s.status() }, time.Minute)
-	s.env.RegisterDelayedCallback(func() {
-		s.env.SignalWorkflow(SignalApprove, Approval{Gate: GateDegradationPlan, Decision: "reject", Approver: "alice", Comment: "traffic is falling already"})
-	}, 2*time.Minute)
+	s.signal(2*time.Minute, SignalApprove, Approval{Gate: GateDegradationPlan, Decision: "reject", Approver: "alice", Comment: "traffic is falling already"})
 	rep := s.run(DegradationRequest{})
 
 	require.Equal(t, PhaseAwaitingApproval, seen.Phase)
@@ -279,12 +277,12 @@ func TestDegradationRejectChangesNothing(t *testing.T) {
 	require.Equal(t, PhaseRejected, rep.Outcome)
 	require.Equal(t, DegRejected, rep.Result)
 	require.Empty(t, s.changes)
-	require.Zero(t, s.calls["PutFunctionConcurrency"]+s.calls["SetTableCapacity"])
+	require.Zero(t, s.count("PutFunctionConcurrency")+s.count("SetTableCapacity"))
 	s.original()
 }
 
 func TestDegradationApproveRecoverAndRevertAfterStablePeriod(t *testing.T) {
-	s := newDegSim(t)
+	s := newDegradationFake(t)
 	fn, table := s.inject()
 	s.approve(time.Minute, GateDegradationPlan)
 	var atRevertGate Status
@@ -323,13 +321,13 @@ func TestDegradationApproveRecoverAndRevertAfterStablePeriod(t *testing.T) {
 	}
 	require.Equal(t, 5*time.Minute, st["identify"].Budget)
 	require.Contains(t, st["circuit-breakers"].Detail, "no fallback health URL configured")
-	require.Zero(t, s.calls["ProbeRegion"])
+	require.Zero(t, s.count("ProbeRegion"))
 	require.GreaterOrEqual(t, st["revert"].Started.Sub(st["watch"].Ended), 10*time.Minute, "waited the stable period")
 	require.Empty(t, rep.RestoreCommands)
 }
 
 func TestDegradationRevertGateApprovedEarlyAndFallbackChecked(t *testing.T) {
-	s := newDegSim(t)
+	s := newDegradationFake(t)
 	s.inject()
 	s.topo.API.FallbackHealthURLs = map[string]string{"us-east-1": "http://127.0.0.1:4566/_sim/health/us-east-1"}
 	s.approve(time.Minute, GateDegradationPlan)
@@ -339,14 +337,14 @@ func TestDegradationRevertGateApprovedEarlyAndFallbackChecked(t *testing.T) {
 	require.Equal(t, "alice", rep.RevertedBy)
 	st := stepsOf(rep)
 	require.Less(t, st["revert"].Started.Sub(st["watch"].Ended), 10*time.Minute, "did not wait for the stable period")
-	require.Equal(t, 1, s.calls["ProbeRegion"])
+	require.Equal(t, 1, s.count("ProbeRegion"))
 	require.True(t, rep.Fallback.Healthy)
 	require.Contains(t, rep.Fallback.State, "fallback answering (HTTP 200)")
 	s.original()
 }
 
 func TestDegradationUnhealthyFallbackIsReportedAndDoesNotBlock(t *testing.T) {
-	s := newDegSim(t)
+	s := newDegradationFake(t)
 	s.inject()
 	s.topo.API.FallbackHealthURLs = map[string]string{"us-east-1": "http://127.0.0.1:4566/_sim/health/us-east-1"}
 	s.fallbackStatus = 503
@@ -365,7 +363,7 @@ func TestDegradationUnhealthyFallbackIsReportedAndDoesNotBlock(t *testing.T) {
 // TestDegradationRestoresExactPreviousValues: a function that had reserved concurrency 20 and a table that
 // was PROVISIONED 25/10 get exactly those back, not "none" and on-demand.
 func TestDegradationRestoresExactPreviousValues(t *testing.T) {
-	s := newDegSim(t)
+	s := newDegradationFake(t)
 	fn, table := s.inject()
 	twenty := int32(20)
 	s.reserved[fn] = &twenty // under awssim's recovery rule: still degraded
@@ -383,12 +381,10 @@ func TestDegradationRestoresExactPreviousValues(t *testing.T) {
 }
 
 func TestDegradationRevertRejectedKeepsScaledSettings(t *testing.T) {
-	s := newDegSim(t)
+	s := newDegradationFake(t)
 	fn, _ := s.inject()
 	s.approve(time.Minute, GateDegradationPlan)
-	s.env.RegisterDelayedCallback(func() {
-		s.env.SignalWorkflow(SignalApprove, Approval{Gate: GateDegradationRevert, Decision: "reject", Approver: "alice", Comment: "keep it over the peak"})
-	}, 5*time.Minute)
+	s.signal(5*time.Minute, SignalApprove, Approval{Gate: GateDegradationRevert, Decision: "reject", Approver: "alice", Comment: "keep it over the peak"})
 	rep := s.run(DegradationRequest{})
 	require.Equal(t, PhaseCompleted, rep.Outcome)
 	require.Equal(t, DegRecoveredKept, rep.Result)
@@ -400,15 +396,15 @@ func TestDegradationRevertRejectedKeepsScaledSettings(t *testing.T) {
 }
 
 func TestDegradationNoRecoveryByDeadlineRetryThenSkipKeepsScaled(t *testing.T) {
-	s := newDegSim(t)
+	s := newDegradationFake(t)
 	s.inject()
 	s.stubborn = true
 	s.approve(time.Minute, GateDegradationPlan)
 	var paused Status
 	// Watch starts at ~1 min; its deadline is 30 min later; escalations at 10 and 20 min.
 	s.env.RegisterDelayedCallback(func() { paused = s.status() }, 35*time.Minute)
-	s.env.RegisterDelayedCallback(func() { s.env.SignalWorkflow(SignalOperator, OperatorAction{Action: "retry", Operator: "alice"}) }, 36*time.Minute)
-	s.env.RegisterDelayedCallback(func() { s.env.SignalWorkflow(SignalOperator, OperatorAction{Action: "skip", Operator: "alice"}) }, 80*time.Minute)
+	s.signal(36*time.Minute, SignalOperator, OperatorAction{Action: "retry", Operator: "alice"})
+	s.signal(80*time.Minute, SignalOperator, OperatorAction{Action: "skip", Operator: "alice"})
 	rep := s.run(DegradationRequest{})
 
 	require.Equal(t, PhaseAwaitingOperator, paused.Phase)
@@ -416,7 +412,7 @@ func TestDegradationNoRecoveryByDeadlineRetryThenSkipKeepsScaled(t *testing.T) {
 	require.Contains(t, paused.LastError, "not recovered within the watch deadline of 30m0s")
 	require.Contains(t, paused.LastError, "AWS/Lambda Errors")
 	escalations := 0
-	for _, sub := range s.subjects {
+	for _, sub := range s.pages() {
 		if strings.Contains(sub, "still degraded") {
 			escalations++
 		}
@@ -433,22 +429,22 @@ func TestDegradationNoRecoveryByDeadlineRetryThenSkipKeepsScaled(t *testing.T) {
 }
 
 func TestDegradationNoRecoveryAbortReverts(t *testing.T) {
-	s := newDegSim(t)
+	s := newDegradationFake(t)
 	s.inject()
 	s.stubborn = true
 	s.approve(time.Minute, GateDegradationPlan)
-	s.env.RegisterDelayedCallback(func() { s.env.SignalWorkflow(SignalOperator, OperatorAction{Action: "abort", Operator: "alice"}) }, 40*time.Minute)
+	s.signal(40*time.Minute, SignalOperator, OperatorAction{Action: "abort", Operator: "alice"})
 	rep := s.run(DegradationRequest{})
 	require.Equal(t, PhaseAborted, rep.Outcome)
 	require.Equal(t, DegReverted, rep.Result)
 	require.True(t, rep.Reverted)
 	require.Len(t, s.changes, 4)
 	s.original()
-	require.Contains(t, s.subjects[len(s.subjects)-1], DegReverted)
+	require.Contains(t, s.lastPage(), DegReverted)
 }
 
 func TestDegradationCancelAfterApplyReverts(t *testing.T) {
-	s := newDegSim(t)
+	s := newDegradationFake(t)
 	s.inject()
 	s.stubborn = true // still watching when the cancel comes
 	s.approve(time.Minute, GateDegradationPlan)
@@ -463,46 +459,46 @@ func TestDegradationCancelAfterApplyReverts(t *testing.T) {
 	st := stepsOf(rep)
 	require.Equal(t, OutcomeAborted, st["watch"].Outcome)
 	require.Equal(t, OutcomeOK, st["revert"].Outcome, "the revert ran on a disconnected context")
-	require.Contains(t, s.subjects[len(s.subjects)-1], "cancelled")
+	require.Contains(t, s.lastPage(), "cancelled")
 }
 
 func TestDegradationNoDecisionAtPlanDeadlineChangesNothing(t *testing.T) {
-	s := newDegSim(t)
+	s := newDegradationFake(t)
 	s.inject()
 	rep := s.run(DegradationRequest{})
 	require.Equal(t, PhaseAborted, rep.Outcome)
 	require.Equal(t, DegNoDecision, rep.Result)
 	require.Empty(t, s.changes)
-	require.Zero(t, s.calls["GetFunctionConcurrency"]+s.calls["DescribeTable"]+s.calls["PutFunctionConcurrency"]+s.calls["SetTableCapacity"])
+	require.Zero(t, s.count("GetFunctionConcurrency")+s.count("DescribeTable")+s.count("PutFunctionConcurrency")+s.count("SetTableCapacity"))
 	s.original()
 	escalations := 0
-	for _, sub := range s.subjects {
+	for _, sub := range s.pages() {
 		if strings.Contains(sub, "gate plan still waiting") {
 			escalations++
 		}
 	}
-	require.Equal(t, 5, escalations, "paged at each 10-minute interval of the 1 h deadline: %q", s.subjects)
-	require.Contains(t, s.subjects, "Gate plan timed out: PartialDegradation aborted")
-	require.Contains(t, s.subjects[len(s.subjects)-1], DegNoDecision)
+	require.Equal(t, 5, escalations, "paged at each 10-minute interval of the 1 h deadline: %q", s.pages())
+	require.Contains(t, s.pages(), "Gate plan timed out: PartialDegradation aborted")
+	require.Contains(t, s.lastPage(), DegNoDecision)
 	require.Empty(t, rep.Approvals, "a deadline is not an approver")
 	require.Equal(t, time.Hour, rep.EndedAt.Sub(stepsOf(rep)["circuit-breakers"].Ended).Round(time.Minute), "aborted at the approvals deadline")
 }
 
 func TestDegradationCancelAtPlanGateChangesNothing(t *testing.T) {
-	s := newDegSim(t)
+	s := newDegradationFake(t)
 	s.inject()
 	s.env.RegisterDelayedCallback(func() { s.env.CancelWorkflow() }, 5*time.Minute)
 	rep := s.run(DegradationRequest{})
 	require.Equal(t, PhaseCancelled, rep.Outcome)
 	require.Equal(t, DegStopped, rep.Result)
-	require.Zero(t, s.calls["PutFunctionConcurrency"]+s.calls["SetTableCapacity"]+s.calls["GetFunctionConcurrency"])
+	require.Zero(t, s.count("PutFunctionConcurrency")+s.count("SetTableCapacity")+s.count("GetFunctionConcurrency"))
 	s.original()
 }
 
 func TestDegradationCancelDuringRevertRevertsTwiceHarmlessly(t *testing.T) {
 	// Tables take 2 minutes to update: applied at 0-2 min, healthy polls at 2, 3, 4 min, stable period to
 	// 14 min, then the revert's table restore runs 14-16 min. The cancel lands in the middle of it.
-	s := newDegSimWith(t, 2*time.Minute)
+	s := newDegradationFakeWith(t, 2*time.Minute)
 	s.inject()
 	var during Status
 	s.env.RegisterDelayedCallback(func() { during = s.status(); s.env.CancelWorkflow() }, 15*time.Minute)
@@ -522,13 +518,13 @@ func TestDegradationCancelDuringRevertRevertsTwiceHarmlessly(t *testing.T) {
 }
 
 func TestDegradationApplyRefusedAbortRevertsWhatWasApplied(t *testing.T) {
-	s := newDegSim(t)
+	s := newDegradationFake(t)
 	_, table := s.inject()
 	s.putRefusal = true
 	s.approve(time.Minute, GateDegradationPlan)
 	var paused Status
 	s.env.RegisterDelayedCallback(func() { paused = s.status() }, 3*time.Minute)
-	s.env.RegisterDelayedCallback(func() { s.env.SignalWorkflow(SignalOperator, OperatorAction{Action: "abort", Operator: "alice"}) }, 4*time.Minute)
+	s.signal(4*time.Minute, SignalOperator, OperatorAction{Action: "abort", Operator: "alice"})
 	rep := s.run(DegradationRequest{})
 	require.Equal(t, []string{"scale"}, paused.PausedSteps)
 	require.Contains(t, paused.LastError, "InvalidParameterValueException")
@@ -539,7 +535,7 @@ func TestDegradationApplyRefusedAbortRevertsWhatWasApplied(t *testing.T) {
 }
 
 func TestDegradationAutoApproveRevertsAfterStablePeriod(t *testing.T) {
-	s := newDegSim(t)
+	s := newDegradationFake(t)
 	s.inject()
 	rep := s.run(DegradationRequest{Common: Common{AutoApprove: true}})
 	require.Equal(t, DegRecoveredReverted, rep.Result)
@@ -551,7 +547,7 @@ func TestDegradationAutoApproveRevertsAfterStablePeriod(t *testing.T) {
 }
 
 func TestDegradationOverridesAndRegion(t *testing.T) {
-	s := newDegSim(t)
+	s := newDegradationFake(t)
 	fn := s.topo.Functions[2].Name
 	s.degraded[fn] = true
 	n, throttles := int32(150), 30.0
@@ -569,13 +565,13 @@ func TestDegradationOverridesAndRegion(t *testing.T) {
 	require.Equal(t, DegRecoveredReverted, rep.Result)
 	// Identification read 1 function, the API and UserErrors, and the table's throttling; each watch poll
 	// the function and the API symptom.
-	require.Equal(t, 5+rep.Watch.Polls*4, s.calls["GetMetric"])
-	require.Equal(t, 1, s.calls["GetTableThrottledRequests"])
+	require.Equal(t, 5+rep.Watch.Polls*4, s.count("GetMetric"))
+	require.Equal(t, 1, s.count("GetTableThrottledRequests"))
 	require.Equal(t, map[string]bool{"us-west-2": true}, s.metricRegions)
 }
 
 func TestDegradationOnlySymptomsScalesNothing(t *testing.T) {
-	s := newDegSim(t)
+	s := newDegradationFake(t)
 	s.degraded["not-in-topology"] = true // drives API 5XX and latency up, no function over threshold
 	s.userErrors = 80                    // client errors: capacity does not fix them
 	rep := s.run(DegradationRequest{})
@@ -612,7 +608,7 @@ func TestDegradationRefusesBadInputBeforeAnyActivity(t *testing.T) {
 	}
 	for field, mutate := range cases {
 		t.Run(field, func(t *testing.T) {
-			s := newDegSim(t)
+			s := newDegradationFake(t)
 			req := DegradationRequest{Common: Common{Topology: s.topo}}
 			mutate(&req)
 			s.env.ExecuteWorkflow(PartialDegradation, req)
@@ -621,7 +617,7 @@ func TestDegradationRefusesBadInputBeforeAnyActivity(t *testing.T) {
 			require.True(t, IsInvalidRequest(err), "%v", err)
 			require.Contains(t, err.Error(), `"`+field+`"`)
 			require.Empty(t, s.calls, "no activity ran")
-			require.Empty(t, s.subjects)
+			require.Empty(t, s.pages())
 		})
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strconv"
 
+	"github.com/roadcall/dr/internal/render"
 	"github.com/roadcall/dr/workflows"
 )
 
@@ -75,7 +76,7 @@ func degradationCmd(ctx context.Context, e *Env, args []string) error {
 	if err := e.await(ctx, c, run, &rep); err != nil {
 		return err
 	}
-	fmt.Fprintf(e.Out, "\n%s", rep)
+	fmt.Fprintf(e.Out, "\n%s", render.DegradationReport(rep))
 	if rep.Outcome != workflows.PhaseCompleted || rep.Result == workflows.DegRevertIncomplete {
 		return failed("the degradation run for %s in %s ended %s (%s)", topo.ID(), where, rep.Outcome, rep.Result)
 	}
