@@ -1,8 +1,6 @@
 package e2e
 
 import (
-	"bytes"
-	"context"
 	"encoding/json"
 	"maps"
 	"os"
@@ -11,27 +9,20 @@ import (
 	"testing"
 	"time"
 
-	enumspb "go.temporal.io/api/enums/v1"
-
 	"github.com/roadcall/dr/internal/awssim"
 	"github.com/roadcall/dr/internal/starter"
 	"github.com/roadcall/dr/internal/testenv"
 	"github.com/roadcall/dr/workflows"
 )
 
-// simWorld reads GET /_sim/state: the awssim state the acceptance criteria are checked against.
+// simWorld is awssim's whole world as GET /_sim/state shows it: the corruption tests check what the run did
+// there (environments, restores, SSM, API stages) rather than what its report says it did.
 func simWorld(t *testing.T, env *testenv.Env) awssim.World {
 	t.Helper()
-	b, err := json.Marshal(env.Sim.State())
-	if err != nil {
-		t.Fatal(err)
-	}
 	var st struct {
 		World awssim.World `json:"world"`
 	}
-	if err := json.Unmarshal(b, &st); err != nil {
-		t.Fatal(err)
-	}
+	readSimState(t, env, &st)
 	return st.World
 }
 
@@ -40,33 +31,6 @@ func functionEnvs(w awssim.World, region string) map[string]map[string]string {
 	out := map[string]map[string]string{}
 	for name, fn := range w.Regions[region].Functions {
 		out[name] = maps.Clone(fn.Env)
-	}
-	return out
-}
-
-// waitGate polls the status query until the gate is pending.
-func waitGate(ctx context.Context, t *testing.T, env *testenv.Env, id, gate string) workflows.Status {
-	t.Helper()
-	var st workflows.Status
-	for {
-		v, err := env.Temporal.Client.QueryWorkflow(ctx, id, "", workflows.QueryStatus)
-		if err == nil && v.Get(&st) == nil && st.PendingGate != nil && st.PendingGate.Name == gate {
-			return st
-		}
-		select {
-		case <-ctx.Done():
-			t.Fatalf("gate %s never became pending; last status: phase %s, gate %+v, paused %v, error %q", gate, st.Phase, st.PendingGate, st.PausedSteps, st.LastError)
-		case <-time.After(100 * time.Millisecond):
-		}
-	}
-}
-
-func journalCount(j []awssim.JournalEntry, op string, changed bool) map[string]int {
-	out := map[string]int{}
-	for _, e := range j {
-		if e.Operation == op && e.Changed == changed {
-			out[e.Resource]++
-		}
 	}
 	return out
 }
@@ -110,22 +74,9 @@ func TestCorruptionRecoveryFromTemporalCLI(t *testing.T) {
 	before := functionEnvs(simWorld(t, env), region)
 
 	// The README's recipe: the example request with the corruption time filled in.
-	b, err := os.ReadFile(filepath.Join(testenv.ModuleRoot(t), "examples", "requests", "corruption.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var req map[string]any
-	if err := json.Unmarshal(b, &req); err != nil {
-		t.Fatal(err)
-	}
+	req := requestExample(t, "corruption")
 	req["corruptionStartedAt"] = startedAt.Format(time.RFC3339)
-	reqFile := filepath.Join(t.TempDir(), "corruption.json")
-	if b, err = json.Marshal(req); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(reqFile, b, 0o644); err != nil {
-		t.Fatal(err)
-	}
+	reqFile := tempFile(t, "corruption.json", mustJSON(t, req))
 	id := "corruption-from-cli"
 	t0 := time.Now()
 	env.StartWorkflowCLI("DataCorruptionRecovery", id, reqFile)
@@ -216,15 +167,6 @@ func TestCorruptionRecoveryFromTemporalCLI(t *testing.T) {
 	}
 }
 
-// runStarter runs the starter in-process against this environment.
-func runStarter(ctx context.Context, env *testenv.Env, args ...string) (int, string, string) {
-	var out, errOut bytes.Buffer
-	e := starter.DefaultEnv()
-	e.Out, e.Err, e.PollInterval = &out, &errOut, 200*time.Millisecond
-	code := starter.Main(ctx, append([]string{"--address", env.Temporal.Address}, args...), e)
-	return code, out.String(), errOut.String()
-}
-
 // TestCorruptionRefusalsAndRejectAtCutover: started by the starter; an approval with a restore time outside
 // the window is refused naming the window; a reject at cutover, and then at resume-writes, leaves writes
 // stopped and the restores in place, in awssim and in the report.
@@ -237,27 +179,27 @@ func TestCorruptionRefusalsAndRejectAtCutover(t *testing.T) {
 	env.Sim.AddFault(awssim.Fault{Kind: awssim.FaultCorruptedTable, Table: users, At: startedAt})
 	before := functionEnvs(simWorld(t, env), region)
 
-	code, out, errOut := runStarter(ctx, env, "corruption", "--topology", env.TopologyFile, "--corruption-started-at", time.Now().Add(time.Hour).UTC().Format(time.RFC3339))
-	if code != starter.ExitBadInput || !strings.Contains(errOut, "in the future") {
-		t.Fatalf("a corruption start in the future: exit %d, want %d naming it\n%s%s", code, starter.ExitBadInput, out, errOut)
+	r := runStarter(ctx, env, "corruption", "--topology", env.TopologyFile, "--corruption-started-at", time.Now().Add(time.Hour).UTC().Format(time.RFC3339))
+	if r.code != starter.ExitBadInput || !strings.Contains(r.stderr, "in the future") {
+		t.Fatalf("a corruption start in the future: exit %d, want %d naming it\n%s", r.code, starter.ExitBadInput, r.output())
 	}
-	code, out, errOut = runStarter(ctx, env, "corruption", "--topology", env.TopologyFile, "--corruption-started-at", startedAt.Format(time.RFC3339), "--tables", users+",nope")
-	if code != starter.ExitBadInput || !strings.Contains(errOut, `"nope" is not a table`) {
-		t.Fatalf("an unknown table: exit %d\n%s%s", code, out, errOut)
+	r = runStarter(ctx, env, "corruption", "--topology", env.TopologyFile, "--corruption-started-at", startedAt.Format(time.RFC3339), "--tables", users+",nope")
+	if r.code != starter.ExitBadInput || !strings.Contains(r.stderr, `"nope" is not a table`) {
+		t.Fatalf("an unknown table: exit %d\n%s", r.code, r.output())
 	}
 	if j := env.Sim.Journal(); len(j) != 0 {
 		t.Fatalf("refused requests reached AWS: %+v", j)
 	}
 
-	code, out, errOut = runStarter(ctx, env, "corruption", "--topology", env.TopologyFile, "--corruption-started-at", startedAt.Format(time.RFC3339), "--tables", users)
-	if code != starter.ExitOK {
-		t.Fatalf("starter corruption: exit %d\n%s%s", code, out, errOut)
+	r = runStarter(ctx, env, "corruption", "--topology", env.TopologyFile, "--corruption-started-at", startedAt.Format(time.RFC3339), "--tables", users)
+	if r.code != starter.ExitOK {
+		t.Fatalf("starter corruption: exit %d\n%s", r.code, r.output())
 	}
 	id := workflows.WorkflowID("corruption", topo)
 	waitGate(ctx, t, env, id, workflows.GateRestorePoint)
 	approve := func(gate string, extra ...string) (int, string) {
-		code, out, errOut := runStarter(ctx, env, append([]string{"approve", "--workflow-id", id, "--gate", gate, "--approver", "alice"}, extra...)...)
-		return code, out + errOut
+		r := runStarter(ctx, env, append([]string{"approve", "--workflow-id", id, "--gate", gate, "--approver", "alice"}, extra...)...)
+		return r.code, r.output()
 	}
 	if code, msg := approve(workflows.GateRestorePoint, "--value", "2020-01-01T00:00:00Z"); code != starter.ExitRefused || !strings.Contains(msg, "outside the window every resource can be restored to") {
 		t.Fatalf("a restore time before the window: exit %d, want %d naming the window:\n%s", code, starter.ExitRefused, msg)
@@ -305,37 +247,17 @@ func TestCorruptionSurvivesWorkerKillDuringTableRestore(t *testing.T) {
 	topo := env.Topology
 	startedAt := time.Now().UTC().Add(-10 * time.Minute).Truncate(time.Second)
 	env.Sim.AddFault(awssim.Fault{Kind: awssim.FaultCorruptedTable, Table: "roadcall-users-prod", At: startedAt})
-	type result struct {
-		code     int
-		out, err string
-	}
-	followed := make(chan result, 1)
+	followed := make(chan starterResult, 1)
 	go func() {
-		code, out, errOut := runStarter(ctx, env, "corruption", "--topology", env.TopologyFile, "--corruption-started-at", startedAt.Format(time.RFC3339),
+		followed <- runStarter(ctx, env, "corruption", "--topology", env.TopologyFile, "--corruption-started-at", startedAt.Format(time.RFC3339),
 			"--tables", "roadcall-users-prod", "--auto-approve", "--follow")
-		followed <- result{code, out, errOut}
 	}()
 	id := workflows.WorkflowID("corruption", topo)
 
-	// Kill exactly when a table wait is running on the worker.
-	for {
-		d, err := env.Temporal.Client.DescribeWorkflowExecution(ctx, id, "")
-		if err != nil {
-			time.Sleep(50 * time.Millisecond) // the starter may not have started it yet
-			continue
-		}
-		waiting := false
-		for _, pa := range d.GetPendingActivities() {
-			waiting = waiting || (pa.GetActivityType().GetName() == "WaitTableActive" && pa.GetState() == enumspb.PENDING_ACTIVITY_STATE_STARTED)
-		}
-		if waiting {
-			break
-		}
-		if ctx.Err() != nil {
-			t.Fatal("WaitTableActive never started")
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+	// Kill exactly when a table wait is running on the worker (the starter may not have started the run
+	// yet: there is no pending activity until it has).
+	deadline, _ := ctx.Deadline()
+	waitFor(t, time.Until(deadline), "WaitTableActive started", func() bool { return pendingActivity(t, env.Temporal.Client, id, "WaitTableActive") > 0 })
 	env.Worker.Kill()
 	killedAt := time.Now()
 	env.Worker.Start()
@@ -349,8 +271,8 @@ func TestCorruptionSurvivesWorkerKillDuringTableRestore(t *testing.T) {
 		t.Fatalf("want completed:\n%s", rep)
 	}
 	// `starter corruption --follow` watched the whole run, worker kill included, and printed the report.
-	if r := <-followed; r.code != starter.ExitOK || !strings.Contains(r.out, "DataCorruptionRecovery: COMPLETED") || !strings.Contains(r.out, "restore:roadcall-users-prod") {
-		t.Fatalf("starter corruption --follow: exit %d\n%s\n%s", r.code, r.out, r.err)
+	if r := <-followed; r.code != starter.ExitOK || !strings.Contains(r.stdout, "DataCorruptionRecovery: COMPLETED") || !strings.Contains(r.stdout, "restore:roadcall-users-prod") {
+		t.Fatalf("starter corruption --follow: exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
 	}
 	j := env.Sim.Journal()
 	restores := 0
@@ -367,13 +289,8 @@ func TestCorruptionSurvivesWorkerKillDuringTableRestore(t *testing.T) {
 	}
 	// The wait that was running when the worker died was retried, not its restore.
 	retried := false
-	it := env.Temporal.Client.GetWorkflowHistory(ctx, id, "", false, enumspb.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
 	scheduled := map[int64]string{}
-	for it.HasNext() {
-		ev, err := it.Next()
-		if err != nil {
-			t.Fatal(err)
-		}
+	for _, ev := range workflowHistory(ctx, t, env, id, "") {
 		if a := ev.GetActivityTaskScheduledEventAttributes(); a != nil {
 			scheduled[ev.GetEventId()] = a.GetActivityType().GetName()
 		}

@@ -19,17 +19,6 @@ import (
 	"github.com/roadcall/dr/workflows"
 )
 
-// starterRun runs one starter command line against the env's dev server and returns its exit code and
-// combined output.
-func starterRun(t *testing.T, env *testenv.Env, d time.Duration, args ...string) (int, string) {
-	t.Helper()
-	var out bytes.Buffer
-	e := starter.DefaultEnv()
-	e.Out, e.Err, e.PollInterval = &out, &out, 100*time.Millisecond
-	code := starter.Main(ctxT(t, d), append([]string{"--address", env.Temporal.Address}, args...), e)
-	return code, out.String()
-}
-
 // simState is the part of GET /_sim/state the failback and drill tests check.
 type simState struct {
 	ServingRegion string `json:"servingRegion"`
@@ -63,14 +52,8 @@ type simState struct {
 
 func readState(t *testing.T, env *testenv.Env) simState {
 	t.Helper()
-	raw, err := json.Marshal(env.Sim.State())
-	if err != nil {
-		t.Fatal(err)
-	}
 	var st simState
-	if err := json.Unmarshal(raw, &st); err != nil {
-		t.Fatal(err)
-	}
+	readSimState(t, env, &st)
 	return st
 }
 
@@ -126,20 +109,20 @@ func assertInitialTopology(t *testing.T, env *testenv.Env, initial simState) {
 	}
 }
 
-// TestDrillEndToEnd is issue 4's acceptance with the starter: a drill with auto-approval completes against
+// TestDrillEndToEnd is a whole drill as an operator runs it with the starter: with auto-approval it completes against
 // awssim, which is back in its initial topology afterwards; the report has RTO, RPO and a row per step;
 // `starter drills` lists it, `starter report` renders it and `starter replay` replays it cleanly.
 func TestDrillEndToEnd(t *testing.T) {
 	start := time.Now()
 	env := testenv.New(t, testenv.Options{TimeScale: 0.002})
 	initial := readState(t, env)
-	code, out := starterRun(t, env, 2*time.Minute, "drill", "--topology", env.TopologyFile, "--auto-approve", "--monitor-window", "1s")
-	if code != starter.ExitOK {
-		t.Fatalf("starter drill exited %d\n%s", code, out)
+	r := runStarter(ctxT(t, 2*time.Minute), env, "drill", "--topology", env.TopologyFile, "--auto-approve", "--monitor-window", "1s")
+	if r.code != starter.ExitOK {
+		t.Fatalf("starter drill exited %d\n%s", r.code, r.output())
 	}
-	t.Logf("drill took %s wall time at time scale 0.002\n%s", time.Since(start).Round(time.Millisecond), out)
+	t.Logf("drill took %s wall time at time scale 0.002\n%s", time.Since(start).Round(time.Millisecond), r.output())
 	for _, want := range []string{"DR drill (region-outage, inject mode): COMPLETED", "\nRTO ", "\nRPO ", "Lessons:"} {
-		if !strings.Contains(out, want) {
+		if !strings.Contains(r.output(), want) {
 			t.Errorf("drill output lacks %q", want)
 		}
 	}
@@ -181,13 +164,14 @@ func TestDrillEndToEnd(t *testing.T) {
 	// The history: listed (visibility is eventually consistent), reviewed, replayed.
 	var listed string
 	waitFor(t, 30*time.Second, "the drill in starter drills", func() bool {
-		_, listed = starterRun(t, env, 30*time.Second, "drills")
+		listed = runStarter(ctxT(t, 30*time.Second), env, "drills").output()
 		return strings.Contains(listed, id) && strings.Contains(listed, "completed")
 	})
 	t.Logf("starter drills:\n%s", listed)
-	code, md := starterRun(t, env, 30*time.Second, "report", "--workflow-id", id)
-	if code != starter.ExitOK {
-		t.Fatalf("starter report exited %d\n%s", code, md)
+	r = runStarter(ctxT(t, 30*time.Second), env, "report", "--workflow-id", id)
+	md := r.output()
+	if r.code != starter.ExitOK {
+		t.Fatalf("starter report exited %d\n%s", r.code, md)
 	}
 	for _, want := range []string{"# Post-Incident Review: DR drill", "| RTO | " + rep.RTO.Round(time.Millisecond).String(), "## 6. Action Items", "roadcall-prod"} {
 		if !strings.Contains(md, want) {
@@ -200,9 +184,9 @@ func TestDrillEndToEnd(t *testing.T) {
 		}
 	}
 	for _, wid := range []string{id, rep.FailoverID, rep.FailbackID} {
-		code, out := starterRun(t, env, 30*time.Second, "replay", "--workflow-id", wid)
-		if code != starter.ExitOK || !strings.Contains(out, "deterministic: workflow "+wid) {
-			t.Errorf("starter replay %s: exit %d\n%s", wid, code, out)
+		r := runStarter(ctxT(t, 30*time.Second), env, "replay", "--workflow-id", wid)
+		if r.code != starter.ExitOK || !strings.Contains(r.output(), "deterministic: workflow "+wid) {
+			t.Errorf("starter replay %s: exit %d\n%s", wid, r.code, r.output())
 		}
 	}
 }
@@ -213,9 +197,9 @@ func TestDrillEndToEnd(t *testing.T) {
 func TestPlannedDrillInjectsNothing(t *testing.T) {
 	env := testenv.New(t, testenv.Options{TimeScale: 0.002})
 	initial := readState(t, env)
-	code, out := starterRun(t, env, 2*time.Minute, "drill", "--topology", env.TopologyFile, "--auto-approve", "--mode", "planned", "--monitor-window", "1s")
-	if code != starter.ExitOK || !strings.Contains(out, "DR drill (region-outage, planned mode): COMPLETED") {
-		t.Fatalf("planned drill: exit %d\n%s", code, out)
+	r := runStarter(ctxT(t, 2*time.Minute), env, "drill", "--topology", env.TopologyFile, "--auto-approve", "--mode", "planned", "--monitor-window", "1s")
+	if r.code != starter.ExitOK || !strings.Contains(r.output(), "DR drill (region-outage, planned mode): COMPLETED") {
+		t.Fatalf("planned drill: exit %d\n%s", r.code, r.output())
 	}
 	id := workflows.WorkflowID("drill", env.Topology)
 	ctx := ctxT(t, time.Minute)
@@ -226,13 +210,8 @@ func TestPlannedDrillInjectsNothing(t *testing.T) {
 	if rep.Mode != workflows.DrillPlanned || !rep.RPOKnown || rep.RPO != 0 || rep.RTO <= 0 {
 		t.Errorf("mode %s, RPO %s (known %v), RTO %s; want planned with RPO 0", rep.Mode, rep.RPO, rep.RPOKnown, rep.RTO)
 	}
-	it := env.Temporal.Client.GetWorkflowHistory(ctx, id, "", false, enumspb.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
-	for it.HasNext() {
-		ev, err := it.Next()
-		if err != nil {
-			t.Fatal(err)
-		}
-		if name := ev.GetActivityTaskScheduledEventAttributes().GetActivityType().GetName(); name == "InjectRegionOutage" || name == "LiftRegionOutage" {
+	for _, name := range scheduledActivities(ctx, t, env, id, "") {
+		if name == "InjectRegionOutage" || name == "LiftRegionOutage" {
 			t.Errorf("a planned drill scheduled %s", name)
 		}
 	}
@@ -277,18 +256,11 @@ func TestDrillScheduleIsCronWithOverlapSkip(t *testing.T) {
 	// A scheduled drill takes the topology's monitor window (no --monitor-window): a short one here.
 	topo := env.Topology
 	topo.Thresholds.MonitorWindow = topology.Duration(time.Second)
-	topoFile := filepath.Join(t.TempDir(), "topology.json")
-	b, err := json.Marshal(topo)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(topoFile, b, 0o644); err != nil {
-		t.Fatal(err)
-	}
+	topoFile := tempFile(t, "topology.json", mustJSON(t, topo))
 	cron := "0 14 1 1,4,7,10 *"
-	code, out := starterRun(t, env, 30*time.Second, "schedule", "drill", "--cron", cron, "--topology", topoFile)
-	if code != starter.ExitOK || !strings.Contains(out, "overlap skip") {
-		t.Fatalf("schedule drill: exit %d\n%s", code, out)
+	r := runStarter(ctxT(t, 30*time.Second), env, "schedule", "drill", "--cron", cron, "--topology", topoFile)
+	if r.code != starter.ExitOK || !strings.Contains(r.output(), "overlap skip") {
+		t.Fatalf("schedule drill: exit %d\n%s", r.code, r.output())
 	}
 	ctx := ctxT(t, 2*time.Minute)
 	h := env.Temporal.Client.ScheduleClient().GetHandle(ctx, "schedule-"+workflows.WorkflowID("drill", env.Topology))
@@ -319,8 +291,8 @@ func TestDrillScheduleIsCronWithOverlapSkip(t *testing.T) {
 	assertInitialTopology(t, env, initial)
 
 	// Again: the schedule is updated in place, not duplicated.
-	if code, out := starterRun(t, env, 30*time.Second, "schedule", "drill", "--cron", cron, "--topology", topoFile, "--paused"); code != starter.ExitOK || !strings.Contains(out, "updated schedule") {
-		t.Fatalf("second schedule drill: exit %d\n%s", code, out)
+	if r := runStarter(ctxT(t, 30*time.Second), env, "schedule", "drill", "--cron", cron, "--topology", topoFile, "--paused"); r.code != starter.ExitOK || !strings.Contains(r.output(), "updated schedule") {
+		t.Fatalf("second schedule drill: exit %d\n%s", r.code, r.output())
 	}
 	if d, err := h.Describe(ctx); err != nil || !d.Schedule.State.Paused {
 		t.Errorf("after the update: %v, want the schedule paused", err)
@@ -333,9 +305,9 @@ func TestDrillScheduleIsCronWithOverlapSkip(t *testing.T) {
 // is skipped; a worker then completes the scheduled check.
 func TestReadinessScheduleEveryWithOverlapSkip(t *testing.T) {
 	env := testenv.New(t, testenv.Options{NoWorker: true})
-	code, out := starterRun(t, env, 30*time.Second, "schedule", "readiness", "--every", "6h", "--topology", env.TopologyFile)
-	if code != starter.ExitOK || !strings.Contains(out, "created schedule") || !strings.Contains(out, "overlap skip") {
-		t.Fatalf("schedule readiness: exit %d\n%s", code, out)
+	r := runStarter(ctxT(t, 30*time.Second), env, "schedule", "readiness", "--every", "6h", "--topology", env.TopologyFile)
+	if r.code != starter.ExitOK || !strings.Contains(r.output(), "created schedule") || !strings.Contains(r.output(), "overlap skip") {
+		t.Fatalf("schedule readiness: exit %d\n%s", r.code, r.output())
 	}
 	ctx := ctxT(t, time.Minute)
 	h := env.Temporal.Client.ScheduleClient().GetHandle(ctx, "schedule-"+workflows.WorkflowID("readiness", env.Topology))
@@ -389,8 +361,8 @@ func TestDrillGoldenHistories(t *testing.T) {
 		t.Logf("wrote %s", path)
 	}
 	// A refused failback first, while nothing has failed over.
-	if code, out := starterRun(t, env, time.Minute, "failback", "--topology", env.TopologyFile); code != starter.ExitRefused {
-		t.Fatalf("failback before any failover: exit %d\n%s", code, out)
+	if r := runStarter(ctxT(t, time.Minute), env, "failback", "--topology", env.TopologyFile); r.code != starter.ExitRefused {
+		t.Fatalf("failback before any failover: exit %d\n%s", r.code, r.output())
 	}
 	save(workflows.WorkflowID("failback", env.Topology), "Failback-refused-no-failover.json")
 	// The drill, started from the temporal CLI with the example request.
@@ -419,11 +391,10 @@ func TestDrillGoldenHistories(t *testing.T) {
 // the failover child's ID edited (what a code change renaming it would meet) is called non-deterministic.
 func TestStarterReplayFileSaysWhetherDeterministic(t *testing.T) {
 	golden := filepath.Join(testenv.ModuleRoot(t), "workflows", "testdata", "DRDrill-completed.json")
+	// No env: replaying a file needs no Temporal.
 	replay := func(file string) (int, string) {
-		var out bytes.Buffer
-		e := starter.DefaultEnv()
-		e.Out, e.Err = &out, &out
-		return starter.Main(ctxT(t, time.Minute), []string{"replay", "--file", file}, e), out.String()
+		r := runStarter(ctxT(t, time.Minute), nil, "replay", "--file", file)
+		return r.code, r.output()
 	}
 	if code, out := replay(golden); code != starter.ExitOK || !strings.Contains(out, "deterministic: history file") {
 		t.Fatalf("golden drill: exit %d\n%s", code, out)
