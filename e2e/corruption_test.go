@@ -3,8 +3,6 @@ package e2e
 import (
 	"encoding/json"
 	"maps"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -309,54 +307,6 @@ func TestCorruptionSurvivesWorkerKillDuringTableRestore(t *testing.T) {
 	stamp := rep.RestoreTime.UTC().Format("200601021504")
 	checkRestoredTable(t, w, topo.PrimaryRegion, "roadcall-users-prod-restored-"+stamp)
 	checkRestoredCluster(t, w, topo.PrimaryRegion, topo.Aurora.PrimaryClusterID+"-restored-"+stamp)
-}
-
-// TestCorruptionGoldenHistories regenerates workflows/testdata/DataCorruptionRecovery-*.json from real runs
-// on the dev server (`temporal workflow show --output json`, the format the replayer reads):
-//
-//	UPDATE_GOLDEN=1 go test ./e2e -run TestCorruptionGoldenHistories
-//
-// Regenerate only together with a workflow.GetVersion for the change that needs it: the old files must
-// keep replaying.
-func TestCorruptionGoldenHistories(t *testing.T) {
-	if os.Getenv("UPDATE_GOLDEN") == "" {
-		t.Skip("set UPDATE_GOLDEN=1 to regenerate the golden histories on the dev server")
-	}
-	env := testenv.New(t, testenv.Options{TimeScale: 0.002})
-	ctx := ctxT(t, 3*time.Minute)
-	startedAt := time.Now().UTC().Add(-10 * time.Minute).Truncate(time.Second)
-	decide := func(gate, decision string) workflows.Approval {
-		return workflows.Approval{Gate: gate, Decision: decision, Approver: "alice"}
-	}
-	for _, run := range []struct {
-		name      string
-		decisions []workflows.Approval
-	}{
-		{"completed", []workflows.Approval{decide(workflows.GateRestorePoint, "approve"), decide(workflows.GateCutover, "approve")}},
-		{"rejected-at-cutover", []workflows.Approval{decide(workflows.GateRestorePoint, "approve"), decide(workflows.GateCutover, "reject"), decide(workflows.GateResumeWrites, "reject")}},
-	} {
-		env.Sim.Reset()
-		env.Sim.AddFault(awssim.Fault{Kind: awssim.FaultCorruptedTable, Table: "roadcall-users-prod", At: startedAt})
-		id := "golden-corruption-" + run.name
-		env.StartWorkflowCLI("DataCorruptionRecovery", id, env.RequestFile(map[string]any{
-			"corruptionStartedAt": startedAt, "tables": []string{"roadcall-users-prod", "roadcall-incidents-prod"}}))
-		for _, d := range run.decisions {
-			waitGate(ctx, t, env, id, d.Gate)
-			env.SignalCLI(id, workflows.SignalApprove, d)
-		}
-		if err := env.Temporal.Client.GetWorkflow(ctx, id, "").Get(ctx, nil); err != nil {
-			t.Fatal(err)
-		}
-		out, err := env.CLI("workflow", "show", "--workflow-id", id, "--output", "json")
-		if err != nil {
-			t.Fatal(err)
-		}
-		path := filepath.Join(testenv.ModuleRoot(t), "workflows", "testdata", "DataCorruptionRecovery-"+run.name+".json")
-		if err := os.WriteFile(path, []byte(out), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		t.Logf("wrote %s", path)
-	}
 }
 
 // TestCorruptionAPIThrottleAndSSMCutover: the other two modes end to end. Writes stop by throttling the API

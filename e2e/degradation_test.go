@@ -1,8 +1,6 @@
 package e2e
 
 import (
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -382,40 +380,4 @@ func TestDegradationBadInputRefused(t *testing.T) {
 	}
 	require.Empty(t, env.Sim.Journal())
 	assertSeeded(t, env)
-}
-
-// TestDegradationGoldenHistories writes workflows/testdata/PartialDegradation-*.json from runs on the dev
-// server, replayed by workflows' TestGoldenHistoriesReplay:
-//
-//	UPDATE_GOLDEN=1 go test ./e2e -run TestDegradationGoldenHistories
-//
-// Regenerate only together with a workflow.GetVersion for the change that needs it: the old files must
-// keep replaying.
-func TestDegradationGoldenHistories(t *testing.T) {
-	if os.Getenv("UPDATE_GOLDEN") == "" {
-		t.Skip("set UPDATE_GOLDEN=1 to regenerate the golden histories on the dev server")
-	}
-	env := testenv.New(t, testenv.Options{TimeScale: 0.01})
-	for _, name := range []string{"recovered", "rejected"} {
-		env.Sim.Reset()
-		injectDegradation(env)
-		id := "golden-degradation-" + name
-		env.StartWorkflowCLI("PartialDegradation", id, env.RequestFile(map[string]any{"topology": degTopology(env, 10*time.Minute), "initiator": "alice"}))
-		waitStatus(t, env, id, time.Minute, "plan gate", func(s workflows.Status) bool { return s.PendingGate != nil })
-		if name == "rejected" {
-			env.SignalCLI(id, workflows.SignalApprove, workflows.Approval{Gate: workflows.GateDegradationPlan, Decision: "reject", Approver: "alice", Comment: "golden"})
-		} else {
-			env.SignalCLI(id, workflows.SignalApprove, workflows.Approval{Gate: workflows.GateDegradationPlan, Decision: "approve", Approver: "alice"})
-			waitStatus(t, env, id, time.Minute, "revert gate", func(s workflows.Status) bool {
-				return s.PendingGate != nil && s.PendingGate.Name == workflows.GateDegradationRevert
-			})
-			env.SignalCLI(id, workflows.SignalApprove, workflows.Approval{Gate: workflows.GateDegradationRevert, Decision: "approve", Approver: "alice"})
-		}
-		degReport(t, env, id, time.Minute)
-		out, err := env.CLI("workflow", "show", "--workflow-id", id, "--output", "json")
-		require.NoError(t, err)
-		path := filepath.Join(testenv.ModuleRoot(t), "workflows", "testdata", "PartialDegradation-"+name+".json")
-		require.NoError(t, os.WriteFile(path, []byte(out), 0o644))
-		t.Logf("wrote %s", path)
-	}
 }

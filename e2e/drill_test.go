@@ -2,7 +2,6 @@ package e2e
 
 import (
 	"bytes"
-	"encoding/json"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -335,56 +334,6 @@ func TestReadinessScheduleEveryWithOverlapSkip(t *testing.T) {
 		t.Errorf("scheduled readiness %s: %s with %d failing", id, rep.Overall, rep.Fail)
 	}
 	_ = h.Delete(ctx)
-}
-
-// TestDrillGoldenHistories writes workflows/testdata/DRDrill-completed.json and Failback-*.json from runs on
-// the dev server, replayed by workflows' TestGoldenHistoriesReplay:
-//
-//	UPDATE_GOLDEN=1 go test ./e2e -run TestDrillGoldenHistories
-//
-// Regenerate only together with a workflow.GetVersion for the change that needs it.
-func TestDrillGoldenHistories(t *testing.T) {
-	if os.Getenv("UPDATE_GOLDEN") == "" {
-		t.Skip("set UPDATE_GOLDEN=1 to regenerate the golden histories on the dev server")
-	}
-	env := testenv.New(t, testenv.Options{TimeScale: 0.002})
-	save := func(id, file string) {
-		t.Helper()
-		out, err := env.CLI("workflow", "show", "--workflow-id", id, "--output", "json")
-		if err != nil {
-			t.Fatal(err)
-		}
-		path := filepath.Join(testenv.ModuleRoot(t), "workflows", "testdata", file)
-		if err := os.WriteFile(path, []byte(out), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		t.Logf("wrote %s", path)
-	}
-	// A refused failback first, while nothing has failed over.
-	if r := runStarter(ctxT(t, time.Minute), env, "failback", "--topology", env.TopologyFile); r.code != starter.ExitRefused {
-		t.Fatalf("failback before any failover: exit %d\n%s", r.code, r.output())
-	}
-	save(workflows.WorkflowID("failback", env.Topology), "Failback-refused-no-failover.json")
-	// The drill, started from the temporal CLI with the example request.
-	b, err := os.ReadFile(filepath.Join(testenv.ModuleRoot(t), "examples", "requests", "drill.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var extra map[string]any
-	if err := json.Unmarshal(b, &extra); err != nil {
-		t.Fatal(err)
-	}
-	delete(extra, "topology")
-	extra["monitorWindow"] = "1s"
-	id := "golden-drill"
-	env.StartWorkflowCLI("DRDrill", id, env.RequestFile(extra))
-	ctx := ctxT(t, 2*time.Minute)
-	var rep workflows.DrillReport
-	if err := env.Temporal.Client.GetWorkflow(ctx, id, "").Get(ctx, &rep); err != nil || rep.Outcome != workflows.PhaseCompleted {
-		t.Fatalf("drill: %v\n%s", err, rep)
-	}
-	save(id, "DRDrill-completed.json")
-	save(rep.FailbackID, "Failback-completed.json")
 }
 
 // TestStarterReplayFileSaysWhetherDeterministic: the golden drill history replays; the same history with

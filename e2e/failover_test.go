@@ -492,35 +492,3 @@ func TestFailoverRequestExampleMatchesLocalTopology(t *testing.T) {
 		t.Fatalf("examples/roadcall-local.json approvals: %v two-person %v; want alice and bob, two-person off", ap.Approvers, ap.TwoPerson)
 	}
 }
-
-// TestFailoverGoldenHistories writes workflows/testdata/RegionFailover-*.json from runs on the dev server,
-// replayed by workflows' TestGoldenHistoriesReplay:
-//
-//	UPDATE_GOLDEN=1 go test ./e2e -run TestFailoverGoldenHistories
-//
-// Regenerate only together with a workflow.GetVersion for the change that needs it: the old files must
-// keep replaying.
-func TestFailoverGoldenHistories(t *testing.T) {
-	if os.Getenv("UPDATE_GOLDEN") == "" {
-		t.Skip("set UPDATE_GOLDEN=1 to regenerate the golden histories on the dev server")
-	}
-	env := testenv.New(t, testenv.Options{TimeScale: 0.002})
-	for _, run := range []struct{ name, decision string }{{"approved", "approve"}, {"rejected", "reject"}} {
-		env.Sim.Reset()
-		env.Sim.AddFault(awssim.Fault{Kind: awssim.FaultRegionOutage, Region: env.Topology.PrimaryRegion})
-		id := "golden-failover-" + run.name
-		env.StartWorkflowCLI("RegionFailover", id, env.RequestFile(failoverExtra(t, map[string]any{"monitorWindow": "1s"})))
-		waitStatus(t, env, id, time.Minute, "gate", func(s workflows.Status) bool { return s.Phase == workflows.PhaseAwaitingApproval })
-		env.SignalCLI(id, workflows.SignalApprove, workflows.Approval{Gate: workflows.GateFailover, Decision: run.decision, Approver: "alice"})
-		getReport(t, env, id, 2*time.Minute)
-		out, err := env.CLI("workflow", "show", "--workflow-id", id, "--output", "json")
-		if err != nil {
-			t.Fatal(err)
-		}
-		path := filepath.Join(testenv.ModuleRoot(t), "workflows", "testdata", "RegionFailover-"+run.name+".json")
-		if err := os.WriteFile(path, []byte(out), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		t.Logf("wrote %s", path)
-	}
-}

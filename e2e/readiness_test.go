@@ -2,7 +2,6 @@ package e2e
 
 import (
 	"errors"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -196,44 +195,5 @@ func TestBadInputRefused(t *testing.T) {
 	}
 	if p := env.Sim.Published(); len(p) != 0 {
 		t.Fatalf("refused requests published to SNS: %+v", p)
-	}
-}
-
-// TestReadinessGoldenHistories writes workflows/testdata/ReadinessCheck-*.json from runs on the dev server:
-// one where every check passes and one where a failing check publishes the alarm. Regenerate with
-//
-//	UPDATE_GOLDEN=1 go test ./e2e -run TestReadinessGoldenHistories
-func TestReadinessGoldenHistories(t *testing.T) {
-	if os.Getenv("UPDATE_GOLDEN") == "" {
-		t.Skip("set UPDATE_GOLDEN=1 to regenerate the golden histories on the dev server")
-	}
-	env := testenv.New(t, testenv.Options{})
-	ctx := ctxT(t, 2*time.Minute)
-	for _, run := range []struct {
-		name  string
-		fault *awssim.Fault
-	}{{"pass", nil}, {"fail-alarmed", &awssim.Fault{Kind: awssim.FaultStaleBackups}}} {
-		env.Sim.Reset()
-		if run.fault != nil {
-			env.Sim.AddFault(*run.fault)
-		}
-		id := "golden-readiness-" + run.name
-		env.StartWorkflowCLI("ReadinessCheck", id, env.RequestFile(nil))
-		var rep workflows.ReadinessReport
-		if err := env.Temporal.Client.GetWorkflow(ctx, id, "").Get(ctx, &rep); err != nil {
-			t.Fatal(err)
-		}
-		if (run.fault != nil) != rep.Alarmed {
-			t.Fatalf("%s: alarmed=%v\n%s", run.name, rep.Alarmed, rep)
-		}
-		out, err := env.CLI("workflow", "show", "--workflow-id", id, "--output", "json")
-		if err != nil {
-			t.Fatal(err)
-		}
-		path := filepath.Join(testenv.ModuleRoot(t), "workflows", "testdata", "ReadinessCheck-"+run.name+".json")
-		if err := os.WriteFile(path, []byte(out), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		t.Logf("wrote %s", path)
 	}
 }
