@@ -108,10 +108,7 @@ func TestCorruptionRecoveryFromTemporalCLI(t *testing.T) {
 		t.Fatalf("approve cutover with temporal workflow update execute: %v\n%s", err, out)
 	}
 
-	var rep workflows.CorruptionReport
-	if err := env.Temporal.Client.GetWorkflow(ctx, id, "").Get(ctx, &rep); err != nil {
-		t.Fatal(err)
-	}
+	rep := runResult[workflows.CorruptionReport](ctx, t, env, id)
 	t.Logf("DataCorruptionRecovery completed in %s wall time (awssim scale 0.002):\n%s", time.Since(t0).Round(time.Millisecond), rep)
 	if rep.Outcome != workflows.PhaseCompleted || rep.WritesStopped || !rep.CutoverDone {
 		t.Fatalf("want completed with writes resumed:\n%s", rep)
@@ -216,10 +213,7 @@ func TestCorruptionRefusalsAndRejectAtCutover(t *testing.T) {
 	if code, msg := approve(workflows.GateResumeWrites, "--reject", "--comment", "keep stopped until the data team looks"); code != starter.ExitOK {
 		t.Fatalf("reject resume-writes: exit %d\n%s", code, msg)
 	}
-	var rep workflows.CorruptionReport
-	if err := env.Temporal.Client.GetWorkflow(ctx, id, "").Get(ctx, &rep); err != nil {
-		t.Fatal(err)
-	}
+	rep := runResult[workflows.CorruptionReport](ctx, t, env, id)
 	if rep.Outcome != workflows.PhaseAborted || !rep.WritesStopped || rep.CutoverDone || len(rep.Kept) != 2 || !strings.Contains(rep.Message, "WRITES ARE STILL STOPPED") {
 		t.Fatalf("want aborted with writes stopped and 2 restores kept:\n%s", rep)
 	}
@@ -260,10 +254,7 @@ func TestCorruptionSurvivesWorkerKillDuringTableRestore(t *testing.T) {
 	killedAt := time.Now()
 	env.Worker.Start()
 
-	var rep workflows.CorruptionReport
-	if err := env.Temporal.Client.GetWorkflow(ctx, id, "").Get(ctx, &rep); err != nil {
-		t.Fatal(err)
-	}
+	rep := runResult[workflows.CorruptionReport](ctx, t, env, id)
 	t.Logf("completed %s after the SIGKILL (the dead attempt is noticed at its 30 s heartbeat timeout)", time.Since(killedAt).Round(time.Millisecond))
 	if rep.Outcome != workflows.PhaseCompleted || rep.WritesStopped {
 		t.Fatalf("want completed:\n%s", rep)
@@ -356,10 +347,7 @@ func TestCorruptionAPIThrottleAndSSMCutover(t *testing.T) {
 		t.Fatalf("the SSM parameter was written before the cutover was approved: %+v", p)
 	}
 	env.SignalCLI(id, workflows.SignalApprove, workflows.Approval{Gate: workflows.GateCutover, Decision: "approve", Approver: "alice"})
-	var rep workflows.CorruptionReport
-	if err := env.Temporal.Client.GetWorkflow(ctx, id, "").Get(ctx, &rep); err != nil {
-		t.Fatal(err)
-	}
+	rep := runResult[workflows.CorruptionReport](ctx, t, env, id)
 	if rep.Outcome != workflows.PhaseCompleted || rep.WritesStopped || !rep.CutoverDone {
 		t.Fatalf("want completed with writes resumed:\n%s", rep)
 	}

@@ -100,12 +100,10 @@ func assertAppliedAndRevertedOnce(t *testing.T, env *testenv.Env, fn, table stri
 	}
 }
 
+// degReport waits up to d for a PartialDegradation's report.
 func degReport(t *testing.T, env *testenv.Env, id string, d time.Duration) workflows.DegradationReport {
 	t.Helper()
-	ctx := ctxT(t, d)
-	var rep workflows.DegradationReport
-	require.NoError(t, env.Temporal.Client.GetWorkflow(ctx, id, "").Get(ctx, &rep), "PartialDegradation %s", id)
-	return rep
+	return runResult[workflows.DegradationReport](ctxT(t, d), t, env, id)
 }
 
 func affectedNames(rs []workflows.AffectedResource) []string {

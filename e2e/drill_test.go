@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"bytes"
+	"context"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -17,44 +18,6 @@ import (
 	"github.com/roadcall/dr/internal/topology"
 	"github.com/roadcall/dr/workflows"
 )
-
-// simState is the part of GET /_sim/state the failback and drill tests check.
-type simState struct {
-	ServingRegion string `json:"servingRegion"`
-	Faults        []any  `json:"faults"`
-	World         struct {
-		GlobalClusters map[string]struct {
-			Pending any `json:"pending"`
-			Members []struct {
-				Region        string `json:"region"`
-				IsWriter      bool   `json:"isWriter"`
-				PendingResync bool   `json:"pendingResync"`
-			} `json:"members"`
-		} `json:"globalClusters"`
-		Regions map[string]struct {
-			Stacks map[string]struct {
-				Status     string            `json:"status"`
-				Parameters map[string]string `json:"parameters"`
-			} `json:"stacks"`
-			Clusters map[string]struct {
-				Status          string `json:"status"`
-				Writer          bool   `json:"writer"`
-				GlobalClusterID string `json:"globalClusterId"`
-			} `json:"clusters"`
-			Tables map[string]struct {
-				Status   string   `json:"status"`
-				Replicas []string `json:"replicas"`
-			} `json:"tables"`
-		} `json:"regions"`
-	} `json:"world"`
-}
-
-func readState(t *testing.T, env *testenv.Env) simState {
-	t.Helper()
-	var st simState
-	readSimState(t, env, &st)
-	return st
-}
 
 // assertInitialTopology checks awssim's own state, not the workflow's word: DNS and the Aurora writer in the
 // primary with DR still replicating, every stack in both regions settled with DrMode=false, no fault left;
@@ -108,6 +71,20 @@ func assertInitialTopology(t *testing.T, env *testenv.Env, initial simState) {
 	}
 }
 
+// assertFailedOverAndBackOnce: the journal holds the failover's and the failback's changes exactly once
+// each: the Aurora failover and the switchover back, the two DNS UPSERTs and both stack updates.
+func assertFailedOverAndBackOnce(t *testing.T, env *testenv.Env) {
+	t.Helper()
+	counts := journalCounts(env.Sim.Journal())
+	want := map[string][2]int{"FailoverGlobalCluster": {1, 0}, "SwitchoverGlobalCluster": {1, 0}, "ChangeResourceRecordSets": {2, 0},
+		"UpdateStack": {2 * len(env.Topology.Stacks.Names), 0}}
+	for op, w := range want {
+		if counts[op] != w {
+			t.Errorf("journal %s: %v (changed, unchanged), want %v: each change exactly once", op, counts[op], w)
+		}
+	}
+}
+
 // TestDrillEndToEnd is a whole drill as an operator runs it with the starter: with auto-approval it completes against
 // awssim, which is back in its initial topology afterwards; the report has RTO, RPO and a row per step;
 // `starter drills` lists it, `starter report` renders it and `starter replay` replays it cleanly.
@@ -127,10 +104,7 @@ func TestDrillEndToEnd(t *testing.T) {
 	}
 	id := workflows.WorkflowID("drill", env.Topology)
 	ctx := ctxT(t, time.Minute)
-	var rep workflows.DrillReport
-	if err := env.Temporal.Client.GetWorkflow(ctx, id, "").Get(ctx, &rep); err != nil {
-		t.Fatal(err)
-	}
+	rep := runResult[workflows.DrillReport](ctx, t, env, id)
 	if rep.RTO <= 0 || !rep.RPOKnown || rep.Failover == nil || rep.Failback == nil {
 		t.Fatalf("report without RTO/RPO or children:\n%s", rep)
 	}
@@ -138,14 +112,7 @@ func TestDrillEndToEnd(t *testing.T) {
 		t.Errorf("%d rows for %d steps", len(rep.Rows), n)
 	}
 	assertInitialTopology(t, env, initial)
-	counts := journalCounts(env.Sim.Journal())
-	want := map[string][2]int{"FailoverGlobalCluster": {1, 0}, "SwitchoverGlobalCluster": {1, 0}, "ChangeResourceRecordSets": {2, 0},
-		"UpdateStack": {2 * len(env.Topology.Stacks.Names), 0}}
-	for op, w := range want {
-		if counts[op] != w {
-			t.Errorf("journal %s: %v (changed, unchanged), want %v", op, counts[op], w)
-		}
-	}
+	assertFailedOverAndBackOnce(t, env)
 	desc, err := env.Temporal.Client.DescribeWorkflow(ctx, id, "")
 	if err != nil {
 		t.Fatal(err)
@@ -202,10 +169,7 @@ func TestPlannedDrillInjectsNothing(t *testing.T) {
 	}
 	id := workflows.WorkflowID("drill", env.Topology)
 	ctx := ctxT(t, time.Minute)
-	var rep workflows.DrillReport
-	if err := env.Temporal.Client.GetWorkflow(ctx, id, "").Get(ctx, &rep); err != nil {
-		t.Fatal(err)
-	}
+	rep := runResult[workflows.DrillReport](ctx, t, env, id)
 	if rep.Mode != workflows.DrillPlanned || !rep.RPOKnown || rep.RPO != 0 || rep.RTO <= 0 {
 		t.Errorf("mode %s, RPO %s (known %v), RTO %s; want planned with RPO 0", rep.Mode, rep.RPO, rep.RPOKnown, rep.RTO)
 	}
@@ -220,6 +184,21 @@ func TestPlannedDrillInjectsNothing(t *testing.T) {
 			counts["FailoverGlobalCluster"], counts["SwitchoverGlobalCluster"])
 	}
 	assertInitialTopology(t, env, initial)
+}
+
+// scheduleWithOverlapSkip reads back the scenario's schedule from the server and checks its overlap policy
+// is skip: a scheduled run must never start while the previous one still runs.
+func scheduleWithOverlapSkip(ctx context.Context, t *testing.T, env *testenv.Env, scenario string) (client.ScheduleHandle, *client.ScheduleDescription) {
+	t.Helper()
+	h := env.Temporal.Client.ScheduleClient().GetHandle(ctx, "schedule-"+workflows.WorkflowID(scenario, env.Topology))
+	d, err := h.Describe(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d.Schedule.Policy.Overlap != enumspb.SCHEDULE_OVERLAP_POLICY_SKIP {
+		t.Errorf("overlap %v, want skip", d.Schedule.Policy.Overlap)
+	}
+	return h, d
 }
 
 // triggerTwiceExpectOneSkipped triggers a schedule twice in a row: the first trigger starts a run, the
@@ -262,14 +241,7 @@ func TestDrillScheduleIsCronWithOverlapSkip(t *testing.T) {
 		t.Fatalf("schedule drill: exit %d\n%s", r.code, r.output())
 	}
 	ctx := ctxT(t, 2*time.Minute)
-	h := env.Temporal.Client.ScheduleClient().GetHandle(ctx, "schedule-"+workflows.WorkflowID("drill", env.Topology))
-	d, err := h.Describe(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if d.Schedule.Policy.Overlap != enumspb.SCHEDULE_OVERLAP_POLICY_SKIP {
-		t.Errorf("overlap %v, want skip", d.Schedule.Policy.Overlap)
-	}
+	h, d := scheduleWithOverlapSkip(ctx, t, env, "drill")
 	if len(d.Schedule.Spec.Calendars)+len(d.Schedule.Spec.CronExpressions) == 0 || len(d.Schedule.Spec.Intervals) != 0 {
 		t.Errorf("spec %+v: want the cron expression and no interval", d.Schedule.Spec)
 	}
@@ -280,10 +252,7 @@ func TestDrillScheduleIsCronWithOverlapSkip(t *testing.T) {
 	}
 
 	id := triggerTwiceExpectOneSkipped(t, h)
-	var rep workflows.DrillReport
-	if err := env.Temporal.Client.GetWorkflow(ctx, id, "").Get(ctx, &rep); err != nil {
-		t.Fatal(err)
-	}
+	rep := runResult[workflows.DrillReport](ctx, t, env, id)
 	if rep.Outcome != workflows.PhaseCompleted || rep.Mode != workflows.DrillInject || rep.RTO <= 0 {
 		t.Fatalf("scheduled drill %s: %s in %s mode, RTO %s\n%s", id, rep.Outcome, rep.Mode, rep.RTO, rep)
 	}
@@ -309,14 +278,7 @@ func TestReadinessScheduleEveryWithOverlapSkip(t *testing.T) {
 		t.Fatalf("schedule readiness: exit %d\n%s", r.code, r.output())
 	}
 	ctx := ctxT(t, time.Minute)
-	h := env.Temporal.Client.ScheduleClient().GetHandle(ctx, "schedule-"+workflows.WorkflowID("readiness", env.Topology))
-	d, err := h.Describe(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if d.Schedule.Policy.Overlap != enumspb.SCHEDULE_OVERLAP_POLICY_SKIP {
-		t.Errorf("overlap %v, want skip", d.Schedule.Policy.Overlap)
-	}
+	h, d := scheduleWithOverlapSkip(ctx, t, env, "readiness")
 	if iv := d.Schedule.Spec.Intervals; len(iv) != 1 || iv[0].Every != 6*time.Hour {
 		t.Errorf("intervals %+v, want every 6h", iv)
 	}
@@ -326,10 +288,7 @@ func TestReadinessScheduleEveryWithOverlapSkip(t *testing.T) {
 
 	id := triggerTwiceExpectOneSkipped(t, h)
 	env.StartWorker()
-	var rep workflows.ReadinessReport
-	if err := env.Temporal.Client.GetWorkflow(ctx, id, "").Get(ctx, &rep); err != nil {
-		t.Fatal(err)
-	}
+	rep := runResult[workflows.ReadinessReport](ctx, t, env, id)
 	if rep.Overall != workflows.Pass || rep.Fail != 0 {
 		t.Errorf("scheduled readiness %s: %s with %d failing", id, rep.Overall, rep.Fail)
 	}

@@ -108,21 +108,11 @@ func TestFailbackSurvivesWorkerKillDuringDNSWait(t *testing.T) {
 	})
 	finishAWS(env)
 
-	var rep workflows.FailbackReport
-	if err := c.GetWorkflow(ctx, id, "").Get(ctx, &rep); err != nil {
-		t.Fatal(err)
-	}
+	rep := runResult[workflows.FailbackReport](ctx, t, env, id)
 	if rep.Outcome != workflows.PhaseCompleted || rep.AuroraPath != workflows.AuroraSwitchover || !rep.RPOKnown || rep.RPO != 0 {
 		t.Fatalf("outcome %s, Aurora %s, RPO %s known %v\n%s", rep.Outcome, rep.AuroraPath, rep.RPO, rep.RPOKnown, rep)
 	}
 	assertInitialTopology(t, env, initial)
-	counts := journalCounts(env.Sim.Journal())
-	want := map[string][2]int{"FailoverGlobalCluster": {1, 0}, "SwitchoverGlobalCluster": {1, 0}, "ChangeResourceRecordSets": {2, 0},
-		"UpdateStack": {2 * len(env.Topology.Stacks.Names), 0}}
-	for op, w := range want {
-		if counts[op] != w {
-			t.Errorf("journal %s: %v (changed, unchanged), want %v: each change exactly once", op, counts[op], w)
-		}
-	}
+	assertFailedOverAndBackOnce(t, env)
 	t.Logf("failback completed in %s wall time (failover included) with one worker kill", time.Since(start).Round(time.Millisecond))
 }

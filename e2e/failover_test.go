@@ -24,24 +24,7 @@ import (
 func assertFailedOver(t *testing.T, env *testenv.Env) {
 	t.Helper()
 	topo := env.Topology
-	var st struct {
-		ServingRegion string `json:"servingRegion"`
-		World         struct {
-			GlobalClusters map[string]struct {
-				Members []struct {
-					Region   string `json:"region"`
-					IsWriter bool   `json:"isWriter"`
-				} `json:"members"`
-			} `json:"globalClusters"`
-			Regions map[string]struct {
-				Stacks map[string]struct {
-					Status     string            `json:"status"`
-					Parameters map[string]string `json:"parameters"`
-				} `json:"stacks"`
-			} `json:"regions"`
-		} `json:"world"`
-	}
-	readSimState(t, env, &st)
+	st := readState(t, env)
 	if st.ServingRegion != topo.DRRegion {
 		t.Errorf("DNS serves %q, want %s", st.ServingRegion, topo.DRRegion)
 	}
@@ -79,14 +62,10 @@ func assertExactlyOnce(t *testing.T, env *testenv.Env) {
 	}
 }
 
+// getReport waits up to d for a RegionFailover's report.
 func getReport(t *testing.T, env *testenv.Env, id string, d time.Duration) workflows.FailoverReport {
 	t.Helper()
-	ctx := ctxT(t, d)
-	var rep workflows.FailoverReport
-	if err := env.Temporal.Client.GetWorkflow(ctx, id, "").Get(ctx, &rep); err != nil {
-		t.Fatalf("RegionFailover %s: %v", id, err)
-	}
-	return rep
+	return runResult[workflows.FailoverReport](ctxT(t, d), t, env, id)
 }
 
 // TestFailoverFromTemporalCLI is the happy path an operator follows with nothing but the temporal CLI: us-east-1 out, a

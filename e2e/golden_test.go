@@ -101,10 +101,7 @@ func goldenReadiness(name string, fault *awssim.Fault) func(t *testing.T, env *t
 		ctx := ctxT(t, 2*time.Minute)
 		id := "golden-readiness-" + name
 		env.StartWorkflowCLI("ReadinessCheck", id, env.RequestFile(nil))
-		var rep workflows.ReadinessReport
-		if err := env.Temporal.Client.GetWorkflow(ctx, id, "").Get(ctx, &rep); err != nil {
-			t.Fatal(err)
-		}
+		rep := runResult[workflows.ReadinessReport](ctx, t, env, id)
 		if (fault != nil) != rep.Alarmed {
 			t.Fatalf("%s: alarmed=%v\n%s", name, rep.Alarmed, rep)
 		}

@@ -77,6 +77,16 @@ func runStarter(ctx context.Context, env *testenv.Env, args ...string) starterRe
 	return r
 }
 
+// runResult waits, until ctx ends, for the result of id's latest run.
+func runResult[R any](ctx context.Context, t *testing.T, env *testenv.Env, id string) R {
+	t.Helper()
+	var r R
+	if err := env.Temporal.Client.GetWorkflow(ctx, id, "").Get(ctx, &r); err != nil {
+		t.Fatalf("workflow %s: %v", id, err)
+	}
+	return r
+}
+
 // waitFor polls cond until it holds, failing the test after d.
 func waitFor(t *testing.T, d time.Duration, what string, cond func() bool) {
 	t.Helper()
@@ -236,6 +246,45 @@ func readSimState(t testing.TB, env *testenv.Env, v any) {
 	if err := json.Unmarshal(raw, v); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// simState is the part of GET /_sim/state the failover, failback and drill tests check.
+type simState struct {
+	ServingRegion string `json:"servingRegion"`
+	Faults        []any  `json:"faults"`
+	World         struct {
+		GlobalClusters map[string]struct {
+			Pending any `json:"pending"`
+			Members []struct {
+				Region        string `json:"region"`
+				IsWriter      bool   `json:"isWriter"`
+				PendingResync bool   `json:"pendingResync"`
+			} `json:"members"`
+		} `json:"globalClusters"`
+		Regions map[string]struct {
+			Stacks map[string]struct {
+				Status     string            `json:"status"`
+				Parameters map[string]string `json:"parameters"`
+			} `json:"stacks"`
+			Clusters map[string]struct {
+				Status          string `json:"status"`
+				Writer          bool   `json:"writer"`
+				GlobalClusterID string `json:"globalClusterId"`
+			} `json:"clusters"`
+			Tables map[string]struct {
+				Status   string   `json:"status"`
+				Replicas []string `json:"replicas"`
+			} `json:"tables"`
+		} `json:"regions"`
+	} `json:"world"`
+}
+
+// readState is awssim's own state now.
+func readState(t *testing.T, env *testenv.Env) simState {
+	t.Helper()
+	var st simState
+	readSimState(t, env, &st)
+	return st
 }
 
 // requestExample is examples/requests/<name>.json, the request the README starts the workflow with.
