@@ -1,17 +1,11 @@
 package e2e
 
 import (
-	"bytes"
-	"context"
 	"encoding/json"
 	"maps"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
-
-	enumspb "go.temporal.io/api/enums/v1"
 
 	"github.com/roadcall/dr/internal/awssim"
 	"github.com/roadcall/dr/internal/starter"
@@ -19,19 +13,14 @@ import (
 	"github.com/roadcall/dr/workflows"
 )
 
-// simWorld reads GET /_sim/state: the awssim state the acceptance criteria are checked against.
+// simWorld is awssim's whole world as GET /_sim/state shows it: the corruption tests check what the run did
+// there (environments, restores, SSM, API stages) rather than what its report says it did.
 func simWorld(t *testing.T, env *testenv.Env) awssim.World {
 	t.Helper()
-	b, err := json.Marshal(env.Sim.State())
-	if err != nil {
-		t.Fatal(err)
-	}
 	var st struct {
 		World awssim.World `json:"world"`
 	}
-	if err := json.Unmarshal(b, &st); err != nil {
-		t.Fatal(err)
-	}
+	readSimState(t, env, &st)
 	return st.World
 }
 
@@ -40,33 +29,6 @@ func functionEnvs(w awssim.World, region string) map[string]map[string]string {
 	out := map[string]map[string]string{}
 	for name, fn := range w.Regions[region].Functions {
 		out[name] = maps.Clone(fn.Env)
-	}
-	return out
-}
-
-// waitGate polls the status query until the gate is pending.
-func waitGate(ctx context.Context, t *testing.T, env *testenv.Env, id, gate string) workflows.Status {
-	t.Helper()
-	var st workflows.Status
-	for {
-		v, err := env.Temporal.Client.QueryWorkflow(ctx, id, "", workflows.QueryStatus)
-		if err == nil && v.Get(&st) == nil && st.PendingGate != nil && st.PendingGate.Name == gate {
-			return st
-		}
-		select {
-		case <-ctx.Done():
-			t.Fatalf("gate %s never became pending; last status: phase %s, gate %+v, paused %v, error %q", gate, st.Phase, st.PendingGate, st.PausedSteps, st.LastError)
-		case <-time.After(100 * time.Millisecond):
-		}
-	}
-}
-
-func journalCount(j []awssim.JournalEntry, op string, changed bool) map[string]int {
-	out := map[string]int{}
-	for _, e := range j {
-		if e.Operation == op && e.Changed == changed {
-			out[e.Resource]++
-		}
 	}
 	return out
 }
@@ -110,22 +72,9 @@ func TestCorruptionRecoveryFromTemporalCLI(t *testing.T) {
 	before := functionEnvs(simWorld(t, env), region)
 
 	// The README's recipe: the example request with the corruption time filled in.
-	b, err := os.ReadFile(filepath.Join(testenv.ModuleRoot(t), "examples", "requests", "corruption.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var req map[string]any
-	if err := json.Unmarshal(b, &req); err != nil {
-		t.Fatal(err)
-	}
+	req := requestExample(t, "corruption")
 	req["corruptionStartedAt"] = startedAt.Format(time.RFC3339)
-	reqFile := filepath.Join(t.TempDir(), "corruption.json")
-	if b, err = json.Marshal(req); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(reqFile, b, 0o644); err != nil {
-		t.Fatal(err)
-	}
+	reqFile := tempFile(t, "corruption.json", mustJSON(t, req))
 	id := "corruption-from-cli"
 	t0 := time.Now()
 	env.StartWorkflowCLI("DataCorruptionRecovery", id, reqFile)
@@ -159,10 +108,7 @@ func TestCorruptionRecoveryFromTemporalCLI(t *testing.T) {
 		t.Fatalf("approve cutover with temporal workflow update execute: %v\n%s", err, out)
 	}
 
-	var rep workflows.CorruptionReport
-	if err := env.Temporal.Client.GetWorkflow(ctx, id, "").Get(ctx, &rep); err != nil {
-		t.Fatal(err)
-	}
+	rep := runResult[workflows.CorruptionReport](ctx, t, env, id)
 	t.Logf("DataCorruptionRecovery completed in %s wall time (awssim scale 0.002):\n%s", time.Since(t0).Round(time.Millisecond), rep)
 	if rep.Outcome != workflows.PhaseCompleted || rep.WritesStopped || !rep.CutoverDone {
 		t.Fatalf("want completed with writes resumed:\n%s", rep)
@@ -216,15 +162,6 @@ func TestCorruptionRecoveryFromTemporalCLI(t *testing.T) {
 	}
 }
 
-// runStarter runs the starter in-process against this environment.
-func runStarter(ctx context.Context, env *testenv.Env, args ...string) (int, string, string) {
-	var out, errOut bytes.Buffer
-	e := starter.DefaultEnv()
-	e.Out, e.Err, e.PollInterval = &out, &errOut, 200*time.Millisecond
-	code := starter.Main(ctx, append([]string{"--address", env.Temporal.Address}, args...), e)
-	return code, out.String(), errOut.String()
-}
-
 // TestCorruptionRefusalsAndRejectAtCutover: started by the starter; an approval with a restore time outside
 // the window is refused naming the window; a reject at cutover, and then at resume-writes, leaves writes
 // stopped and the restores in place, in awssim and in the report.
@@ -237,27 +174,27 @@ func TestCorruptionRefusalsAndRejectAtCutover(t *testing.T) {
 	env.Sim.AddFault(awssim.Fault{Kind: awssim.FaultCorruptedTable, Table: users, At: startedAt})
 	before := functionEnvs(simWorld(t, env), region)
 
-	code, out, errOut := runStarter(ctx, env, "corruption", "--topology", env.TopologyFile, "--corruption-started-at", time.Now().Add(time.Hour).UTC().Format(time.RFC3339))
-	if code != starter.ExitBadInput || !strings.Contains(errOut, "in the future") {
-		t.Fatalf("a corruption start in the future: exit %d, want %d naming it\n%s%s", code, starter.ExitBadInput, out, errOut)
+	r := runStarter(ctx, env, "corruption", "--topology", env.TopologyFile, "--corruption-started-at", time.Now().Add(time.Hour).UTC().Format(time.RFC3339))
+	if r.code != starter.ExitBadInput || !strings.Contains(r.stderr, "in the future") {
+		t.Fatalf("a corruption start in the future: exit %d, want %d naming it\n%s", r.code, starter.ExitBadInput, r.output())
 	}
-	code, out, errOut = runStarter(ctx, env, "corruption", "--topology", env.TopologyFile, "--corruption-started-at", startedAt.Format(time.RFC3339), "--tables", users+",nope")
-	if code != starter.ExitBadInput || !strings.Contains(errOut, `"nope" is not a table`) {
-		t.Fatalf("an unknown table: exit %d\n%s%s", code, out, errOut)
+	r = runStarter(ctx, env, "corruption", "--topology", env.TopologyFile, "--corruption-started-at", startedAt.Format(time.RFC3339), "--tables", users+",nope")
+	if r.code != starter.ExitBadInput || !strings.Contains(r.stderr, `"nope" is not a table`) {
+		t.Fatalf("an unknown table: exit %d\n%s", r.code, r.output())
 	}
 	if j := env.Sim.Journal(); len(j) != 0 {
 		t.Fatalf("refused requests reached AWS: %+v", j)
 	}
 
-	code, out, errOut = runStarter(ctx, env, "corruption", "--topology", env.TopologyFile, "--corruption-started-at", startedAt.Format(time.RFC3339), "--tables", users)
-	if code != starter.ExitOK {
-		t.Fatalf("starter corruption: exit %d\n%s%s", code, out, errOut)
+	r = runStarter(ctx, env, "corruption", "--topology", env.TopologyFile, "--corruption-started-at", startedAt.Format(time.RFC3339), "--tables", users)
+	if r.code != starter.ExitOK {
+		t.Fatalf("starter corruption: exit %d\n%s", r.code, r.output())
 	}
 	id := workflows.WorkflowID("corruption", topo)
 	waitGate(ctx, t, env, id, workflows.GateRestorePoint)
 	approve := func(gate string, extra ...string) (int, string) {
-		code, out, errOut := runStarter(ctx, env, append([]string{"approve", "--workflow-id", id, "--gate", gate, "--approver", "alice"}, extra...)...)
-		return code, out + errOut
+		r := runStarter(ctx, env, append([]string{"approve", "--workflow-id", id, "--gate", gate, "--approver", "alice"}, extra...)...)
+		return r.code, r.output()
 	}
 	if code, msg := approve(workflows.GateRestorePoint, "--value", "2020-01-01T00:00:00Z"); code != starter.ExitRefused || !strings.Contains(msg, "outside the window every resource can be restored to") {
 		t.Fatalf("a restore time before the window: exit %d, want %d naming the window:\n%s", code, starter.ExitRefused, msg)
@@ -276,10 +213,7 @@ func TestCorruptionRefusalsAndRejectAtCutover(t *testing.T) {
 	if code, msg := approve(workflows.GateResumeWrites, "--reject", "--comment", "keep stopped until the data team looks"); code != starter.ExitOK {
 		t.Fatalf("reject resume-writes: exit %d\n%s", code, msg)
 	}
-	var rep workflows.CorruptionReport
-	if err := env.Temporal.Client.GetWorkflow(ctx, id, "").Get(ctx, &rep); err != nil {
-		t.Fatal(err)
-	}
+	rep := runResult[workflows.CorruptionReport](ctx, t, env, id)
 	if rep.Outcome != workflows.PhaseAborted || !rep.WritesStopped || rep.CutoverDone || len(rep.Kept) != 2 || !strings.Contains(rep.Message, "WRITES ARE STILL STOPPED") {
 		t.Fatalf("want aborted with writes stopped and 2 restores kept:\n%s", rep)
 	}
@@ -305,52 +239,29 @@ func TestCorruptionSurvivesWorkerKillDuringTableRestore(t *testing.T) {
 	topo := env.Topology
 	startedAt := time.Now().UTC().Add(-10 * time.Minute).Truncate(time.Second)
 	env.Sim.AddFault(awssim.Fault{Kind: awssim.FaultCorruptedTable, Table: "roadcall-users-prod", At: startedAt})
-	type result struct {
-		code     int
-		out, err string
-	}
-	followed := make(chan result, 1)
+	followed := make(chan starterResult, 1)
 	go func() {
-		code, out, errOut := runStarter(ctx, env, "corruption", "--topology", env.TopologyFile, "--corruption-started-at", startedAt.Format(time.RFC3339),
+		followed <- runStarter(ctx, env, "corruption", "--topology", env.TopologyFile, "--corruption-started-at", startedAt.Format(time.RFC3339),
 			"--tables", "roadcall-users-prod", "--auto-approve", "--follow")
-		followed <- result{code, out, errOut}
 	}()
 	id := workflows.WorkflowID("corruption", topo)
 
-	// Kill exactly when a table wait is running on the worker.
-	for {
-		d, err := env.Temporal.Client.DescribeWorkflowExecution(ctx, id, "")
-		if err != nil {
-			time.Sleep(50 * time.Millisecond) // the starter may not have started it yet
-			continue
-		}
-		waiting := false
-		for _, pa := range d.GetPendingActivities() {
-			waiting = waiting || (pa.GetActivityType().GetName() == "WaitTableActive" && pa.GetState() == enumspb.PENDING_ACTIVITY_STATE_STARTED)
-		}
-		if waiting {
-			break
-		}
-		if ctx.Err() != nil {
-			t.Fatal("WaitTableActive never started")
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+	// Kill exactly when a table wait is running on the worker (the starter may not have started the run
+	// yet: there is no pending activity until it has).
+	deadline, _ := ctx.Deadline()
+	waitFor(t, time.Until(deadline), "WaitTableActive started", func() bool { return pendingActivity(t, env.Temporal.Client, id, "WaitTableActive") > 0 })
 	env.Worker.Kill()
 	killedAt := time.Now()
 	env.Worker.Start()
 
-	var rep workflows.CorruptionReport
-	if err := env.Temporal.Client.GetWorkflow(ctx, id, "").Get(ctx, &rep); err != nil {
-		t.Fatal(err)
-	}
+	rep := runResult[workflows.CorruptionReport](ctx, t, env, id)
 	t.Logf("completed %s after the SIGKILL (the dead attempt is noticed at its 30 s heartbeat timeout)", time.Since(killedAt).Round(time.Millisecond))
 	if rep.Outcome != workflows.PhaseCompleted || rep.WritesStopped {
 		t.Fatalf("want completed:\n%s", rep)
 	}
 	// `starter corruption --follow` watched the whole run, worker kill included, and printed the report.
-	if r := <-followed; r.code != starter.ExitOK || !strings.Contains(r.out, "DataCorruptionRecovery: COMPLETED") || !strings.Contains(r.out, "restore:roadcall-users-prod") {
-		t.Fatalf("starter corruption --follow: exit %d\n%s\n%s", r.code, r.out, r.err)
+	if r := <-followed; r.code != starter.ExitOK || !strings.Contains(r.stdout, "DataCorruptionRecovery: COMPLETED") || !strings.Contains(r.stdout, "restore:roadcall-users-prod") {
+		t.Fatalf("starter corruption --follow: exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
 	}
 	j := env.Sim.Journal()
 	restores := 0
@@ -367,13 +278,8 @@ func TestCorruptionSurvivesWorkerKillDuringTableRestore(t *testing.T) {
 	}
 	// The wait that was running when the worker died was retried, not its restore.
 	retried := false
-	it := env.Temporal.Client.GetWorkflowHistory(ctx, id, "", false, enumspb.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
 	scheduled := map[int64]string{}
-	for it.HasNext() {
-		ev, err := it.Next()
-		if err != nil {
-			t.Fatal(err)
-		}
+	for _, ev := range workflowHistory(ctx, t, env, id, "") {
 		if a := ev.GetActivityTaskScheduledEventAttributes(); a != nil {
 			scheduled[ev.GetEventId()] = a.GetActivityType().GetName()
 		}
@@ -392,54 +298,6 @@ func TestCorruptionSurvivesWorkerKillDuringTableRestore(t *testing.T) {
 	stamp := rep.RestoreTime.UTC().Format("200601021504")
 	checkRestoredTable(t, w, topo.PrimaryRegion, "roadcall-users-prod-restored-"+stamp)
 	checkRestoredCluster(t, w, topo.PrimaryRegion, topo.Aurora.PrimaryClusterID+"-restored-"+stamp)
-}
-
-// TestCorruptionGoldenHistories regenerates workflows/testdata/DataCorruptionRecovery-*.json from real runs
-// on the dev server (`temporal workflow show --output json`, the format the replayer reads):
-//
-//	UPDATE_GOLDEN=1 go test ./e2e -run TestCorruptionGoldenHistories
-//
-// Regenerate only together with a workflow.GetVersion for the change that needs it: the old files must
-// keep replaying.
-func TestCorruptionGoldenHistories(t *testing.T) {
-	if os.Getenv("UPDATE_GOLDEN") == "" {
-		t.Skip("set UPDATE_GOLDEN=1 to regenerate the golden histories on the dev server")
-	}
-	env := testenv.New(t, testenv.Options{TimeScale: 0.002})
-	ctx := ctxT(t, 3*time.Minute)
-	startedAt := time.Now().UTC().Add(-10 * time.Minute).Truncate(time.Second)
-	decide := func(gate, decision string) workflows.Approval {
-		return workflows.Approval{Gate: gate, Decision: decision, Approver: "alice"}
-	}
-	for _, run := range []struct {
-		name      string
-		decisions []workflows.Approval
-	}{
-		{"completed", []workflows.Approval{decide(workflows.GateRestorePoint, "approve"), decide(workflows.GateCutover, "approve")}},
-		{"rejected-at-cutover", []workflows.Approval{decide(workflows.GateRestorePoint, "approve"), decide(workflows.GateCutover, "reject"), decide(workflows.GateResumeWrites, "reject")}},
-	} {
-		env.Sim.Reset()
-		env.Sim.AddFault(awssim.Fault{Kind: awssim.FaultCorruptedTable, Table: "roadcall-users-prod", At: startedAt})
-		id := "golden-corruption-" + run.name
-		env.StartWorkflowCLI("DataCorruptionRecovery", id, env.RequestFile(map[string]any{
-			"corruptionStartedAt": startedAt, "tables": []string{"roadcall-users-prod", "roadcall-incidents-prod"}}))
-		for _, d := range run.decisions {
-			waitGate(ctx, t, env, id, d.Gate)
-			env.SignalCLI(id, workflows.SignalApprove, d)
-		}
-		if err := env.Temporal.Client.GetWorkflow(ctx, id, "").Get(ctx, nil); err != nil {
-			t.Fatal(err)
-		}
-		out, err := env.CLI("workflow", "show", "--workflow-id", id, "--output", "json")
-		if err != nil {
-			t.Fatal(err)
-		}
-		path := filepath.Join(testenv.ModuleRoot(t), "workflows", "testdata", "DataCorruptionRecovery-"+run.name+".json")
-		if err := os.WriteFile(path, []byte(out), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		t.Logf("wrote %s", path)
-	}
 }
 
 // TestCorruptionAPIThrottleAndSSMCutover: the other two modes end to end. Writes stop by throttling the API
@@ -489,10 +347,7 @@ func TestCorruptionAPIThrottleAndSSMCutover(t *testing.T) {
 		t.Fatalf("the SSM parameter was written before the cutover was approved: %+v", p)
 	}
 	env.SignalCLI(id, workflows.SignalApprove, workflows.Approval{Gate: workflows.GateCutover, Decision: "approve", Approver: "alice"})
-	var rep workflows.CorruptionReport
-	if err := env.Temporal.Client.GetWorkflow(ctx, id, "").Get(ctx, &rep); err != nil {
-		t.Fatal(err)
-	}
+	rep := runResult[workflows.CorruptionReport](ctx, t, env, id)
 	if rep.Outcome != workflows.PhaseCompleted || rep.WritesStopped || !rep.CutoverDone {
 		t.Fatalf("want completed with writes resumed:\n%s", rep)
 	}

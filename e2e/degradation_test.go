@@ -1,16 +1,11 @@
 package e2e
 
 import (
-	"bytes"
-	"encoding/json"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/require"
-	enumspb "go.temporal.io/api/enums/v1"
 
 	"github.com/roadcall/dr/activities"
 	"github.com/roadcall/dr/internal/awssim"
@@ -56,14 +51,12 @@ type simScaling struct {
 
 func scalingIn(t *testing.T, env *testenv.Env, region string) simScaling {
 	t.Helper()
-	raw, err := json.Marshal(env.Sim.State())
-	require.NoError(t, err)
 	var st struct {
 		World struct {
 			Regions map[string]simScaling `json:"regions"`
 		} `json:"world"`
 	}
-	require.NoError(t, json.Unmarshal(raw, &st))
+	readSimState(t, env, &st)
 	return st.World.Regions[region]
 }
 
@@ -107,12 +100,10 @@ func assertAppliedAndRevertedOnce(t *testing.T, env *testenv.Env, fn, table stri
 	}
 }
 
+// degReport waits up to d for a PartialDegradation's report.
 func degReport(t *testing.T, env *testenv.Env, id string, d time.Duration) workflows.DegradationReport {
 	t.Helper()
-	ctx := ctxT(t, d)
-	var rep workflows.DegradationReport
-	require.NoError(t, env.Temporal.Client.GetWorkflow(ctx, id, "").Get(ctx, &rep), "PartialDegradation %s", id)
-	return rep
+	return runResult[workflows.DegradationReport](ctxT(t, d), t, env, id)
 }
 
 func affectedNames(rs []workflows.AffectedResource) []string {
@@ -123,7 +114,7 @@ func affectedNames(rs []workflows.AffectedResource) []string {
 	return out
 }
 
-// TestDegradationFromTemporalCLI is the acceptance's happy path with the temporal CLI: one degraded
+// TestDegradationFromTemporalCLI is the happy path an operator follows with the temporal CLI: one degraded
 // function and one throttled table injected; the run identifies exactly those, shows the plan at the gate,
 // applies it once approved (awssim's state shows it), watches the metrics recover, and on the revert gate's
 // approval restores the seeded settings; the journal has the apply and the revert once each.
@@ -179,24 +170,18 @@ func TestDegradationFromTemporalCLI(t *testing.T) {
 func TestDegradationCancelAfterApplyReverts(t *testing.T) {
 	env := testenv.New(t, testenv.Options{TimeScale: 0.01})
 	fn, table := injectDegradation(env)
-	path := filepath.Join(t.TempDir(), "topology.json")
-	b, err := json.Marshal(degTopology(env, 10*time.Minute))
-	require.NoError(t, err)
-	require.NoError(t, os.WriteFile(path, b, 0o644))
-	var out, errOut bytes.Buffer
-	e := starter.DefaultEnv()
-	e.Out, e.Err = &out, &errOut
-	code := starter.Main(ctxT(t, time.Minute), []string{"--address", env.Temporal.Address, "degradation", "--topology", path, "--auto-approve"}, e)
-	require.Equal(t, starter.ExitOK, code, out.String()+errOut.String())
+	path := tempFile(t, "topology.json", mustJSON(t, degTopology(env, 10*time.Minute)))
+	r := runStarter(ctxT(t, time.Minute), env, "degradation", "--topology", path, "--auto-approve")
+	require.Equal(t, starter.ExitOK, r.code, r.output())
 	id := workflows.WorkflowID("degradation", env.Topology) + "-us-east-1"
-	require.Contains(t, out.String(), id)
+	require.Contains(t, r.stdout, id)
 
 	waitStatus(t, env, id, time.Minute, "recovered", func(s workflows.Status) bool {
 		w := s.Step("watch")
 		return w != nil && w.Outcome == workflows.OutcomeOK
 	})
 	require.EqualValues(t, 500, *scalingIn(t, env, "us-east-1").Functions[fn].Reserved)
-	_, err = env.CLI("workflow", "cancel", "--workflow-id", id)
+	_, err := env.CLI("workflow", "cancel", "--workflow-id", id)
 	require.NoError(t, err)
 	rep := degReport(t, env, id, time.Minute)
 	require.Equal(t, workflows.PhaseCancelled, rep.Outcome)
@@ -348,12 +333,9 @@ func TestDegradationRevertRefusedBySwitchLimit(t *testing.T) {
 // TestDegradationNothingToDo: a healthy platform, followed by the starter: "nothing to do", no change.
 func TestDegradationNothingToDo(t *testing.T) {
 	env := testenv.New(t, testenv.Options{TimeScale: 0.01})
-	var out, errOut bytes.Buffer
-	e := starter.DefaultEnv()
-	e.Out, e.Err = &out, &errOut
-	code := starter.Main(ctxT(t, time.Minute), []string{"--address", env.Temporal.Address, "degradation", "--topology", env.TopologyFile, "--follow"}, e)
-	require.Equal(t, starter.ExitOK, code, out.String()+errOut.String())
-	require.Contains(t, out.String(), "NOTHING-TO-DO")
+	r := runStarter(ctxT(t, time.Minute), env, "degradation", "--topology", env.TopologyFile, "--follow")
+	require.Equal(t, starter.ExitOK, r.code, r.output())
+	require.Contains(t, r.stdout, "NOTHING-TO-DO")
 	require.Empty(t, env.Sim.Journal(), "no mutating call at all")
 	assertSeeded(t, env)
 }
@@ -365,16 +347,10 @@ func TestDegradationBadInputRefused(t *testing.T) {
 	env := testenv.New(t, testenv.Options{TimeScale: 0.01})
 	injectDegradation(env)
 	run := func(args ...string) (int, string) {
-		var out, errOut bytes.Buffer
-		e := starter.DefaultEnv()
-		e.Out, e.Err = &out, &errOut
-		code := starter.Main(ctxT(t, time.Minute), append([]string{"--address", env.Temporal.Address, "degradation"}, args...), e)
-		return code, out.String() + errOut.String()
+		r := runStarter(ctxT(t, time.Minute), env, append([]string{"degradation"}, args...)...)
+		return r.code, r.output()
 	}
-	zeroThreshold := filepath.Join(t.TempDir(), "zero.json")
-	raw, err := json.Marshal(env.Topology)
-	require.NoError(t, err)
-	require.NoError(t, os.WriteFile(zeroThreshold, []byte(strings.Replace(string(raw), `"lambdaErrors":10`, `"lambdaErrors":0`, 1)), 0o644))
+	zeroThreshold := tempFile(t, "zero.json", []byte(strings.Replace(string(mustJSON(t, env.Topology)), `"lambdaErrors":10`, `"lambdaErrors":0`, 1)))
 	for field, args := range map[string][]string{
 		"thresholds.lambdaErrors": {"--topology", zeroThreshold},
 		"reservedConcurrency":     {"--topology", env.TopologyFile, "--reserved-concurrency", "0"},
@@ -398,49 +374,8 @@ func TestDegradationBadInputRefused(t *testing.T) {
 		require.Error(t, err)
 		require.True(t, workflows.IsInvalidRequest(err), "%v", err)
 		require.Contains(t, err.Error(), `"`+field+`"`)
-		it := env.Temporal.Client.GetWorkflowHistory(ctx, id, "", false, enumspb.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
-		for it.HasNext() {
-			ev, err := it.Next()
-			require.NoError(t, err)
-			require.NotEqual(t, enumspb.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED, ev.GetEventType(), "%s: an activity ran", field)
-		}
+		require.Empty(t, scheduledActivities(ctx, t, env, id, ""), "%s: an activity ran", field)
 	}
 	require.Empty(t, env.Sim.Journal())
 	assertSeeded(t, env)
-}
-
-// TestDegradationGoldenHistories writes workflows/testdata/PartialDegradation-*.json from runs on the dev
-// server, replayed by workflows' TestGoldenHistoriesReplay:
-//
-//	UPDATE_GOLDEN=1 go test ./e2e -run TestDegradationGoldenHistories
-//
-// Regenerate only together with a workflow.GetVersion for the change that needs it: the old files must
-// keep replaying.
-func TestDegradationGoldenHistories(t *testing.T) {
-	if os.Getenv("UPDATE_GOLDEN") == "" {
-		t.Skip("set UPDATE_GOLDEN=1 to regenerate the golden histories on the dev server")
-	}
-	env := testenv.New(t, testenv.Options{TimeScale: 0.01})
-	for _, name := range []string{"recovered", "rejected"} {
-		env.Sim.Reset()
-		injectDegradation(env)
-		id := "golden-degradation-" + name
-		env.StartWorkflowCLI("PartialDegradation", id, env.RequestFile(map[string]any{"topology": degTopology(env, 10*time.Minute), "initiator": "alice"}))
-		waitStatus(t, env, id, time.Minute, "plan gate", func(s workflows.Status) bool { return s.PendingGate != nil })
-		if name == "rejected" {
-			env.SignalCLI(id, workflows.SignalApprove, workflows.Approval{Gate: workflows.GateDegradationPlan, Decision: "reject", Approver: "alice", Comment: "golden"})
-		} else {
-			env.SignalCLI(id, workflows.SignalApprove, workflows.Approval{Gate: workflows.GateDegradationPlan, Decision: "approve", Approver: "alice"})
-			waitStatus(t, env, id, time.Minute, "revert gate", func(s workflows.Status) bool {
-				return s.PendingGate != nil && s.PendingGate.Name == workflows.GateDegradationRevert
-			})
-			env.SignalCLI(id, workflows.SignalApprove, workflows.Approval{Gate: workflows.GateDegradationRevert, Decision: "approve", Approver: "alice"})
-		}
-		degReport(t, env, id, time.Minute)
-		out, err := env.CLI("workflow", "show", "--workflow-id", id, "--output", "json")
-		require.NoError(t, err)
-		path := filepath.Join(testenv.ModuleRoot(t), "workflows", "testdata", "PartialDegradation-"+name+".json")
-		require.NoError(t, os.WriteFile(path, []byte(out), 0o644))
-		t.Logf("wrote %s", path)
-	}
 }

@@ -2,7 +2,7 @@ package e2e
 
 import (
 	"bytes"
-	"encoding/json"
+	"context"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -18,61 +18,6 @@ import (
 	"github.com/roadcall/dr/internal/topology"
 	"github.com/roadcall/dr/workflows"
 )
-
-// starterRun runs one starter command line against the env's dev server and returns its exit code and
-// combined output.
-func starterRun(t *testing.T, env *testenv.Env, d time.Duration, args ...string) (int, string) {
-	t.Helper()
-	var out bytes.Buffer
-	e := starter.DefaultEnv()
-	e.Out, e.Err, e.PollInterval = &out, &out, 100*time.Millisecond
-	code := starter.Main(ctxT(t, d), append([]string{"--address", env.Temporal.Address}, args...), e)
-	return code, out.String()
-}
-
-// simState is the part of GET /_sim/state the failback and drill tests check.
-type simState struct {
-	ServingRegion string `json:"servingRegion"`
-	Faults        []any  `json:"faults"`
-	World         struct {
-		GlobalClusters map[string]struct {
-			Pending any `json:"pending"`
-			Members []struct {
-				Region        string `json:"region"`
-				IsWriter      bool   `json:"isWriter"`
-				PendingResync bool   `json:"pendingResync"`
-			} `json:"members"`
-		} `json:"globalClusters"`
-		Regions map[string]struct {
-			Stacks map[string]struct {
-				Status     string            `json:"status"`
-				Parameters map[string]string `json:"parameters"`
-			} `json:"stacks"`
-			Clusters map[string]struct {
-				Status          string `json:"status"`
-				Writer          bool   `json:"writer"`
-				GlobalClusterID string `json:"globalClusterId"`
-			} `json:"clusters"`
-			Tables map[string]struct {
-				Status   string   `json:"status"`
-				Replicas []string `json:"replicas"`
-			} `json:"tables"`
-		} `json:"regions"`
-	} `json:"world"`
-}
-
-func readState(t *testing.T, env *testenv.Env) simState {
-	t.Helper()
-	raw, err := json.Marshal(env.Sim.State())
-	if err != nil {
-		t.Fatal(err)
-	}
-	var st simState
-	if err := json.Unmarshal(raw, &st); err != nil {
-		t.Fatal(err)
-	}
-	return st
-}
 
 // assertInitialTopology checks awssim's own state, not the workflow's word: DNS and the Aurora writer in the
 // primary with DR still replicating, every stack in both regions settled with DrMode=false, no fault left;
@@ -126,29 +71,40 @@ func assertInitialTopology(t *testing.T, env *testenv.Env, initial simState) {
 	}
 }
 
-// TestDrillEndToEnd is issue 4's acceptance with the starter: a drill with auto-approval completes against
+// assertFailedOverAndBackOnce: the journal holds the failover's and the failback's changes exactly once
+// each: the Aurora failover and the switchover back, the two DNS UPSERTs and both stack updates.
+func assertFailedOverAndBackOnce(t *testing.T, env *testenv.Env) {
+	t.Helper()
+	counts := journalCounts(env.Sim.Journal())
+	want := map[string][2]int{"FailoverGlobalCluster": {1, 0}, "SwitchoverGlobalCluster": {1, 0}, "ChangeResourceRecordSets": {2, 0},
+		"UpdateStack": {2 * len(env.Topology.Stacks.Names), 0}}
+	for op, w := range want {
+		if counts[op] != w {
+			t.Errorf("journal %s: %v (changed, unchanged), want %v: each change exactly once", op, counts[op], w)
+		}
+	}
+}
+
+// TestDrillEndToEnd is a whole drill as an operator runs it with the starter: with auto-approval it completes against
 // awssim, which is back in its initial topology afterwards; the report has RTO, RPO and a row per step;
 // `starter drills` lists it, `starter report` renders it and `starter replay` replays it cleanly.
 func TestDrillEndToEnd(t *testing.T) {
 	start := time.Now()
 	env := testenv.New(t, testenv.Options{TimeScale: 0.002})
 	initial := readState(t, env)
-	code, out := starterRun(t, env, 2*time.Minute, "drill", "--topology", env.TopologyFile, "--auto-approve", "--monitor-window", "1s")
-	if code != starter.ExitOK {
-		t.Fatalf("starter drill exited %d\n%s", code, out)
+	r := runStarter(ctxT(t, 2*time.Minute), env, "drill", "--topology", env.TopologyFile, "--auto-approve", "--monitor-window", "1s")
+	if r.code != starter.ExitOK {
+		t.Fatalf("starter drill exited %d\n%s", r.code, r.output())
 	}
-	t.Logf("drill took %s wall time at time scale 0.002\n%s", time.Since(start).Round(time.Millisecond), out)
+	t.Logf("drill took %s wall time at time scale 0.002\n%s", time.Since(start).Round(time.Millisecond), r.output())
 	for _, want := range []string{"DR drill (region-outage, inject mode): COMPLETED", "\nRTO ", "\nRPO ", "Lessons:"} {
-		if !strings.Contains(out, want) {
+		if !strings.Contains(r.output(), want) {
 			t.Errorf("drill output lacks %q", want)
 		}
 	}
 	id := workflows.WorkflowID("drill", env.Topology)
 	ctx := ctxT(t, time.Minute)
-	var rep workflows.DrillReport
-	if err := env.Temporal.Client.GetWorkflow(ctx, id, "").Get(ctx, &rep); err != nil {
-		t.Fatal(err)
-	}
+	rep := runResult[workflows.DrillReport](ctx, t, env, id)
 	if rep.RTO <= 0 || !rep.RPOKnown || rep.Failover == nil || rep.Failback == nil {
 		t.Fatalf("report without RTO/RPO or children:\n%s", rep)
 	}
@@ -156,14 +112,7 @@ func TestDrillEndToEnd(t *testing.T) {
 		t.Errorf("%d rows for %d steps", len(rep.Rows), n)
 	}
 	assertInitialTopology(t, env, initial)
-	counts := journalCounts(env.Sim.Journal())
-	want := map[string][2]int{"FailoverGlobalCluster": {1, 0}, "SwitchoverGlobalCluster": {1, 0}, "ChangeResourceRecordSets": {2, 0},
-		"UpdateStack": {2 * len(env.Topology.Stacks.Names), 0}}
-	for op, w := range want {
-		if counts[op] != w {
-			t.Errorf("journal %s: %v (changed, unchanged), want %v", op, counts[op], w)
-		}
-	}
+	assertFailedOverAndBackOnce(t, env)
 	desc, err := env.Temporal.Client.DescribeWorkflow(ctx, id, "")
 	if err != nil {
 		t.Fatal(err)
@@ -181,13 +130,14 @@ func TestDrillEndToEnd(t *testing.T) {
 	// The history: listed (visibility is eventually consistent), reviewed, replayed.
 	var listed string
 	waitFor(t, 30*time.Second, "the drill in starter drills", func() bool {
-		_, listed = starterRun(t, env, 30*time.Second, "drills")
+		listed = runStarter(ctxT(t, 30*time.Second), env, "drills").output()
 		return strings.Contains(listed, id) && strings.Contains(listed, "completed")
 	})
 	t.Logf("starter drills:\n%s", listed)
-	code, md := starterRun(t, env, 30*time.Second, "report", "--workflow-id", id)
-	if code != starter.ExitOK {
-		t.Fatalf("starter report exited %d\n%s", code, md)
+	r = runStarter(ctxT(t, 30*time.Second), env, "report", "--workflow-id", id)
+	md := r.output()
+	if r.code != starter.ExitOK {
+		t.Fatalf("starter report exited %d\n%s", r.code, md)
 	}
 	for _, want := range []string{"# Post-Incident Review: DR drill", "| RTO | " + rep.RTO.Round(time.Millisecond).String(), "## 6. Action Items", "roadcall-prod"} {
 		if !strings.Contains(md, want) {
@@ -200,9 +150,9 @@ func TestDrillEndToEnd(t *testing.T) {
 		}
 	}
 	for _, wid := range []string{id, rep.FailoverID, rep.FailbackID} {
-		code, out := starterRun(t, env, 30*time.Second, "replay", "--workflow-id", wid)
-		if code != starter.ExitOK || !strings.Contains(out, "deterministic: workflow "+wid) {
-			t.Errorf("starter replay %s: exit %d\n%s", wid, code, out)
+		r := runStarter(ctxT(t, 30*time.Second), env, "replay", "--workflow-id", wid)
+		if r.code != starter.ExitOK || !strings.Contains(r.output(), "deterministic: workflow "+wid) {
+			t.Errorf("starter replay %s: exit %d\n%s", wid, r.code, r.output())
 		}
 	}
 }
@@ -213,26 +163,18 @@ func TestDrillEndToEnd(t *testing.T) {
 func TestPlannedDrillInjectsNothing(t *testing.T) {
 	env := testenv.New(t, testenv.Options{TimeScale: 0.002})
 	initial := readState(t, env)
-	code, out := starterRun(t, env, 2*time.Minute, "drill", "--topology", env.TopologyFile, "--auto-approve", "--mode", "planned", "--monitor-window", "1s")
-	if code != starter.ExitOK || !strings.Contains(out, "DR drill (region-outage, planned mode): COMPLETED") {
-		t.Fatalf("planned drill: exit %d\n%s", code, out)
+	r := runStarter(ctxT(t, 2*time.Minute), env, "drill", "--topology", env.TopologyFile, "--auto-approve", "--mode", "planned", "--monitor-window", "1s")
+	if r.code != starter.ExitOK || !strings.Contains(r.output(), "DR drill (region-outage, planned mode): COMPLETED") {
+		t.Fatalf("planned drill: exit %d\n%s", r.code, r.output())
 	}
 	id := workflows.WorkflowID("drill", env.Topology)
 	ctx := ctxT(t, time.Minute)
-	var rep workflows.DrillReport
-	if err := env.Temporal.Client.GetWorkflow(ctx, id, "").Get(ctx, &rep); err != nil {
-		t.Fatal(err)
-	}
+	rep := runResult[workflows.DrillReport](ctx, t, env, id)
 	if rep.Mode != workflows.DrillPlanned || !rep.RPOKnown || rep.RPO != 0 || rep.RTO <= 0 {
 		t.Errorf("mode %s, RPO %s (known %v), RTO %s; want planned with RPO 0", rep.Mode, rep.RPO, rep.RPOKnown, rep.RTO)
 	}
-	it := env.Temporal.Client.GetWorkflowHistory(ctx, id, "", false, enumspb.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
-	for it.HasNext() {
-		ev, err := it.Next()
-		if err != nil {
-			t.Fatal(err)
-		}
-		if name := ev.GetActivityTaskScheduledEventAttributes().GetActivityType().GetName(); name == "InjectRegionOutage" || name == "LiftRegionOutage" {
+	for _, name := range scheduledActivities(ctx, t, env, id, "") {
+		if name == "InjectRegionOutage" || name == "LiftRegionOutage" {
 			t.Errorf("a planned drill scheduled %s", name)
 		}
 	}
@@ -242,6 +184,21 @@ func TestPlannedDrillInjectsNothing(t *testing.T) {
 			counts["FailoverGlobalCluster"], counts["SwitchoverGlobalCluster"])
 	}
 	assertInitialTopology(t, env, initial)
+}
+
+// scheduleWithOverlapSkip reads back the scenario's schedule from the server and checks its overlap policy
+// is skip: a scheduled run must never start while the previous one still runs.
+func scheduleWithOverlapSkip(ctx context.Context, t *testing.T, env *testenv.Env, scenario string) (client.ScheduleHandle, *client.ScheduleDescription) {
+	t.Helper()
+	h := env.Temporal.Client.ScheduleClient().GetHandle(ctx, "schedule-"+workflows.WorkflowID(scenario, env.Topology))
+	d, err := h.Describe(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d.Schedule.Policy.Overlap != enumspb.SCHEDULE_OVERLAP_POLICY_SKIP {
+		t.Errorf("overlap %v, want skip", d.Schedule.Policy.Overlap)
+	}
+	return h, d
 }
 
 // triggerTwiceExpectOneSkipped triggers a schedule twice in a row: the first trigger starts a run, the
@@ -277,28 +234,14 @@ func TestDrillScheduleIsCronWithOverlapSkip(t *testing.T) {
 	// A scheduled drill takes the topology's monitor window (no --monitor-window): a short one here.
 	topo := env.Topology
 	topo.Thresholds.MonitorWindow = topology.Duration(time.Second)
-	topoFile := filepath.Join(t.TempDir(), "topology.json")
-	b, err := json.Marshal(topo)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(topoFile, b, 0o644); err != nil {
-		t.Fatal(err)
-	}
+	topoFile := tempFile(t, "topology.json", mustJSON(t, topo))
 	cron := "0 14 1 1,4,7,10 *"
-	code, out := starterRun(t, env, 30*time.Second, "schedule", "drill", "--cron", cron, "--topology", topoFile)
-	if code != starter.ExitOK || !strings.Contains(out, "overlap skip") {
-		t.Fatalf("schedule drill: exit %d\n%s", code, out)
+	r := runStarter(ctxT(t, 30*time.Second), env, "schedule", "drill", "--cron", cron, "--topology", topoFile)
+	if r.code != starter.ExitOK || !strings.Contains(r.output(), "overlap skip") {
+		t.Fatalf("schedule drill: exit %d\n%s", r.code, r.output())
 	}
 	ctx := ctxT(t, 2*time.Minute)
-	h := env.Temporal.Client.ScheduleClient().GetHandle(ctx, "schedule-"+workflows.WorkflowID("drill", env.Topology))
-	d, err := h.Describe(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if d.Schedule.Policy.Overlap != enumspb.SCHEDULE_OVERLAP_POLICY_SKIP {
-		t.Errorf("overlap %v, want skip", d.Schedule.Policy.Overlap)
-	}
+	h, d := scheduleWithOverlapSkip(ctx, t, env, "drill")
 	if len(d.Schedule.Spec.Calendars)+len(d.Schedule.Spec.CronExpressions) == 0 || len(d.Schedule.Spec.Intervals) != 0 {
 		t.Errorf("spec %+v: want the cron expression and no interval", d.Schedule.Spec)
 	}
@@ -309,18 +252,15 @@ func TestDrillScheduleIsCronWithOverlapSkip(t *testing.T) {
 	}
 
 	id := triggerTwiceExpectOneSkipped(t, h)
-	var rep workflows.DrillReport
-	if err := env.Temporal.Client.GetWorkflow(ctx, id, "").Get(ctx, &rep); err != nil {
-		t.Fatal(err)
-	}
+	rep := runResult[workflows.DrillReport](ctx, t, env, id)
 	if rep.Outcome != workflows.PhaseCompleted || rep.Mode != workflows.DrillInject || rep.RTO <= 0 {
 		t.Fatalf("scheduled drill %s: %s in %s mode, RTO %s\n%s", id, rep.Outcome, rep.Mode, rep.RTO, rep)
 	}
 	assertInitialTopology(t, env, initial)
 
 	// Again: the schedule is updated in place, not duplicated.
-	if code, out := starterRun(t, env, 30*time.Second, "schedule", "drill", "--cron", cron, "--topology", topoFile, "--paused"); code != starter.ExitOK || !strings.Contains(out, "updated schedule") {
-		t.Fatalf("second schedule drill: exit %d\n%s", code, out)
+	if r := runStarter(ctxT(t, 30*time.Second), env, "schedule", "drill", "--cron", cron, "--topology", topoFile, "--paused"); r.code != starter.ExitOK || !strings.Contains(r.output(), "updated schedule") {
+		t.Fatalf("second schedule drill: exit %d\n%s", r.code, r.output())
 	}
 	if d, err := h.Describe(ctx); err != nil || !d.Schedule.State.Paused {
 		t.Errorf("after the update: %v, want the schedule paused", err)
@@ -333,19 +273,12 @@ func TestDrillScheduleIsCronWithOverlapSkip(t *testing.T) {
 // is skipped; a worker then completes the scheduled check.
 func TestReadinessScheduleEveryWithOverlapSkip(t *testing.T) {
 	env := testenv.New(t, testenv.Options{NoWorker: true})
-	code, out := starterRun(t, env, 30*time.Second, "schedule", "readiness", "--every", "6h", "--topology", env.TopologyFile)
-	if code != starter.ExitOK || !strings.Contains(out, "created schedule") || !strings.Contains(out, "overlap skip") {
-		t.Fatalf("schedule readiness: exit %d\n%s", code, out)
+	r := runStarter(ctxT(t, 30*time.Second), env, "schedule", "readiness", "--every", "6h", "--topology", env.TopologyFile)
+	if r.code != starter.ExitOK || !strings.Contains(r.output(), "created schedule") || !strings.Contains(r.output(), "overlap skip") {
+		t.Fatalf("schedule readiness: exit %d\n%s", r.code, r.output())
 	}
 	ctx := ctxT(t, time.Minute)
-	h := env.Temporal.Client.ScheduleClient().GetHandle(ctx, "schedule-"+workflows.WorkflowID("readiness", env.Topology))
-	d, err := h.Describe(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if d.Schedule.Policy.Overlap != enumspb.SCHEDULE_OVERLAP_POLICY_SKIP {
-		t.Errorf("overlap %v, want skip", d.Schedule.Policy.Overlap)
-	}
+	h, d := scheduleWithOverlapSkip(ctx, t, env, "readiness")
 	if iv := d.Schedule.Spec.Intervals; len(iv) != 1 || iv[0].Every != 6*time.Hour {
 		t.Errorf("intervals %+v, want every 6h", iv)
 	}
@@ -355,75 +288,21 @@ func TestReadinessScheduleEveryWithOverlapSkip(t *testing.T) {
 
 	id := triggerTwiceExpectOneSkipped(t, h)
 	env.StartWorker()
-	var rep workflows.ReadinessReport
-	if err := env.Temporal.Client.GetWorkflow(ctx, id, "").Get(ctx, &rep); err != nil {
-		t.Fatal(err)
-	}
+	rep := runResult[workflows.ReadinessReport](ctx, t, env, id)
 	if rep.Overall != workflows.Pass || rep.Fail != 0 {
 		t.Errorf("scheduled readiness %s: %s with %d failing", id, rep.Overall, rep.Fail)
 	}
 	_ = h.Delete(ctx)
 }
 
-// TestDrillGoldenHistories writes workflows/testdata/DRDrill-completed.json and Failback-*.json from runs on
-// the dev server, replayed by workflows' TestGoldenHistoriesReplay:
-//
-//	UPDATE_GOLDEN=1 go test ./e2e -run TestDrillGoldenHistories
-//
-// Regenerate only together with a workflow.GetVersion for the change that needs it.
-func TestDrillGoldenHistories(t *testing.T) {
-	if os.Getenv("UPDATE_GOLDEN") == "" {
-		t.Skip("set UPDATE_GOLDEN=1 to regenerate the golden histories on the dev server")
-	}
-	env := testenv.New(t, testenv.Options{TimeScale: 0.002})
-	save := func(id, file string) {
-		t.Helper()
-		out, err := env.CLI("workflow", "show", "--workflow-id", id, "--output", "json")
-		if err != nil {
-			t.Fatal(err)
-		}
-		path := filepath.Join(testenv.ModuleRoot(t), "workflows", "testdata", file)
-		if err := os.WriteFile(path, []byte(out), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		t.Logf("wrote %s", path)
-	}
-	// A refused failback first, while nothing has failed over.
-	if code, out := starterRun(t, env, time.Minute, "failback", "--topology", env.TopologyFile); code != starter.ExitRefused {
-		t.Fatalf("failback before any failover: exit %d\n%s", code, out)
-	}
-	save(workflows.WorkflowID("failback", env.Topology), "Failback-refused-no-failover.json")
-	// The drill, started from the temporal CLI with the example request.
-	b, err := os.ReadFile(filepath.Join(testenv.ModuleRoot(t), "examples", "requests", "drill.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var extra map[string]any
-	if err := json.Unmarshal(b, &extra); err != nil {
-		t.Fatal(err)
-	}
-	delete(extra, "topology")
-	extra["monitorWindow"] = "1s"
-	id := "golden-drill"
-	env.StartWorkflowCLI("DRDrill", id, env.RequestFile(extra))
-	ctx := ctxT(t, 2*time.Minute)
-	var rep workflows.DrillReport
-	if err := env.Temporal.Client.GetWorkflow(ctx, id, "").Get(ctx, &rep); err != nil || rep.Outcome != workflows.PhaseCompleted {
-		t.Fatalf("drill: %v\n%s", err, rep)
-	}
-	save(id, "DRDrill-completed.json")
-	save(rep.FailbackID, "Failback-completed.json")
-}
-
 // TestStarterReplayFileSaysWhetherDeterministic: the golden drill history replays; the same history with
 // the failover child's ID edited (what a code change renaming it would meet) is called non-deterministic.
 func TestStarterReplayFileSaysWhetherDeterministic(t *testing.T) {
 	golden := filepath.Join(testenv.ModuleRoot(t), "workflows", "testdata", "DRDrill-completed.json")
+	// No env: replaying a file needs no Temporal.
 	replay := func(file string) (int, string) {
-		var out bytes.Buffer
-		e := starter.DefaultEnv()
-		e.Out, e.Err = &out, &out
-		return starter.Main(ctxT(t, time.Minute), []string{"replay", "--file", file}, e), out.String()
+		r := runStarter(ctxT(t, time.Minute), nil, "replay", "--file", file)
+		return r.code, r.output()
 	}
 	if code, out := replay(golden); code != starter.ExitOK || !strings.Contains(out, "deterministic: history file") {
 		t.Fatalf("golden drill: exit %d\n%s", code, out)

@@ -19,8 +19,8 @@ import (
 func failOver(t *testing.T, env *testenv.Env) string {
 	t.Helper()
 	fault := env.Sim.AddFault(awssim.Fault{Kind: awssim.FaultRegionOutage, Region: env.Topology.PrimaryRegion})
-	if code, out := starterRun(t, env, 2*time.Minute, "failover", "--topology", env.TopologyFile, "--auto-approve", "--follow", "--monitor-window", "1s"); code != starter.ExitOK {
-		t.Fatalf("failover: exit %d\n%s", code, out)
+	if r := runStarter(ctxT(t, 2*time.Minute), env, "failover", "--topology", env.TopologyFile, "--auto-approve", "--follow", "--monitor-window", "1s"); r.code != starter.ExitOK {
+		t.Fatalf("failover: exit %d\n%s", r.code, r.output())
 	}
 	assertFailedOver(t, env)
 	return fault
@@ -40,7 +40,11 @@ func mutatingCalls(env *testenv.Env) int {
 // primary still out, `starter failback` exits 3 with the reason, and awssim's journal shows no new call.
 func TestFailbackRefusesWithNoChange(t *testing.T) {
 	env := testenv.New(t, testenv.Options{TimeScale: 0.002})
-	code, out := starterRun(t, env, time.Minute, "failback", "--topology", env.TopologyFile, "--auto-approve")
+	failback := func() (int, string) {
+		r := runStarter(ctxT(t, time.Minute), env, "failback", "--topology", env.TopologyFile, "--auto-approve")
+		return r.code, r.output()
+	}
+	code, out := failback()
 	if code != starter.ExitRefused || !strings.Contains(out, "no failover has happened") || !strings.Contains(out, "nothing was changed") {
 		t.Fatalf("failback with nothing failed over: exit %d, want %d naming the reason\n%s", code, starter.ExitRefused, out)
 	}
@@ -50,7 +54,7 @@ func TestFailbackRefusesWithNoChange(t *testing.T) {
 
 	failOver(t, env)
 	before := mutatingCalls(env)
-	code, out = starterRun(t, env, time.Minute, "failback", "--topology", env.TopologyFile, "--auto-approve")
+	code, out = failback()
 	if code != starter.ExitRefused || !strings.Contains(out, "us-east-1 is not ready to take traffic back") || !strings.Contains(out, "still unhealthy") {
 		t.Fatalf("failback with the primary out: exit %d, want %d naming the primary\n%s", code, starter.ExitRefused, out)
 	}
@@ -104,21 +108,11 @@ func TestFailbackSurvivesWorkerKillDuringDNSWait(t *testing.T) {
 	})
 	finishAWS(env)
 
-	var rep workflows.FailbackReport
-	if err := c.GetWorkflow(ctx, id, "").Get(ctx, &rep); err != nil {
-		t.Fatal(err)
-	}
+	rep := runResult[workflows.FailbackReport](ctx, t, env, id)
 	if rep.Outcome != workflows.PhaseCompleted || rep.AuroraPath != workflows.AuroraSwitchover || !rep.RPOKnown || rep.RPO != 0 {
 		t.Fatalf("outcome %s, Aurora %s, RPO %s known %v\n%s", rep.Outcome, rep.AuroraPath, rep.RPO, rep.RPOKnown, rep)
 	}
 	assertInitialTopology(t, env, initial)
-	counts := journalCounts(env.Sim.Journal())
-	want := map[string][2]int{"FailoverGlobalCluster": {1, 0}, "SwitchoverGlobalCluster": {1, 0}, "ChangeResourceRecordSets": {2, 0},
-		"UpdateStack": {2 * len(env.Topology.Stacks.Names), 0}}
-	for op, w := range want {
-		if counts[op] != w {
-			t.Errorf("journal %s: %v (changed, unchanged), want %v: each change exactly once", op, counts[op], w)
-		}
-	}
+	assertFailedOverAndBackOnce(t, env)
 	t.Logf("failback completed in %s wall time (failover included) with one worker kill", time.Since(start).Round(time.Millisecond))
 }

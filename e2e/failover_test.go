@@ -1,8 +1,6 @@
 package e2e
 
 import (
-	"bytes"
-	"context"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -12,7 +10,6 @@ import (
 	"testing"
 	"time"
 
-	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/sdk/client"
 
 	"github.com/roadcall/dr/internal/awssim"
@@ -22,87 +19,12 @@ import (
 	"github.com/roadcall/dr/workflows"
 )
 
-// failoverExtra is examples/requests/failover.json without its topology: the tests send the same request
-// against their own awssim, whose health URLs testenv points at its port.
-func failoverExtra(t *testing.T, more map[string]any) map[string]any {
-	t.Helper()
-	b, err := os.ReadFile(filepath.Join(testenv.ModuleRoot(t), "examples", "requests", "failover.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var m map[string]any
-	if err := json.Unmarshal(b, &m); err != nil {
-		t.Fatal(err)
-	}
-	delete(m, "topology")
-	for k, v := range more {
-		m[k] = v
-	}
-	return m
-}
-
-// waitStatus polls the status query until cond holds.
-func waitStatus(t *testing.T, env *testenv.Env, id string, d time.Duration, what string, cond func(workflows.Status) bool) workflows.Status {
-	t.Helper()
-	deadline := time.Now().Add(d)
-	var st workflows.Status
-	for time.Now().Before(deadline) {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		v, err := env.Temporal.Client.QueryWorkflow(ctx, id, "", workflows.QueryStatus)
-		cancel()
-		if err == nil && v.Get(&st) == nil && cond(st) {
-			return st
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-	t.Fatalf("%s: not reached within %s; last status %+v", what, d, st)
-	return st
-}
-
-// journalCounts counts, per operation, the journal entries that changed state and those that did not.
-func journalCounts(j []awssim.JournalEntry) map[string][2]int {
-	out := map[string][2]int{}
-	for _, e := range j {
-		c := out[e.Operation]
-		if e.Changed {
-			c[0]++
-		} else {
-			c[1]++
-		}
-		out[e.Operation] = c
-	}
-	return out
-}
-
 // assertFailedOver checks awssim's own state (GET /_sim/state): the Aurora writer and DNS in the DR region,
 // every DR stack updated with DrMode=true.
 func assertFailedOver(t *testing.T, env *testenv.Env) {
 	t.Helper()
 	topo := env.Topology
-	raw, err := json.Marshal(env.Sim.State())
-	if err != nil {
-		t.Fatal(err)
-	}
-	var st struct {
-		ServingRegion string `json:"servingRegion"`
-		World         struct {
-			GlobalClusters map[string]struct {
-				Members []struct {
-					Region   string `json:"region"`
-					IsWriter bool   `json:"isWriter"`
-				} `json:"members"`
-			} `json:"globalClusters"`
-			Regions map[string]struct {
-				Stacks map[string]struct {
-					Status     string            `json:"status"`
-					Parameters map[string]string `json:"parameters"`
-				} `json:"stacks"`
-			} `json:"regions"`
-		} `json:"world"`
-	}
-	if err := json.Unmarshal(raw, &st); err != nil {
-		t.Fatal(err)
-	}
+	st := readState(t, env)
 	if st.ServingRegion != topo.DRRegion {
 		t.Errorf("DNS serves %q, want %s", st.ServingRegion, topo.DRRegion)
 	}
@@ -140,17 +62,13 @@ func assertExactlyOnce(t *testing.T, env *testenv.Env) {
 	}
 }
 
+// getReport waits up to d for a RegionFailover's report.
 func getReport(t *testing.T, env *testenv.Env, id string, d time.Duration) workflows.FailoverReport {
 	t.Helper()
-	ctx := ctxT(t, d)
-	var rep workflows.FailoverReport
-	if err := env.Temporal.Client.GetWorkflow(ctx, id, "").Get(ctx, &rep); err != nil {
-		t.Fatalf("RegionFailover %s: %v", id, err)
-	}
-	return rep
+	return runResult[workflows.FailoverReport](ctxT(t, d), t, env, id)
 }
 
-// TestFailoverFromTemporalCLI is the acceptance's happy path with the temporal CLI only: us-east-1 out, a
+// TestFailoverFromTemporalCLI is the happy path an operator follows with nothing but the temporal CLI: us-east-1 out, a
 // run started with `workflow start --input-file`, seen waiting at the gate through `workflow query`,
 // refused approvals through `workflow update execute`, approved with `workflow signal`; then awssim's
 // state shows the platform in us-west-2 and the report has RTO and RPO.
@@ -287,21 +205,18 @@ func TestFailoverRejectedChangesNothing(t *testing.T) {
 	env := testenv.New(t, testenv.Options{TimeScale: 0.002})
 	env.Sim.AddFault(awssim.Fault{Kind: awssim.FaultRegionOutage, Region: env.Topology.PrimaryRegion})
 	ctx := ctxT(t, 2*time.Minute)
-	var out, errOut bytes.Buffer
-	e := starter.DefaultEnv()
-	e.Out, e.Err = &out, &errOut
-	if code := starter.Main(ctx, []string{"--address", env.Temporal.Address, "failover", "--topology", env.TopologyFile, "--initiator", "bob"}, e); code != starter.ExitOK {
-		t.Fatalf("starter failover: exit %d\n%s%s", code, out.String(), errOut.String())
+	if r := runStarter(ctx, env, "failover", "--topology", env.TopologyFile, "--initiator", "bob"); r.code != starter.ExitOK {
+		t.Fatalf("starter failover: exit %d\n%s", r.code, r.output())
 	}
 	id := workflows.WorkflowID("failover", env.Topology)
 	waitStatus(t, env, id, time.Minute, "gate", func(s workflows.Status) bool { return s.Phase == workflows.PhaseAwaitingApproval })
-	out.Reset()
-	if code := starter.Main(ctx, []string{"--address", env.Temporal.Address, "status", "--workflow-id", id}, e); code != starter.ExitOK {
-		t.Fatalf("starter status: exit %d\n%s%s", code, out.String(), errOut.String())
+	r := runStarter(ctx, env, "status", "--workflow-id", id)
+	if r.code != starter.ExitOK {
+		t.Fatalf("starter status: exit %d\n%s", r.code, r.output())
 	}
 	for _, want := range []string{"RegionFailover  " + id, workflows.PhaseAwaitingApproval, "WAITING  gate failover", "starter approve --workflow-id " + id, "assess", "notify"} {
-		if !strings.Contains(out.String(), want) {
-			t.Errorf("starter status at the gate lacks %q:\n%s", want, out.String())
+		if !strings.Contains(r.stdout, want) {
+			t.Errorf("starter status at the gate lacks %q:\n%s", want, r.stdout)
 		}
 	}
 	b, _ := json.Marshal(workflows.Approval{Gate: workflows.GateFailover, Decision: "reject", Approver: "alice", Comment: "the primary is coming back"})
@@ -320,68 +235,6 @@ func TestFailoverRejectedChangesNothing(t *testing.T) {
 	last := env.Sim.Published()
 	if len(last) == 0 || !strings.Contains(last[len(last)-1].Body, "Nothing was changed") {
 		t.Errorf("the last message should say nothing was changed: %+v", last)
-	}
-}
-
-// pendingActivity returns the attempt of a pending activity of the given type that a worker is running.
-func pendingActivity(t *testing.T, c client.Client, id, activityType string) int32 {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	d, err := c.DescribeWorkflowExecution(ctx, id, "")
-	if err != nil {
-		return 0
-	}
-	for _, p := range d.GetPendingActivities() {
-		if p.GetActivityType().GetName() == activityType && p.GetState() == enumspb.PENDING_ACTIVITY_STATE_STARTED {
-			return p.GetAttempt()
-		}
-	}
-	return 0
-}
-
-func waitFor(t *testing.T, d time.Duration, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(d)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("%s: not within %s", what, d)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-}
-
-func journaled(env *testenv.Env, op string) bool {
-	for _, e := range env.Sim.Server.Journal() {
-		if e.Operation == op && e.Changed {
-			return true
-		}
-	}
-	return false
-}
-
-// finishAWS is the test's hand on awssim's clock: it lets the operations in flight finish now (the world
-// advances to them on the next read), as if their modeled minutes had passed.
-func finishAWS(env *testenv.Env) {
-	now := time.Now()
-	for i := 0; i < 5; i++ { // a stack update walks several legs; each With advances one
-		env.Sim.Server.With(func(w *awssim.World) {
-			for _, g := range w.GlobalClusters {
-				if g.Pending != nil {
-					g.Pending.ReadyAt = now
-				}
-			}
-			for _, ch := range w.Changes {
-				ch.ReadyAt = now
-			}
-			for _, r := range w.Regions {
-				for _, s := range r.Stacks {
-					if s.NextStatus != "" {
-						s.ReadyAt = now
-					}
-				}
-			}
-		})
 	}
 }
 
@@ -426,17 +279,13 @@ func TestFailoverUnderThrottling(t *testing.T) {
 	env := testenv.New(t, testenv.Options{TimeScale: 0.002})
 	env.Sim.AddFault(awssim.Fault{Kind: awssim.FaultRegionOutage, Region: env.Topology.PrimaryRegion})
 	env.Sim.AddFault(awssim.Fault{Kind: awssim.FaultThrottle, Service: "*", Rate: 0.3})
-	ctx := ctxT(t, 3*time.Minute)
-	var out, errOut bytes.Buffer
-	e := starter.DefaultEnv()
-	e.Out, e.Err, e.PollInterval = &out, &errOut, 200*time.Millisecond
-	code := starter.Main(ctx, []string{"--address", env.Temporal.Address, "failover", "--topology", env.TopologyFile, "--auto-approve", "--follow", "--monitor-window", "1s"}, e)
-	if code != starter.ExitOK {
-		t.Fatalf("starter failover --follow: exit %d\nstdout:\n%s\nstderr:\n%s", code, out.String(), errOut.String())
+	r := runStarter(ctxT(t, 3*time.Minute), env, "failover", "--topology", env.TopologyFile, "--auto-approve", "--follow", "--monitor-window", "1s")
+	if r.code != starter.ExitOK {
+		t.Fatalf("starter failover --follow: exit %d\nstdout:\n%s\nstderr:\n%s", r.code, r.stdout, r.stderr)
 	}
 	for _, want := range []string{"started region failover of roadcall-prod", "database", "dns", "RTO ", "COMPLETED"} {
-		if !strings.Contains(out.String(), want) {
-			t.Errorf("--follow output lacks %q:\n%s", want, out.String())
+		if !strings.Contains(r.stdout, want) {
+			t.Errorf("--follow output lacks %q:\n%s", want, r.stdout)
 		}
 	}
 	fired := 0
@@ -485,7 +334,8 @@ func TestFailoverAccessDeniedOnDNS(t *testing.T) {
 	if err := env.Sim.Server.RemoveFault(faultID); !err {
 		t.Fatal("fault not removed")
 	}
-	// The operator payload exactly as the issue's interface spells it.
+	// The operator signal's payload written out as the README's command types it, not marshalled from the
+	// Go type: step, action and operator are the field names operators rely on.
 	env.SignalCLI(id, workflows.SignalOperator, map[string]string{"step": "dns", "action": "retry", "operator": "alice"})
 	rep := getReport(t, env, id, time.Minute)
 	if rep.Outcome != workflows.PhaseCompleted {
@@ -500,11 +350,8 @@ func TestFailoverAccessDeniedOnDNS(t *testing.T) {
 	env.Sim.AddFault(denied)
 	startRun()
 	paused()
-	var out, errOut bytes.Buffer
-	e := starter.DefaultEnv()
-	e.Out, e.Err = &out, &errOut
-	if code := starter.Main(ctxT(t, time.Minute), []string{"--address", env.Temporal.Address, "operator", "--workflow-id", id, "--step", "dns", "--action", "abort", "--operator", "alice"}, e); code != starter.ExitOK {
-		t.Fatalf("starter operator abort: exit %d\n%s%s", code, out.String(), errOut.String())
+	if r := runStarter(ctxT(t, time.Minute), env, "operator", "--workflow-id", id, "--step", "dns", "--action", "abort", "--operator", "alice"); r.code != starter.ExitOK {
+		t.Fatalf("starter operator abort: exit %d\n%s", r.code, r.output())
 	}
 	rep = getReport(t, env, id, time.Minute)
 	if rep.Outcome != workflows.PhaseAborted || rep.RTO != 0 {
@@ -528,28 +375,11 @@ func TestFailoverBadInputRefused(t *testing.T) {
 	env := testenv.New(t, testenv.Options{TimeScale: 0.002})
 	ctx := ctxT(t, 2*time.Minute)
 	run := func(args ...string) (int, string) {
-		var out, errOut bytes.Buffer
-		e := starter.DefaultEnv()
-		e.Out, e.Err = &out, &errOut
-		code := starter.Main(ctx, append([]string{"--address", env.Temporal.Address}, args...), e)
-		return code, out.String() + errOut.String()
-	}
-	base, err := json.Marshal(env.Topology)
-	if err != nil {
-		t.Fatal(err)
+		r := runStarter(ctx, env, args...)
+		return r.code, r.output()
 	}
 	write := func(name string, edit func(m map[string]any)) string {
-		var m map[string]any
-		if err := json.Unmarshal(base, &m); err != nil {
-			t.Fatal(err)
-		}
-		edit(m)
-		b, _ := json.Marshal(m)
-		p := filepath.Join(t.TempDir(), name+".json")
-		if err := os.WriteFile(p, b, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return p
+		return tempFile(t, name+".json", editTopology(t, env.Topology, edit))
 	}
 	for name, tc := range map[string]struct {
 		edit func(m map[string]any)
@@ -634,40 +464,10 @@ func TestFailoverRequestExampleMatchesLocalTopology(t *testing.T) {
 	if err := r.Validate(); err != nil {
 		t.Fatalf("examples/requests/failover.json is refused: %v", err)
 	}
-	// The stable interface of issue 3: alice and bob may approve, the two-person rule is off.
+	// The README's commands approve as alice, on her own: the local topology must keep alice (and bob, the
+	// second approver the two-person tests use) as approvers and the two-person rule off, or the documented
+	// approvals are refused.
 	if ap := r.Topology.Approvals; !reflect.DeepEqual(ap.Approvers, []string{"alice", "bob"}) || ap.TwoPerson {
 		t.Fatalf("examples/roadcall-local.json approvals: %v two-person %v; want alice and bob, two-person off", ap.Approvers, ap.TwoPerson)
-	}
-}
-
-// TestFailoverGoldenHistories writes workflows/testdata/RegionFailover-*.json from runs on the dev server,
-// replayed by workflows' TestGoldenHistoriesReplay:
-//
-//	UPDATE_GOLDEN=1 go test ./e2e -run TestFailoverGoldenHistories
-//
-// Regenerate only together with a workflow.GetVersion for the change that needs it: the old files must
-// keep replaying.
-func TestFailoverGoldenHistories(t *testing.T) {
-	if os.Getenv("UPDATE_GOLDEN") == "" {
-		t.Skip("set UPDATE_GOLDEN=1 to regenerate the golden histories on the dev server")
-	}
-	env := testenv.New(t, testenv.Options{TimeScale: 0.002})
-	for _, run := range []struct{ name, decision string }{{"approved", "approve"}, {"rejected", "reject"}} {
-		env.Sim.Reset()
-		env.Sim.AddFault(awssim.Fault{Kind: awssim.FaultRegionOutage, Region: env.Topology.PrimaryRegion})
-		id := "golden-failover-" + run.name
-		env.StartWorkflowCLI("RegionFailover", id, env.RequestFile(failoverExtra(t, map[string]any{"monitorWindow": "1s"})))
-		waitStatus(t, env, id, time.Minute, "gate", func(s workflows.Status) bool { return s.Phase == workflows.PhaseAwaitingApproval })
-		env.SignalCLI(id, workflows.SignalApprove, workflows.Approval{Gate: workflows.GateFailover, Decision: run.decision, Approver: "alice"})
-		getReport(t, env, id, 2*time.Minute)
-		out, err := env.CLI("workflow", "show", "--workflow-id", id, "--output", "json")
-		if err != nil {
-			t.Fatal(err)
-		}
-		path := filepath.Join(testenv.ModuleRoot(t), "workflows", "testdata", "RegionFailover-"+run.name+".json")
-		if err := os.WriteFile(path, []byte(out), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		t.Logf("wrote %s", path)
 	}
 }
