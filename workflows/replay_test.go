@@ -43,8 +43,8 @@ func goldenFiles(t *testing.T) map[string]string {
 var quietLogger = log.NewStructuredLogger(slog.New(slog.NewTextHandler(io.Discard, nil)))
 
 // TestGoldenHistoriesReplay replays every golden history against today's code. A scenario adds its own by
-// dropping testdata/<WorkflowType>-<case>.json (made on the dev server, e.g. by an UPDATE_GOLDEN test in
-// e2e): a failure here means a change altered the command sequence of runs already in flight, and needs a
+// dropping testdata/<WorkflowType>-<case>.json (made on the dev server by a row of e2e's TestGoldenHistories,
+// UPDATE_GOLDEN=1): a failure here means a change altered the command sequence of runs already in flight, and needs a
 // workflow.GetVersion.
 func TestGoldenHistoriesReplay(t *testing.T) {
 	byName := workflowsByName()
