@@ -33,3 +33,9 @@ func waitCtx(ctx workflow.Context, summary string, timeout time.Duration) workfl
 		RetryPolicy: &temporal.RetryPolicy{InitialInterval: time.Second, BackoffCoefficient: 2, MaximumInterval: 30 * time.Second, MaximumAttempts: 10},
 	})
 }
+
+// runAct runs one activity with the options of actx and decodes its result into out, waiting on ctx (a
+// branch of r.parallel must wait on its own context).
+func runAct(ctx workflow.Context, actx workflow.Context, fn, in, out any) error {
+	return workflow.ExecuteActivity(actx, fn, in).Get(ctx, out)
+}

@@ -6,14 +6,12 @@ import (
 	"fmt"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/mock"
 	"github.com/stretchr/testify/require"
 	"go.temporal.io/sdk/temporal"
-	"go.temporal.io/sdk/testsuite"
 	"go.temporal.io/sdk/worker"
 	"go.temporal.io/sdk/workflow"
 
@@ -24,10 +22,10 @@ import (
 // corrT0 is the test's workflow clock at start; windows and the corruption time are relative to it.
 var corrT0 = time.Date(2025, 6, 1, 15, 0, 0, 0, time.UTC)
 
-// corrFake answers the corruption activities from a small in-memory AWS and records what they were asked.
-type corrFake struct {
-	mu       sync.Mutex
-	env      *testsuite.TestWorkflowEnvironment
+// corruptionFake answers the corruption activities from a small in-memory AWS and records what they were
+// asked. Its own fields are behind fakeEnv's mu, like fakeEnv's.
+type corruptionFake struct {
+	fakeEnv
 	envCalls []activities.EnvChange
 	envReads map[string]int
 	stage    activities.StageThrottle
@@ -37,9 +35,6 @@ type corrFake struct {
 	inFlight int
 	maxIn    int
 	ssm      []activities.ParameterPut
-	// fail counts remaining failures per activity name.
-	fail      map[string]int
-	published []string
 	// sourceCount/restoredCount feed CountItems; probesDiffer makes integrity probes differ.
 	sourceCount, restoredCount int64
 	probesDiffer               bool
@@ -47,25 +42,14 @@ type corrFake struct {
 	pitrOff string
 }
 
-func newCorrFake(t *testing.T) *corrFake {
-	f := &corrFake{env: newEnv(t), envReads: map[string]int{}, fail: map[string]int{}, stage: activities.StageThrottle{Set: true, RateLimit: 10000, BurstLimit: 5000},
+func newCorruptionFake(t *testing.T) *corruptionFake {
+	f := &corruptionFake{fakeEnv: newFakeEnv(t), envReads: map[string]int{}, stage: activities.StageThrottle{Set: true, RateLimit: 10000, BurstLimit: 5000},
 		sourceCount: 20, restoredCount: 20}
 	f.env.SetStartTime(corrT0)
 	f.env.RegisterWorkflow(DataCorruptionRecovery)
 	e := f.env
-	failing := func(name string) error {
-		f.mu.Lock()
-		defer f.mu.Unlock()
-		if f.fail[name] > 0 {
-			f.fail[name]--
-			return temporal.NewNonRetryableApplicationError(name+" failed in us-east-1: AccessDeniedException", "AccessDeniedException", nil)
-		}
-		return nil
-	}
 	e.OnActivity(a.Publish, mock.Anything, mock.Anything).Return(func(_ context.Context, in activities.PublishInput) (activities.PublishResult, error) {
-		f.mu.Lock()
-		defer f.mu.Unlock()
-		f.published = append(f.published, in.Subject)
+		f.paged(in.Subject)
 		return activities.PublishResult{}, nil
 	})
 	e.OnActivity(a.GetFunctionEnvironment, mock.Anything, mock.Anything).Return(func(_ context.Context, q activities.FunctionEnvQuery) (activities.FunctionEnv, error) {
@@ -87,7 +71,7 @@ func newCorrFake(t *testing.T) *corrFake {
 		return res, nil
 	})
 	e.OnActivity(a.UpdateFunctionEnvironment, mock.Anything, mock.Anything).Return(func(_ context.Context, in activities.EnvChange) (activities.EnvChangeResult, error) {
-		if err := failing("UpdateFunctionEnvironment"); err != nil {
+		if err := f.hit("UpdateFunctionEnvironment"); err != nil {
 			return activities.EnvChangeResult{}, err
 		}
 		f.mu.Lock()
@@ -137,7 +121,7 @@ func newCorrFake(t *testing.T) *corrFake {
 		return activities.TableRestoreResult{Target: in.Target, Created: true, Status: "CREATING"}, nil
 	})
 	e.OnActivity(a.WaitTableActive, mock.Anything, mock.Anything).After(20 * time.Minute).Return(func(_ context.Context, in activities.TableRef) (activities.TableState, error) {
-		if err := failing("WaitTableActive"); err != nil {
+		if err := f.hit("WaitTableActive"); err != nil {
 			return activities.TableState{}, err
 		}
 		return activities.TableState{Table: in.Table, Status: "ACTIVE"}, nil
@@ -161,7 +145,7 @@ func newCorrFake(t *testing.T) *corrFake {
 		return activities.ClusterState{ClusterWindow: activities.ClusterWindow{Cluster: in.Cluster, Status: "available", Writer: in.Instance, Endpoint: in.Cluster + ".cluster-x.rds"}}, nil
 	})
 	e.OnActivity(a.CountItems, mock.Anything, mock.Anything).Return(func(_ context.Context, in activities.ItemCountInput) (activities.ItemCount, error) {
-		if err := failing("CountItems"); err != nil {
+		if err := f.hit("CountItems"); err != nil {
 			return activities.ItemCount{}, err
 		}
 		n := f.sourceCount
@@ -190,24 +174,9 @@ func newCorrFake(t *testing.T) *corrFake {
 	return f
 }
 
-func (f *corrFake) signal(after time.Duration, gate, decision, value string) {
-	f.env.RegisterDelayedCallback(func() {
-		f.env.SignalWorkflow(SignalApprove, Approval{Gate: gate, Decision: decision, Approver: "alice", Value: value})
-	}, after)
-}
-
-func (f *corrFake) update(after time.Duration, ap Approval, rejected *error) {
-	f.env.RegisterDelayedCallback(func() {
-		f.env.UpdateWorkflow(UpdateApprove, "", &testsuite.TestUpdateCallback{OnReject: func(err error) { *rejected = err }, OnAccept: func() {}, OnComplete: func(any, error) {}}, ap)
-	}, after)
-}
-
-func (f *corrFake) status(t *testing.T) Status {
-	v, err := f.env.QueryWorkflow(QueryStatus)
-	require.NoError(t, err)
-	var s Status
-	require.NoError(t, v.Get(&s))
-	return s
+// approve signals a decision at a gate by alice after a delay of workflow time.
+func (f *corruptionFake) approve(after time.Duration, gate, decision, value string) {
+	f.signal(after, SignalApprove, Approval{Gate: gate, Decision: decision, Approver: "alice", Value: value})
 }
 
 func corrRequest(t *testing.T, mut ...func(*CorruptionRequest)) CorruptionRequest {
@@ -219,18 +188,17 @@ func corrRequest(t *testing.T, mut ...func(*CorruptionRequest)) CorruptionReques
 	return req
 }
 
-func (f *corrFake) run(t *testing.T, req CorruptionRequest) CorruptionReport {
-	t.Helper()
+// run executes the workflow to a report; it must not end in an error.
+func (f *corruptionFake) run(req CorruptionRequest) CorruptionReport {
+	f.t.Helper()
 	f.env.ExecuteWorkflow(DataCorruptionRecovery, req)
-	require.True(t, f.env.IsWorkflowCompleted())
-	require.NoError(t, f.env.GetWorkflowError())
-	var rep CorruptionReport
-	require.NoError(t, f.env.GetWorkflowResult(&rep))
-	return rep
+	return result[CorruptionReport](&f.fakeEnv)
 }
 
 // envCallsFor returns the environment changes made to one function, in order.
-func (f *corrFake) envCallsFor(fn string) []activities.EnvChange {
+func (f *corruptionFake) envCallsFor(fn string) []activities.EnvChange {
+	f.mu.Lock()
+	defer f.mu.Unlock()
 	var out []activities.EnvChange
 	for _, c := range f.envCalls {
 		if c.Function == fn {
@@ -241,15 +209,15 @@ func (f *corrFake) envCallsFor(fn string) []activities.EnvChange {
 }
 
 func TestCorruptionHappyPath(t *testing.T) {
-	f := newCorrFake(t)
+	f := newCorruptionFake(t)
 	var atRestoreGate, atCutoverGate Status
-	f.env.RegisterDelayedCallback(func() { atRestoreGate = f.status(t) }, 30*time.Second)
-	f.signal(time.Minute, GateRestorePoint, "approve", "")
-	f.env.RegisterDelayedCallback(func() { atCutoverGate = f.status(t) }, time.Hour)
-	f.signal(time.Hour+time.Minute, GateCutover, "approve", "")
-	rep := f.run(t, corrRequest(t))
+	f.env.RegisterDelayedCallback(func() { atRestoreGate = f.status() }, 30*time.Second)
+	f.approve(time.Minute, GateRestorePoint, "approve", "")
+	f.env.RegisterDelayedCallback(func() { atCutoverGate = f.status() }, time.Hour)
+	f.approve(time.Hour+time.Minute, GateCutover, "approve", "")
+	rep := f.run(corrRequest(t))
 
-	require.Equal(t, PhaseCompleted, rep.Outcome, rep.String())
+	require.Equal(t, PhaseCompleted, rep.Outcome, "%s %v", rep.Message, rep.Notes)
 	require.Equal(t, GateRestorePoint, atRestoreGate.PendingGate.Name)
 	require.Contains(t, atRestoreGate.PendingGate.Summary, "2025-06-01T14:25:00Z", "proposed = corruption start minus the 5m margin")
 	require.Equal(t, GateCutover, atCutoverGate.PendingGate.Name)
@@ -303,10 +271,10 @@ func stepOf(steps []StepRecord, name string) StepRecord {
 }
 
 func TestCorruptionApproverChoosesAnotherTime(t *testing.T) {
-	f := newCorrFake(t)
-	f.signal(time.Minute, GateRestorePoint, "approve", "2025-06-01T13:07:30Z")
-	f.signal(time.Hour, GateCutover, "approve", "")
-	rep := f.run(t, corrRequest(t))
+	f := newCorruptionFake(t)
+	f.approve(time.Minute, GateRestorePoint, "approve", "2025-06-01T13:07:30Z")
+	f.approve(time.Hour, GateCutover, "approve", "")
+	rep := f.run(corrRequest(t))
 	require.Equal(t, PhaseCompleted, rep.Outcome)
 	want := time.Date(2025, 6, 1, 13, 7, 30, 0, time.UTC)
 	require.True(t, rep.RestoreTime.Equal(want))
@@ -317,14 +285,14 @@ func TestCorruptionApproverChoosesAnotherTime(t *testing.T) {
 }
 
 func TestCorruptionRestorePointOutsideWindowIsRefused(t *testing.T) {
-	f := newCorrFake(t)
+	f := newCorruptionFake(t)
 	var tooOld, future, garbled, ok error
-	f.update(time.Minute, Approval{Gate: GateRestorePoint, Decision: "approve", Approver: "alice", Value: "2025-04-01T00:00:00Z"}, &tooOld)
-	f.update(time.Minute, Approval{Gate: GateRestorePoint, Decision: "approve", Approver: "alice", Value: "2025-06-01T16:00:00Z"}, &future)
-	f.update(time.Minute, Approval{Gate: GateRestorePoint, Decision: "approve", Approver: "alice", Value: "yesterday"}, &garbled)
-	f.update(2*time.Minute, Approval{Gate: GateRestorePoint, Decision: "approve", Approver: "alice", Value: "2025-06-01T14:00:00Z"}, &ok)
-	f.signal(time.Hour, GateCutover, "approve", "")
-	rep := f.run(t, corrRequest(t))
+	f.update(time.Minute, UpdateApprove, Approval{Gate: GateRestorePoint, Decision: "approve", Approver: "alice", Value: "2025-04-01T00:00:00Z"}, &tooOld)
+	f.update(time.Minute, UpdateApprove, Approval{Gate: GateRestorePoint, Decision: "approve", Approver: "alice", Value: "2025-06-01T16:00:00Z"}, &future)
+	f.update(time.Minute, UpdateApprove, Approval{Gate: GateRestorePoint, Decision: "approve", Approver: "alice", Value: "yesterday"}, &garbled)
+	f.update(2*time.Minute, UpdateApprove, Approval{Gate: GateRestorePoint, Decision: "approve", Approver: "alice", Value: "2025-06-01T14:00:00Z"}, &ok)
+	f.approve(time.Hour, GateCutover, "approve", "")
+	rep := f.run(corrRequest(t))
 	require.ErrorContains(t, tooOld, "outside the window every resource can be restored to, 2025-05-25T15:00:00Z to 2025-06-01T14:5")
 	require.ErrorContains(t, tooOld, "roadcall-users-prod 2025-05-25T15:00:00Z to")
 	require.ErrorContains(t, future, "outside the window")
@@ -336,13 +304,13 @@ func TestCorruptionRestorePointOutsideWindowIsRefused(t *testing.T) {
 }
 
 func TestCorruptionProposedTimeOutsideWindowNeedsAValue(t *testing.T) {
-	f := newCorrFake(t)
+	f := newCorruptionFake(t)
 	var plain, withValue error
-	f.update(time.Minute, Approval{Gate: GateRestorePoint, Decision: "approve", Approver: "alice"}, &plain)
-	f.signal(2*time.Minute, GateRestorePoint, "approve", "") // a signal is refused the same way, and recorded
-	f.update(3*time.Minute, Approval{Gate: GateRestorePoint, Decision: "approve", Approver: "alice", Value: "2025-05-26T00:00:00Z"}, &withValue)
-	f.signal(time.Hour, GateCutover, "approve", "")
-	rep := f.run(t, corrRequest(t, func(r *CorruptionRequest) { old := corrT0.Add(-8 * 24 * time.Hour); r.CorruptionStartedAt = &old }))
+	f.update(time.Minute, UpdateApprove, Approval{Gate: GateRestorePoint, Decision: "approve", Approver: "alice"}, &plain)
+	f.approve(2*time.Minute, GateRestorePoint, "approve", "") // a signal is refused the same way, and recorded
+	f.update(3*time.Minute, UpdateApprove, Approval{Gate: GateRestorePoint, Decision: "approve", Approver: "alice", Value: "2025-05-26T00:00:00Z"}, &withValue)
+	f.approve(time.Hour, GateCutover, "approve", "")
+	rep := f.run(corrRequest(t, func(r *CorruptionRequest) { old := corrT0.Add(-8 * 24 * time.Hour); r.CorruptionStartedAt = &old }))
 	require.ErrorContains(t, plain, "outside the window")
 	require.NoError(t, withValue)
 	require.Len(t, rep.Ignored, 1)
@@ -353,12 +321,12 @@ func TestCorruptionProposedTimeOutsideWindowNeedsAValue(t *testing.T) {
 }
 
 func TestCorruptionRejectAtRestorePointKeepsWritesStopped(t *testing.T) {
-	f := newCorrFake(t)
+	f := newCorruptionFake(t)
 	var atResume Status
-	f.signal(time.Minute, GateRestorePoint, "reject", "")
-	f.env.RegisterDelayedCallback(func() { atResume = f.status(t) }, 2*time.Minute)
-	f.signal(3*time.Minute, GateResumeWrites, "reject", "")
-	rep := f.run(t, corrRequest(t))
+	f.approve(time.Minute, GateRestorePoint, "reject", "")
+	f.env.RegisterDelayedCallback(func() { atResume = f.status() }, 2*time.Minute)
+	f.approve(3*time.Minute, GateResumeWrites, "reject", "")
+	rep := f.run(corrRequest(t))
 	require.Equal(t, PhaseAborted, rep.Outcome)
 	require.Equal(t, GateResumeWrites, atResume.PendingGate.Name)
 	require.Contains(t, atResume.PendingGate.Summary, "ORIGINAL resources")
@@ -372,11 +340,11 @@ func TestCorruptionRejectAtRestorePointKeepsWritesStopped(t *testing.T) {
 }
 
 func TestCorruptionRejectAtCutoverKeepsRestoredAndResumesOnlyOnApproval(t *testing.T) {
-	f := newCorrFake(t)
-	f.signal(time.Minute, GateRestorePoint, "approve", "")
-	f.signal(time.Hour, GateCutover, "reject", "")
-	f.signal(time.Hour+time.Minute, GateResumeWrites, "approve", "")
-	rep := f.run(t, corrRequest(t))
+	f := newCorruptionFake(t)
+	f.approve(time.Minute, GateRestorePoint, "approve", "")
+	f.approve(time.Hour, GateCutover, "reject", "")
+	f.approve(time.Hour+time.Minute, GateResumeWrites, "approve", "")
+	rep := f.run(corrRequest(t))
 	require.Equal(t, PhaseAborted, rep.Outcome)
 	require.False(t, rep.CutoverDone)
 	require.False(t, rep.WritesStopped, "resume-writes was approved")
@@ -391,10 +359,10 @@ func TestCorruptionRejectAtCutoverKeepsRestoredAndResumesOnlyOnApproval(t *testi
 }
 
 func TestCorruptionRejectAtCutoverAndResumeTimesOut(t *testing.T) {
-	f := newCorrFake(t)
-	f.signal(time.Minute, GateRestorePoint, "approve", "")
-	f.signal(time.Hour, GateCutover, "reject", "")
-	rep := f.run(t, corrRequest(t))
+	f := newCorruptionFake(t)
+	f.approve(time.Minute, GateRestorePoint, "approve", "")
+	f.approve(time.Hour, GateCutover, "reject", "")
+	rep := f.run(corrRequest(t))
 	require.Equal(t, PhaseAborted, rep.Outcome)
 	require.True(t, rep.WritesStopped)
 	require.Len(t, rep.Kept, 3)
@@ -407,13 +375,13 @@ func TestCorruptionRejectAtCutoverAndResumeTimesOut(t *testing.T) {
 }
 
 func TestCorruptionRestorePointTimeoutEscalatesThenStopsSafely(t *testing.T) {
-	f := newCorrFake(t)
-	rep := f.run(t, corrRequest(t))
+	f := newCorruptionFake(t)
+	rep := f.run(corrRequest(t))
 	require.Equal(t, PhaseAborted, rep.Outcome)
 	require.True(t, rep.WritesStopped)
 	require.Empty(t, f.restores)
 	escalations := 0
-	for _, s := range f.published {
+	for _, s := range f.pages() {
 		if strings.Contains(s, "Escalation") {
 			escalations++
 		}
@@ -422,10 +390,10 @@ func TestCorruptionRestorePointTimeoutEscalatesThenStopsSafely(t *testing.T) {
 }
 
 func TestCorruptionCancelDuringRestoreKeepsWritesStoppedUntilApproved(t *testing.T) {
-	f := newCorrFake(t)
-	f.signal(time.Minute, GateRestorePoint, "approve", "")
+	f := newCorruptionFake(t)
+	f.approve(time.Minute, GateRestorePoint, "approve", "")
 	f.env.RegisterDelayedCallback(f.env.CancelWorkflow, 10*time.Minute)
-	f.signal(20*time.Minute, GateResumeWrites, "approve", "")
+	f.approve(20*time.Minute, GateResumeWrites, "approve", "")
 	f.env.ExecuteWorkflow(DataCorruptionRecovery, corrRequest(t))
 	require.True(t, f.env.IsWorkflowCompleted())
 	err := f.env.GetWorkflowError()
@@ -444,12 +412,12 @@ func TestCorruptionCancelDuringRestoreKeepsWritesStoppedUntilApproved(t *testing
 }
 
 func TestCorruptionCutoverTimeoutKeepsWritesStoppedAndRestores(t *testing.T) {
-	f := newCorrFake(t)
-	f.signal(time.Minute, GateRestorePoint, "approve", "")
+	f := newCorruptionFake(t)
+	f.approve(time.Minute, GateRestorePoint, "approve", "")
 	var atResume Status
-	f.env.RegisterDelayedCallback(func() { atResume = f.status(t) }, 2*time.Hour)
-	f.signal(2*time.Hour+time.Minute, GateResumeWrites, "reject", "")
-	rep := f.run(t, corrRequest(t))
+	f.env.RegisterDelayedCallback(func() { atResume = f.status() }, 2*time.Hour)
+	f.approve(2*time.Hour+time.Minute, GateResumeWrites, "reject", "")
+	rep := f.run(corrRequest(t))
 	require.Equal(t, PhaseAborted, rep.Outcome)
 	require.Equal(t, GateResumeWrites, atResume.PendingGate.Name)
 	require.Contains(t, atResume.PendingGate.Summary, "ORIGINAL resources")
@@ -459,7 +427,7 @@ func TestCorruptionCutoverTimeoutKeepsWritesStoppedAndRestores(t *testing.T) {
 	require.Len(t, rep.Kept, 3)
 	require.Contains(t, rep.Message, "WRITES ARE STILL STOPPED")
 	escalations := 0
-	for _, s := range f.published {
+	for _, s := range f.pages() {
 		if strings.Contains(s, "Escalation") && strings.Contains(s, "gate cutover") {
 			escalations++
 		}
@@ -471,11 +439,11 @@ func TestCorruptionCutoverTimeoutKeepsWritesStoppedAndRestores(t *testing.T) {
 }
 
 func TestCorruptionCancelAtCutoverKeepsWritesStoppedWhenResumeRejected(t *testing.T) {
-	f := newCorrFake(t)
-	f.signal(time.Minute, GateRestorePoint, "approve", "")
+	f := newCorruptionFake(t)
+	f.approve(time.Minute, GateRestorePoint, "approve", "")
 	var atCutover Status
-	f.env.RegisterDelayedCallback(func() { atCutover = f.status(t); f.env.CancelWorkflow() }, 50*time.Minute)
-	f.signal(time.Hour, GateResumeWrites, "reject", "")
+	f.env.RegisterDelayedCallback(func() { atCutover = f.status(); f.env.CancelWorkflow() }, 50*time.Minute)
+	f.approve(time.Hour, GateResumeWrites, "reject", "")
 	f.env.ExecuteWorkflow(DataCorruptionRecovery, corrRequest(t))
 	require.True(t, f.env.IsWorkflowCompleted())
 	var ce *temporal.CanceledError
@@ -494,17 +462,17 @@ func TestCorruptionCancelAtCutoverKeepsWritesStoppedWhenResumeRejected(t *testin
 }
 
 func TestCorruptionSkippedValidationIsSaidAtCutover(t *testing.T) {
-	f := newCorrFake(t)
+	f := newCorruptionFake(t)
 	f.fail["CountItems"] = 1
 	var paused, atCutover Status
-	f.signal(time.Minute, GateRestorePoint, "approve", "")
-	f.env.RegisterDelayedCallback(func() { paused = f.status(t) }, time.Hour)
+	f.approve(time.Minute, GateRestorePoint, "approve", "")
+	f.env.RegisterDelayedCallback(func() { paused = f.status() }, time.Hour)
 	f.env.RegisterDelayedCallback(func() {
 		f.env.SignalWorkflow(SignalOperator, OperatorAction{Action: "skip", Step: "validate", Operator: "alice"})
 	}, time.Hour+time.Minute)
-	f.env.RegisterDelayedCallback(func() { atCutover = f.status(t) }, time.Hour+2*time.Minute)
-	f.signal(time.Hour+3*time.Minute, GateCutover, "approve", "")
-	rep := f.run(t, corrRequest(t))
+	f.env.RegisterDelayedCallback(func() { atCutover = f.status() }, time.Hour+2*time.Minute)
+	f.approve(time.Hour+3*time.Minute, GateCutover, "approve", "")
+	rep := f.run(corrRequest(t))
 	require.Equal(t, []string{"validate"}, paused.PausedSteps)
 	require.Equal(t, GateCutover, atCutover.PendingGate.Name)
 	require.Contains(t, atCutover.PendingGate.Summary, "Validation was SKIPPED")
@@ -516,16 +484,16 @@ func TestCorruptionSkippedValidationIsSaidAtCutover(t *testing.T) {
 }
 
 func TestCorruptionOperatorAbortAfterFailedRestore(t *testing.T) {
-	f := newCorrFake(t)
+	f := newCorruptionFake(t)
 	f.fail["WaitTableActive"] = 1
 	var paused Status
-	f.signal(time.Minute, GateRestorePoint, "approve", "")
-	f.env.RegisterDelayedCallback(func() { paused = f.status(t) }, time.Hour)
+	f.approve(time.Minute, GateRestorePoint, "approve", "")
+	f.env.RegisterDelayedCallback(func() { paused = f.status() }, time.Hour)
 	f.env.RegisterDelayedCallback(func() {
 		f.env.SignalWorkflow(SignalOperator, OperatorAction{Action: "abort", Step: paused.PausedSteps[0], Operator: "alice"})
 	}, time.Hour+time.Minute)
-	f.signal(time.Hour+2*time.Minute, GateResumeWrites, "reject", "")
-	rep := f.run(t, corrRequest(t))
+	f.approve(time.Hour+2*time.Minute, GateResumeWrites, "reject", "")
+	rep := f.run(corrRequest(t))
 	require.Equal(t, PhaseAwaitingOperator, paused.Phase)
 	require.Len(t, paused.PausedSteps, 1)
 	require.True(t, strings.HasPrefix(paused.PausedSteps[0], "restore:"))
@@ -536,14 +504,14 @@ func TestCorruptionOperatorAbortAfterFailedRestore(t *testing.T) {
 }
 
 func TestCorruptionStopWritesRetryReadsPriorOnce(t *testing.T) {
-	f := newCorrFake(t)
+	f := newCorruptionFake(t)
 	f.fail["UpdateFunctionEnvironment"] = 1
 	f.env.RegisterDelayedCallback(func() {
 		f.env.SignalWorkflow(SignalOperator, OperatorAction{Action: "retry", Step: "stop-writes", Operator: "alice"})
 	}, time.Minute)
-	f.signal(2*time.Minute, GateRestorePoint, "approve", "")
-	f.signal(time.Hour, GateCutover, "approve", "")
-	rep := f.run(t, corrRequest(t))
+	f.approve(2*time.Minute, GateRestorePoint, "approve", "")
+	f.approve(time.Hour, GateCutover, "approve", "")
+	rep := f.run(corrRequest(t))
 	require.Equal(t, PhaseCompleted, rep.Outcome)
 	require.Equal(t, 2, stepOf(rep.Steps, "stop-writes").Attempts)
 	for _, fn := range localTopology(t).FunctionNames() {
@@ -555,16 +523,16 @@ func TestCorruptionStopWritesRetryReadsPriorOnce(t *testing.T) {
 }
 
 func TestCorruptionAutoApproveNeverResumesWritesAfterAbort(t *testing.T) {
-	f := newCorrFake(t)
+	f := newCorruptionFake(t)
 	f.fail["WaitTableActive"] = 1
 	var paused Status
-	f.env.RegisterDelayedCallback(func() { paused = f.status(t) }, time.Hour)
+	f.env.RegisterDelayedCallback(func() { paused = f.status() }, time.Hour)
 	f.env.RegisterDelayedCallback(func() {
 		f.env.SignalWorkflow(SignalOperator, OperatorAction{Action: "abort", Step: paused.PausedSteps[0], Operator: "alice"})
 	}, time.Hour+time.Minute)
 	var atResume Status
-	f.env.RegisterDelayedCallback(func() { atResume = f.status(t) }, time.Hour+2*time.Minute)
-	rep := f.run(t, corrRequest(t, func(r *CorruptionRequest) { r.AutoApprove = true }))
+	f.env.RegisterDelayedCallback(func() { atResume = f.status() }, time.Hour+2*time.Minute)
+	rep := f.run(corrRequest(t, func(r *CorruptionRequest) { r.AutoApprove = true }))
 	require.Equal(t, GateResumeWrites, atResume.PendingGate.Name, "a person must decide")
 	require.Equal(t, PhaseAborted, rep.Outcome)
 	require.True(t, rep.WritesStopped)
@@ -572,18 +540,18 @@ func TestCorruptionAutoApproveNeverResumesWritesAfterAbort(t *testing.T) {
 }
 
 func TestCorruptionAutoApproveCompletes(t *testing.T) {
-	f := newCorrFake(t)
-	rep := f.run(t, corrRequest(t, func(r *CorruptionRequest) { r.AutoApprove = true; r.Drill = true }))
+	f := newCorruptionFake(t)
+	rep := f.run(corrRequest(t, func(r *CorruptionRequest) { r.AutoApprove = true; r.Drill = true }))
 	require.Equal(t, PhaseCompleted, rep.Outcome)
 	require.Len(t, rep.Approvals, 2)
 	require.Equal(t, "auto", rep.Approvals[0].Approver)
 }
 
 func TestCorruptionAPIThrottleAndSSMCutover(t *testing.T) {
-	f := newCorrFake(t)
-	f.signal(time.Minute, GateRestorePoint, "approve", "")
-	f.signal(time.Hour, GateCutover, "approve", "")
-	rep := f.run(t, corrRequest(t, func(r *CorruptionRequest) {
+	f := newCorruptionFake(t)
+	f.approve(time.Minute, GateRestorePoint, "approve", "")
+	f.approve(time.Hour, GateCutover, "approve", "")
+	rep := f.run(corrRequest(t, func(r *CorruptionRequest) {
 		r.Topology.Corruption.WriteStop = topology.WriteStopAPIThrottle
 		r.Topology.Corruption.Cutover = topology.CutoverSSM
 		r.Topology.Corruption.SSMParameter = "/roadcall/prod/data"
@@ -601,23 +569,23 @@ func TestCorruptionAPIThrottleAndSSMCutover(t *testing.T) {
 }
 
 func TestCorruptionMaxParallelRestores(t *testing.T) {
-	f := newCorrFake(t)
-	f.signal(time.Minute, GateRestorePoint, "approve", "")
-	f.signal(150*time.Minute, GateCutover, "approve", "")
-	rep := f.run(t, corrRequest(t, func(r *CorruptionRequest) { r.Topology.Corruption.MaxParallelRestores = 1; r.Tables = nil }))
+	f := newCorruptionFake(t)
+	f.approve(time.Minute, GateRestorePoint, "approve", "")
+	f.approve(150*time.Minute, GateCutover, "approve", "")
+	rep := f.run(corrRequest(t, func(r *CorruptionRequest) { r.Topology.Corruption.MaxParallelRestores = 1; r.Tables = nil }))
 	require.Equal(t, PhaseCompleted, rep.Outcome)
 	require.Len(t, f.restores, 6, "five tables and the cluster")
 	require.Equal(t, 1, f.maxIn)
 }
 
 func TestCorruptionValidationDifferencesReachTheCutoverGate(t *testing.T) {
-	f := newCorrFake(t)
+	f := newCorruptionFake(t)
 	f.restoredCount, f.probesDiffer = 18, true
 	var atCutover Status
-	f.signal(time.Minute, GateRestorePoint, "approve", "")
-	f.env.RegisterDelayedCallback(func() { atCutover = f.status(t) }, time.Hour)
-	f.signal(time.Hour+time.Minute, GateCutover, "approve", "")
-	rep := f.run(t, corrRequest(t))
+	f.approve(time.Minute, GateRestorePoint, "approve", "")
+	f.env.RegisterDelayedCallback(func() { atCutover = f.status() }, time.Hour)
+	f.approve(time.Hour+time.Minute, GateCutover, "approve", "")
+	rep := f.run(corrRequest(t))
 	require.Equal(t, PhaseCompleted, rep.Outcome)
 	diffs := strings.Join(rep.Differences, "\n")
 	require.Contains(t, diffs, "roadcall-users-prod: the restore has 18 items, the source 20 (2 fewer")
@@ -628,15 +596,15 @@ func TestCorruptionValidationDifferencesReachTheCutoverGate(t *testing.T) {
 }
 
 func TestCorruptionPITROffFailsAssessment(t *testing.T) {
-	f := newCorrFake(t)
+	f := newCorruptionFake(t)
 	f.pitrOff = "roadcall-vendors-prod"
 	var paused Status
-	f.env.RegisterDelayedCallback(func() { paused = f.status(t) }, time.Minute)
+	f.env.RegisterDelayedCallback(func() { paused = f.status() }, time.Minute)
 	f.env.RegisterDelayedCallback(func() {
 		f.env.SignalWorkflow(SignalOperator, OperatorAction{Action: "abort", Step: "assess", Operator: "alice"})
 	}, 2*time.Minute)
-	f.signal(3*time.Minute, GateResumeWrites, "approve", "")
-	rep := f.run(t, corrRequest(t, func(r *CorruptionRequest) { r.Tables = []string{"roadcall-vendors-prod"} }))
+	f.approve(3*time.Minute, GateResumeWrites, "approve", "")
+	rep := f.run(corrRequest(t, func(r *CorruptionRequest) { r.Tables = []string{"roadcall-vendors-prod"} }))
 	require.Contains(t, paused.LastError, "point-in-time recovery is off for roadcall-vendors-prod in us-east-1")
 	require.Equal(t, PhaseAborted, rep.Outcome)
 	require.False(t, rep.WritesStopped)
@@ -659,13 +627,13 @@ func TestCorruptionRequestValidation(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			f := newCorrFake(t)
+			f := newCorruptionFake(t)
 			f.env.ExecuteWorkflow(DataCorruptionRecovery, corrRequest(t, tc.mut))
 			err := f.env.GetWorkflowError()
 			require.True(t, IsInvalidRequest(err), "%v", err)
 			require.ErrorContains(t, err, tc.want)
 			require.Empty(t, f.envCalls)
-			require.Empty(t, f.published, "no AWS call before validation")
+			require.Empty(t, f.pages(), "no AWS call before validation")
 		})
 	}
 }

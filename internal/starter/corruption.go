@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/roadcall/dr/internal/render"
 	"github.com/roadcall/dr/workflows"
 )
 
@@ -64,7 +65,7 @@ func corruptionCmd(ctx context.Context, e *Env, args []string) error {
 	if err := e.await(ctx, c, run, &rep); err != nil {
 		return err
 	}
-	fmt.Fprintf(e.Out, "\n%s", rep)
+	fmt.Fprintf(e.Out, "\n%s", render.CorruptionReport(rep))
 	if rep.Outcome != workflows.PhaseCompleted {
 		return failed("%s", rep.Message)
 	}
