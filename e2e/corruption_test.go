@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/roadcall/dr/internal/awssim"
+	"github.com/roadcall/dr/internal/render"
 	"github.com/roadcall/dr/internal/starter"
 	"github.com/roadcall/dr/internal/testenv"
 	"github.com/roadcall/dr/workflows"
@@ -109,9 +110,9 @@ func TestCorruptionRecoveryFromTemporalCLI(t *testing.T) {
 	}
 
 	rep := runResult[workflows.CorruptionReport](ctx, t, env, id)
-	t.Logf("DataCorruptionRecovery completed in %s wall time (awssim scale 0.002):\n%s", time.Since(t0).Round(time.Millisecond), rep)
+	t.Logf("DataCorruptionRecovery completed in %s wall time (awssim scale 0.002):\n%s", time.Since(t0).Round(time.Millisecond), render.CorruptionReport(rep))
 	if rep.Outcome != workflows.PhaseCompleted || rep.WritesStopped || !rep.CutoverDone {
-		t.Fatalf("want completed with writes resumed:\n%s", rep)
+		t.Fatalf("want completed with writes resumed:\n%s", render.CorruptionReport(rep))
 	}
 
 	stamp := proposed.UTC().Format("200601021504")
@@ -215,7 +216,7 @@ func TestCorruptionRefusalsAndRejectAtCutover(t *testing.T) {
 	}
 	rep := runResult[workflows.CorruptionReport](ctx, t, env, id)
 	if rep.Outcome != workflows.PhaseAborted || !rep.WritesStopped || rep.CutoverDone || len(rep.Kept) != 2 || !strings.Contains(rep.Message, "WRITES ARE STILL STOPPED") {
-		t.Fatalf("want aborted with writes stopped and 2 restores kept:\n%s", rep)
+		t.Fatalf("want aborted with writes stopped and 2 restores kept:\n%s", render.CorruptionReport(rep))
 	}
 	stamp := rep.RestoreTime.UTC().Format("200601021504")
 	w := simWorld(t, env)
@@ -257,7 +258,7 @@ func TestCorruptionSurvivesWorkerKillDuringTableRestore(t *testing.T) {
 	rep := runResult[workflows.CorruptionReport](ctx, t, env, id)
 	t.Logf("completed %s after the SIGKILL (the dead attempt is noticed at its 30 s heartbeat timeout)", time.Since(killedAt).Round(time.Millisecond))
 	if rep.Outcome != workflows.PhaseCompleted || rep.WritesStopped {
-		t.Fatalf("want completed:\n%s", rep)
+		t.Fatalf("want completed:\n%s", render.CorruptionReport(rep))
 	}
 	// `starter corruption --follow` watched the whole run, worker kill included, and printed the report.
 	if r := <-followed; r.code != starter.ExitOK || !strings.Contains(r.stdout, "DataCorruptionRecovery: COMPLETED") || !strings.Contains(r.stdout, "restore:roadcall-users-prod") {
@@ -349,7 +350,7 @@ func TestCorruptionAPIThrottleAndSSMCutover(t *testing.T) {
 	env.SignalCLI(id, workflows.SignalApprove, workflows.Approval{Gate: workflows.GateCutover, Decision: "approve", Approver: "alice"})
 	rep := runResult[workflows.CorruptionReport](ctx, t, env, id)
 	if rep.Outcome != workflows.PhaseCompleted || rep.WritesStopped || !rep.CutoverDone {
-		t.Fatalf("want completed with writes resumed:\n%s", rep)
+		t.Fatalf("want completed with writes resumed:\n%s", render.CorruptionReport(rep))
 	}
 
 	w = simWorld(t, env)

@@ -651,7 +651,7 @@ func TestCorruptionRequestRefusesUnknownField(t *testing.T) {
 func TestCorruptionChangedWorkflowFailsReplay(t *testing.T) {
 	files, err := filepath.Glob("testdata/DataCorruptionRecovery-*.json")
 	require.NoError(t, err)
-	require.NotEmpty(t, files, "no golden history; UPDATE_GOLDEN=1 go test ./e2e -run TestCorruptionGoldenHistories")
+	require.NotEmpty(t, files, "no golden history; UPDATE_GOLDEN=1 go test ./e2e -run TestGoldenHistories/DataCorruptionRecovery")
 	changed := func(ctx workflow.Context, req CorruptionRequest) (CorruptionReport, error) {
 		if err := workflow.Sleep(ctx, time.Second); err != nil {
 			return CorruptionReport{}, err
