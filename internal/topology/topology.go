@@ -90,6 +90,10 @@ type Topology struct {
 	// as zero or less that defaulting would otherwise silently replace with the runbook's figure.
 	problem error
 
+	// RequireStaticStability makes readiness fail, rather than warn, when the failover path depends on the
+	// primary region's control planes (the upsert DNS mode with a us-east-1 primary).
+	RequireStaticStability bool `json:"requireStaticStability,omitempty"`
+
 	// StatusPageWebhookEnv names the worker's environment variable holding the status-page webhook URL,
 	// which receives a JSON POST with each customer-facing update. The URL itself often carries a token, so
 	// it never enters a request: requests live in Temporal history.
@@ -119,6 +123,18 @@ type BucketPair struct {
 	Destination string `json:"destination"`
 }
 
+// DNS cutover modes. Route 53's control plane (every Route 53 API call) lives in us-east-1, so only the
+// data plane, DNS resolution and the health checkers, is sure to work while us-east-1 is out.
+const (
+	// DNSRoutingControl flips ARC routing controls through any of the cluster's regional endpoints (data
+	// plane); the routing controls' health checks move the failover records.
+	DNSRoutingControl = "routing-control"
+	// DNSFailoverRecords writes nothing: health-check driven failover records move traffic on their own.
+	DNSFailoverRecords = "failover-records"
+	// DNSUpsert is the runbook's ChangeResourceRecordSets, which needs Route 53's control plane.
+	DNSUpsert = "upsert"
+)
+
 type DNS struct {
 	HostedZoneID  string `json:"hostedZoneId"`
 	RecordName    string `json:"recordName"`
@@ -126,6 +142,54 @@ type DNS struct {
 	SetIdentifier string `json:"setIdentifier,omitempty"`
 	// Targets maps a region to the alias target that serves the API there.
 	Targets map[string]AliasTarget `json:"targets"`
+	// Mode is how the cutover moves traffic: routing-control, failover-records or upsert. Left out, it is
+	// routing-control when routing controls are configured and upsert otherwise.
+	Mode string `json:"mode,omitempty"`
+	// Records maps a region to its failover record in the zone (PRIMARY in the primary region, SECONDARY in
+	// DR), each bound to a health check.
+	Records map[string]FailoverRecord `json:"records,omitempty"`
+	// RoutingControls is the ARC cluster and the routing control of each region.
+	RoutingControls *RoutingControls `json:"routingControls,omitempty"`
+	// AcceleratedRecovery says Route 53 accelerated recovery is enabled on the zone, so record changes come
+	// back about 60 minutes into a us-east-1 impairment (it must be enabled before one).
+	AcceleratedRecovery bool `json:"acceleratedRecovery,omitempty"`
+}
+
+// FailoverRecord is one of the zone's failover alias records.
+type FailoverRecord struct {
+	SetIdentifier string `json:"setIdentifier"`
+	// Failover is PRIMARY or SECONDARY.
+	Failover string `json:"failover"`
+	// HealthCheckID is the health check that decides whether the record answers: an HTTPS check of the
+	// region's endpoint (failover-records) or a RECOVERY_CONTROL check of its routing control.
+	HealthCheckID string `json:"healthCheckId"`
+}
+
+// RoutingControls describes the ARC cluster: its regional endpoints, one routing control per region, and
+// the safety rule that keeps at least one region ON.
+type RoutingControls struct {
+	ClusterARN      string `json:"clusterArn"`
+	ControlPanelARN string `json:"controlPanelArn,omitempty"`
+	// Endpoints are the cluster's regional endpoints, tried in turn until one answers.
+	Endpoints []ClusterEndpoint `json:"endpoints"`
+	// Controls maps a region to the ARN of the routing control that lets traffic flow to it.
+	Controls map[string]string `json:"controls"`
+	// SafetyRule, when set, is an assertion rule: at least MinOn of the controls stay ON.
+	SafetyRule *SafetyRule `json:"safetyRule,omitempty"`
+}
+
+// ClusterEndpoint is one of the ARC cluster's five regional endpoints.
+type ClusterEndpoint struct {
+	Region string `json:"region"`
+	// Endpoint is the URL (https://host-….region.example.aws/v1); left out, the worker's AWS endpoint
+	// setting is used, as for a simulator listening on one address for every region.
+	Endpoint string `json:"endpoint,omitempty"`
+}
+
+type SafetyRule struct {
+	ARN   string `json:"arn"`
+	Name  string `json:"name,omitempty"`
+	MinOn int    `json:"minOn"`
 }
 
 type AliasTarget struct {
@@ -134,9 +198,20 @@ type AliasTarget struct {
 	EvaluateTargetHealth bool   `json:"evaluateTargetHealth"`
 }
 
+// Health check types the topology knows.
+const (
+	HealthCheckHTTPS           = "HTTPS"
+	HealthCheckRecoveryControl = "RECOVERY_CONTROL"
+)
+
 type HealthCheck struct {
 	ID     string `json:"id"`
 	Region string `json:"region"`
+	// Type is HTTPS (default: Route 53's checkers probe the region's endpoint) or RECOVERY_CONTROL (healthy
+	// exactly while the routing control is ON).
+	Type string `json:"type,omitempty"`
+	// RoutingControlARN binds a RECOVERY_CONTROL health check to its routing control.
+	RoutingControlARN string `json:"routingControlArn,omitempty"`
 }
 
 type API struct {
@@ -402,6 +477,17 @@ func (t *Topology) ApplyDefaults() {
 	if t.DNS.RecordType == "" {
 		t.DNS.RecordType = "A"
 	}
+	if t.DNS.Mode == "" {
+		t.DNS.Mode = DNSUpsert
+		if t.DNS.RoutingControls != nil {
+			t.DNS.Mode = DNSRoutingControl
+		}
+	}
+	for i := range t.HealthChecks {
+		if t.HealthChecks[i].Type == "" {
+			t.HealthChecks[i].Type = HealthCheckHTTPS
+		}
+	}
 	if t.Stacks.Activation == "" {
 		t.Stacks.Activation = ActivationCloudFormation
 	}
@@ -542,6 +628,17 @@ func (t Topology) Validate() error {
 		if hc.Region != t.PrimaryRegion && hc.Region != t.DRRegion {
 			add(fmt.Sprintf("healthChecks[%d].region", i), fmt.Sprintf("%q is neither primaryRegion nor drRegion", hc.Region), "name the region the health check watches")
 		}
+		switch hc.Type {
+		case HealthCheckHTTPS:
+		case HealthCheckRecoveryControl:
+			need(fmt.Sprintf("healthChecks[%d].routingControlArn", i), hc.RoutingControlARN, "name the routing control this RECOVERY_CONTROL health check follows")
+		default:
+			add(fmt.Sprintf("healthChecks[%d].type", i), fmt.Sprintf("unknown health check type %q", hc.Type),
+				fmt.Sprintf("use %q or %q", HealthCheckHTTPS, HealthCheckRecoveryControl))
+		}
+	}
+	for _, fe := range t.validateDNSMode() {
+		add(fe.Field, fe.Problem, fe.Fix)
 	}
 	need("api.name", t.API.Name, "name the API as CloudWatch's ApiName dimension, e.g. \"roadcall-api-prod\"")
 	need("api.stage", t.API.Stage, "name the API stage, e.g. \"prod\"")
