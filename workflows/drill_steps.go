@@ -127,19 +127,26 @@ func (d *drill) lift(ctx workflow.Context) error {
 
 // ---- the children ----
 
-func (d *drill) failover(ctx workflow.Context) error {
-	t := d.t
-	at := d.rep.InjectedAt
-	id := WorkflowID("failover", t)
-	c := d.childCtx(ctx, id, fmt.Sprintf("drill: region failover of %s to %s", t.ID(), t.DRRegion))
-	fut := workflow.ExecuteChildWorkflow(c, RegionFailover, d.req.failoverRequest(&at))
+// child runs a child workflow and reads its result into result. Its workflow and run IDs go into the
+// report as soon as it has started, so the report of a drill stopped during a child still names the run.
+func (d *drill) child(ctx workflow.Context, id, summary string, wf, req any, workflowID, runID *string, result any) error {
+	c := d.childCtx(ctx, id, summary)
+	fut := workflow.ExecuteChildWorkflow(c, wf, req)
 	var exec workflow.Execution
 	if err := fut.GetChildWorkflowExecution().Get(ctx, &exec); err != nil {
 		return err
 	}
-	d.rep.FailoverID, d.rep.FailoverRun = exec.ID, exec.RunID
+	*workflowID, *runID = exec.ID, exec.RunID
+	return fut.Get(ctx, result)
+}
+
+func (d *drill) failover(ctx workflow.Context) error {
+	t := d.t
+	at := d.rep.InjectedAt
+	id := WorkflowID("failover", t)
 	var rep FailoverReport
-	if err := fut.Get(ctx, &rep); err != nil {
+	summary := fmt.Sprintf("drill: region failover of %s to %s", t.ID(), t.DRRegion)
+	if err := d.child(ctx, id, summary, RegionFailover, d.req.failoverRequest(&at), &d.rep.FailoverID, &d.rep.FailoverRun, &rep); err != nil {
 		return err
 	}
 	d.rep.Failover = &rep
@@ -154,15 +161,9 @@ func (d *drill) failover(ctx workflow.Context) error {
 func (d *drill) failback(ctx workflow.Context) error {
 	t := d.t
 	id := WorkflowID("failback", t)
-	c := d.childCtx(ctx, id, fmt.Sprintf("drill: failback of %s to %s", t.ID(), t.PrimaryRegion))
-	fut := workflow.ExecuteChildWorkflow(c, Failback, d.req.failbackRequest(d.restore))
-	var exec workflow.Execution
-	if err := fut.GetChildWorkflowExecution().Get(ctx, &exec); err != nil {
-		return err
-	}
-	d.rep.FailbackID, d.rep.FailbackRun = exec.ID, exec.RunID
 	var rep FailbackReport
-	if err := fut.Get(ctx, &rep); err != nil {
+	summary := fmt.Sprintf("drill: failback of %s to %s", t.ID(), t.PrimaryRegion)
+	if err := d.child(ctx, id, summary, Failback, d.req.failbackRequest(d.restore), &d.rep.FailbackID, &d.rep.FailbackRun, &rep); err != nil {
 		return err
 	}
 	d.rep.Failback = &rep
