@@ -5,6 +5,7 @@ package render
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -14,10 +15,36 @@ import (
 
 // Steps prints the timeline as one table: every report and status view uses it, so a step reads the same
 // wherever it is shown. A step over its runbook budget is flagged OVER.
-func Steps(b *strings.Builder, steps []workflows.StepRecord) {
+func Steps(b *strings.Builder, steps []workflows.StepRecord) { StepsWith(b, steps, Columns{}) }
+
+// Columns are what the status view adds to the step table while a run is going on: each step's name (what
+// an operator names to retry, skip or abort it), when it started and how many attempts it has taken.
+type Columns struct{ Name, Started, Attempts bool }
+
+// StepsWith is Steps with the extra columns c asks for. A step still running has taken "-" so far.
+func StepsWith(b *strings.Builder, steps []workflows.StepRecord, c Columns) {
 	tw := tabwriter.NewWriter(b, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "STEP\tOUTCOME\tTOOK\tBUDGET\tDETAIL")
+	row := func(name, title, outcome, started, took, budget, attempts, detail string) {
+		var cells []string
+		if c.Name {
+			cells = append(cells, name)
+		}
+		cells = append(cells, title, outcome)
+		if c.Started {
+			cells = append(cells, started)
+		}
+		cells = append(cells, took, budget)
+		if c.Attempts {
+			cells = append(cells, attempts)
+		}
+		fmt.Fprintln(tw, strings.Join(append(cells, detail), "\t"))
+	}
+	row("NAME", "STEP", "OUTCOME", "STARTED", "TOOK", "BUDGET", "ATTEMPTS", "DETAIL")
 	for _, s := range steps {
+		took := "-"
+		if !s.Ended.IsZero() {
+			took = s.Duration().Round(time.Millisecond).String()
+		}
 		budget := "-"
 		if s.Budget > 0 {
 			budget = s.Budget.String()
@@ -29,7 +56,7 @@ func Steps(b *strings.Builder, steps []workflows.StepRecord) {
 		if s.Error != "" {
 			line = s.Error
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", s.Title, s.Outcome, s.Duration().Round(time.Millisecond), budget, line)
+		row(s.Name, s.Title, s.Outcome, s.Started.Local().Format("15:04:05"), took, budget, strconv.Itoa(s.Attempts), line)
 	}
 	_ = tw.Flush()
 }

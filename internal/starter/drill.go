@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/roadcall/dr/internal/render"
 	"github.com/roadcall/dr/internal/topology"
 	"github.com/roadcall/dr/workflows"
 )
@@ -54,7 +55,7 @@ func drillCmd(ctx context.Context, e *Env, args []string) error {
 	if err := e.await(ctx, c, run, &rep); err != nil {
 		return err
 	}
-	fmt.Fprintf(e.Out, "\n%s\nPost-incident review: starter report --workflow-id %s --run-id %s\n", rep, id, run.GetRunID())
+	fmt.Fprintf(e.Out, "\n%s\nPost-incident review: starter report --workflow-id %s --run-id %s\n", render.DrillReport(rep), id, run.GetRunID())
 	if rep.Outcome != workflows.PhaseCompleted {
 		return failed("the drill of %s ended %s", topo.ID(), rep.Outcome)
 	}

@@ -10,6 +10,7 @@ import (
 	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/sdk/client"
 
+	"github.com/roadcall/dr/internal/render"
 	"github.com/roadcall/dr/workflows"
 )
 
@@ -53,7 +54,7 @@ func Review(ctx context.Context, c client.Client, id, runID string) (string, err
 		return "", fmt.Errorf("describe workflow %s: %w", id, err)
 	}
 	info := desc.GetWorkflowExecutionInfo()
-	meta := workflows.ReviewMeta{WorkflowType: info.GetType().GetName(), WorkflowID: id, RunID: info.GetExecution().GetRunId()}
+	meta := render.ReviewMeta{WorkflowType: info.GetType().GetName(), WorkflowID: id, RunID: info.GetExecution().GetRunId()}
 	meta.Platform = platformOf(ctx, c, id, meta.RunID)
 	if info.GetStatus() == enumspb.WORKFLOW_EXECUTION_STATUS_COMPLETED {
 		var raw json.RawMessage
@@ -66,19 +67,19 @@ func Review(ctx context.Context, c client.Client, id, runID string) (string, err
 			if err := json.Unmarshal(raw, &r); err != nil {
 				return "", fmt.Errorf("decode the drill report of %s: %w", id, err)
 			}
-			return workflows.DrillReview(meta, r), nil
+			return render.DrillReview(meta, r), nil
 		case "RegionFailover":
 			var r workflows.FailoverReport
 			if err := json.Unmarshal(raw, &r); err != nil {
 				return "", fmt.Errorf("decode the failover report of %s: %w", id, err)
 			}
-			return workflows.FailoverReview(meta, r), nil
+			return render.FailoverReview(meta, r), nil
 		case "Failback":
 			var r workflows.FailbackReport
 			if err := json.Unmarshal(raw, &r); err != nil {
 				return "", fmt.Errorf("decode the failback report of %s: %w", id, err)
 			}
-			return workflows.FailbackReview(meta, r), nil
+			return render.FailbackReview(meta, r), nil
 		}
 	}
 	qctx, cancel := context.WithTimeout(ctx, 15*time.Second)
@@ -88,7 +89,7 @@ func Review(ctx context.Context, c client.Client, id, runID string) (string, err
 		return "", fmt.Errorf("workflow %s (%s, %s) has no report and its status query failed: %v (is a worker running on task queue %s?)",
 			id, meta.WorkflowType, info.GetStatus(), rootMessage(err), workflows.TaskQueue)
 	}
-	return workflows.StatusReview(meta, st), nil
+	return render.StatusReview(meta, st), nil
 }
 
 // platformOf reads the topology's platform-stage from the run's input, the first event of its history.

@@ -5,9 +5,9 @@ import (
 	"fmt"
 	"io"
 	"strings"
-	"text/tabwriter"
 	"time"
 
+	"github.com/roadcall/dr/internal/render"
 	"github.com/roadcall/dr/workflows"
 )
 
@@ -68,26 +68,9 @@ func printStatus(w io.Writer, id string, st workflows.Status) {
 		fmt.Fprintf(w, "  last error  %s\n", st.LastError)
 	}
 	if len(st.Steps) > 0 {
-		fmt.Fprintln(w)
-		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-		fmt.Fprintln(tw, "  STEP\tOUTCOME\tSTARTED\tDURATION\tATTEMPTS\tDETAIL")
-		for _, s := range st.Steps {
-			dur := "-"
-			if !s.Ended.IsZero() {
-				dur = s.Duration().Round(100 * time.Millisecond).String()
-				if s.Budget > 0 {
-					dur += " / " + s.Budget.String()
-				}
-			}
-			detail := s.Title
-			if s.Error != "" {
-				detail += " — " + s.Error
-			} else if s.Detail != "" {
-				detail += " — " + s.Detail
-			}
-			fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\t%d\t%s\n", s.Name, s.Outcome, s.Started.Local().Format("15:04:05"), dur, s.Attempts, detail)
-		}
-		_ = tw.Flush()
+		var b strings.Builder
+		render.StepsWith(&b, st.Steps, render.Columns{Name: true, Started: true, Attempts: true})
+		fmt.Fprintf(w, "\n  %s\n", strings.ReplaceAll(strings.TrimSuffix(b.String(), "\n"), "\n", "\n  "))
 	}
 	for _, a := range st.Approvals {
 		line := fmt.Sprintf("  %s %sd by %s at %s", a.Gate, a.Decision, a.Approver, a.At.Local().Format("15:04:05"))

@@ -1,4 +1,4 @@
-package workflows
+package render
 
 import (
 	"strings"
@@ -6,19 +6,21 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/roadcall/dr/workflows"
 )
 
 func TestDrillReviewHasTimelineObjectivesAndActionItemsForSlowSteps(t *testing.T) {
 	t0 := time.Date(2025, 3, 1, 10, 0, 0, 0, time.UTC)
-	steps := []StepRecord{
-		{Name: "assess", Title: "1. Assess the situation", Started: t0, Ended: t0.Add(2 * time.Minute), Outcome: OutcomeOK, Budget: 5 * time.Minute, Attempts: 1},
-		{Name: "activate", Title: "5. Activate services in us-west-2", Started: t0.Add(2 * time.Minute), Ended: t0.Add(27 * time.Minute), Outcome: OutcomeOK, Budget: 20 * time.Minute, Attempts: 2},
+	steps := []workflows.StepRecord{
+		{Name: "assess", Title: "1. Assess the situation", Started: t0, Ended: t0.Add(2 * time.Minute), Outcome: workflows.OutcomeOK, Budget: 5 * time.Minute, Attempts: 1},
+		{Name: "activate", Title: "5. Activate services in us-west-2", Started: t0.Add(2 * time.Minute), Ended: t0.Add(27 * time.Minute), Outcome: workflows.OutcomeOK, Budget: 20 * time.Minute, Attempts: 2},
 	}
-	rep := DrillReport{RunSummary: RunSummary{Outcome: PhaseCompleted, StartedAt: t0, EndedAt: t0.Add(time.Hour)}, Mode: DrillInject, ModeReason: "awssim at http://127.0.0.1:4566",
-		InjectedAt: t0, RTO: 31 * time.Minute, RTOObjective: time.Hour, RTOMet: true, RPO: 40 * time.Millisecond, RPOKnown: true, RPOObjective: 15 * time.Minute, RPOMet: true,
-		Rows: stepRows("failover", steps), Lessons: []string{"activation is slow"},
-		Checklist:  []ChecklistItem{{Section: "Performance", Item: "Database queries | perform normally", Status: "not-checked", Evidence: "no DSN"}},
-		Failover:   &FailoverReport{Actions: []string{"route53 UPSERT api → us-west-2"}, RunSummary: RunSummary{Approvals: []Approval{{Gate: "failover", Decision: "approve", Approver: "auto", At: t0}}}},
+	rep := workflows.DrillReport{RunSummary: workflows.RunSummary{Outcome: workflows.PhaseCompleted, StartedAt: t0, EndedAt: t0.Add(time.Hour)}, Mode: workflows.DrillInject, ModeReason: "awssim at http://127.0.0.1:4566",
+		InjectedAt: t0, Recovery: workflows.Recovery{RTO: 31 * time.Minute, RTOObjective: time.Hour, RTOMet: true, RPO: 40 * time.Millisecond, RPOKnown: true, RPOObjective: 15 * time.Minute, RPOMet: true,
+			Checklist: []workflows.ChecklistItem{{Section: "Performance", Item: "Database queries | perform normally", Status: "not-checked", Evidence: "no DSN"}}},
+		Rows: workflows.StepRows("failover", steps), Lessons: []string{"activation is slow"},
+		Failover:   &workflows.FailoverReport{Actions: []string{"route53 UPSERT api → us-west-2"}, RunSummary: workflows.RunSummary{Approvals: []workflows.Approval{{Gate: "failover", Decision: "approve", Approver: "auto", At: t0}}}},
 		FailoverID: "failover-roadcall-prod"}
 	md := DrillReview(ReviewMeta{WorkflowType: "DRDrill", WorkflowID: "drill-roadcall-prod", RunID: "r1", Platform: "roadcall-prod"}, rep)
 
@@ -43,9 +45,9 @@ func TestDrillReviewHasTimelineObjectivesAndActionItemsForSlowSteps(t *testing.T
 
 func TestStatusReviewOfARefusedFailback(t *testing.T) {
 	t0 := time.Date(2025, 3, 1, 10, 0, 0, 0, time.UTC)
-	st := Status{Workflow: "Failback", Phase: PhaseRefused, StartedAt: t0, DetectedAt: t0, RTO: time.Hour,
+	st := workflows.Status{Workflow: "Failback", Phase: workflows.PhaseRefused, StartedAt: t0, DetectedAt: t0, RTO: time.Hour,
 		LastError: "verify-primary: failback of roadcall-prod refused, nothing was changed: no failover has happened",
-		Steps:     []StepRecord{{Name: "verify-primary", Title: "1. Verify the primary region's health", Started: t0, Ended: t0.Add(time.Second), Outcome: OutcomeFailed, Budget: 15 * time.Minute}}}
+		Steps:     []workflows.StepRecord{{Name: "verify-primary", Title: "1. Verify the primary region's health", Started: t0, Ended: t0.Add(time.Second), Outcome: workflows.OutcomeFailed, Budget: 15 * time.Minute}}}
 	md := StatusReview(ReviewMeta{WorkflowType: "Failback", WorkflowID: "failback-roadcall-prod"}, st)
 	require.Contains(t, md, "outcome **REFUSED**")
 	require.Contains(t, md, "| RTO | not reached | 1h0m0s | — |")

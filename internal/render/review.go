@@ -1,15 +1,16 @@
-package workflows
+package render
 
 import (
 	"fmt"
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/roadcall/dr/workflows"
 )
 
 // The runbook's "Post-Incident Review" rendered as Markdown from what a run recorded: its report (the
-// result in the history) or, for a run that has none (still running, refused, failed), its status. These
-// are pure functions, safe in the starter and in tests; nothing here runs inside a workflow.
+// result in the history) or, for a run that has none (still running, refused, failed), its status.
 
 // ReviewMeta names the run a review is about.
 type ReviewMeta struct {
@@ -26,30 +27,30 @@ type review struct {
 	drill                   bool
 	outcome                 string
 	started, detected, done time.Time
-	rows                    []DrillRow
+	rows                    []workflows.DrillRow
 	rto, rtoObjective       time.Duration
 	rtoKnown, rtoMet        bool
 	rpo, rpoObjective       time.Duration
 	rpoKnown, rpoMet        bool
 	rootCause, impact       []string
 	changes                 []string
-	approvals               []Approval
+	approvals               []workflows.Approval
 	notes                   []string
-	checklist               []ChecklistItem
+	checklist               []workflows.ChecklistItem
 	lessons                 []string
 }
 
 // DrillReview renders a DRDrill report.
-func DrillReview(m ReviewMeta, r DrillReport) string {
+func DrillReview(m ReviewMeta, r workflows.DrillReport) string {
 	v := review{meta: m, title: "DR drill: region outage of the primary", drill: true, outcome: r.Outcome,
 		started: r.StartedAt, detected: r.InjectedAt, done: r.EndedAt, rows: r.Rows, checklist: r.Checklist, lessons: r.Lessons,
 		rto: r.RTO, rtoObjective: r.RTOObjective, rtoKnown: r.RTO > 0, rtoMet: r.RTOMet,
 		rpo: r.RPO, rpoObjective: r.RPOObjective, rpoKnown: r.RPOKnown, rpoMet: r.RPOMet, notes: r.Notes, approvals: r.Approvals}
 	switch r.Mode {
-	case DrillInject:
+	case workflows.DrillInject:
 		v.rootCause = append(v.rootCause, fmt.Sprintf("Planned exercise: the primary region was taken down in awssim at %s (%s).", stamp(r.InjectedAt), r.ModeReason))
 		v.impact = append(v.impact, "No customer impact: the outage was simulated.")
-	case DrillPlanned:
+	case workflows.DrillPlanned:
 		v.rootCause = append(v.rootCause, fmt.Sprintf("Planned exercise in planned mode at %s: nothing was injected; the Aurora writer moved by switchover (%s).", stamp(r.InjectedAt), orText(r.ModeReason, "requested")))
 		v.impact = append(v.impact, "Writes paused while the Aurora writer switched regions (twice) and while DNS moved; no data was lost by design (switchover).")
 	default:
@@ -79,9 +80,9 @@ func DrillReview(m ReviewMeta, r DrillReport) string {
 }
 
 // FailoverReview renders a RegionFailover report (a real incident unless the run was a drill's child).
-func FailoverReview(m ReviewMeta, r FailoverReport) string {
+func FailoverReview(m ReviewMeta, r workflows.FailoverReport) string {
 	v := review{meta: m, title: fmt.Sprintf("Region outage: failover from %s to %s", r.PrimaryRegion, r.DRRegion), outcome: r.Outcome,
-		started: r.StartedAt, detected: r.DetectedAt, done: r.EndedAt, rows: stepRows("failover", r.Steps), checklist: r.Checklist,
+		started: r.StartedAt, detected: r.DetectedAt, done: r.EndedAt, rows: workflows.StepRows("failover", r.Steps), checklist: r.Checklist,
 		rto: r.RTO, rtoObjective: r.RTOObjective, rtoKnown: r.RTO > 0, rtoMet: r.RTOMet,
 		rpo: r.RPOEstimate, rpoObjective: r.RPOObjective, rpoKnown: r.RPOKnown, rpoMet: r.RPOMet,
 		changes: r.Actions, approvals: r.Approvals, notes: r.Notes}
@@ -101,9 +102,9 @@ func FailoverReview(m ReviewMeta, r FailoverReport) string {
 }
 
 // FailbackReview renders a Failback report.
-func FailbackReview(m ReviewMeta, r FailbackReport) string {
+func FailbackReview(m ReviewMeta, r workflows.FailbackReport) string {
 	v := review{meta: m, title: fmt.Sprintf("Failback from %s to %s", r.DRRegion, r.PrimaryRegion), outcome: r.Outcome,
-		started: r.StartedAt, detected: r.DetectedAt, done: r.EndedAt, rows: stepRows("failback", r.Steps), checklist: r.Checklist,
+		started: r.StartedAt, detected: r.DetectedAt, done: r.EndedAt, rows: workflows.StepRows("failback", r.Steps), checklist: r.Checklist,
 		rto: r.RTO, rtoObjective: r.RTOObjective, rtoKnown: r.RTO > 0, rtoMet: r.RTOMet,
 		rpo: r.RPO, rpoObjective: r.RPOObjective, rpoKnown: r.RPOKnown, rpoMet: r.RPOMet,
 		changes: r.Actions, approvals: r.Approvals, notes: r.Notes}
@@ -119,9 +120,9 @@ func FailbackReview(m ReviewMeta, r FailbackReport) string {
 }
 
 // StatusReview renders a run that has no report: running, refused or failed. The timeline is what it did.
-func StatusReview(m ReviewMeta, s Status) string {
+func StatusReview(m ReviewMeta, s workflows.Status) string {
 	v := review{meta: m, title: s.Workflow + " (no report: " + s.Phase + ")", outcome: s.Phase, started: s.StartedAt, detected: s.DetectedAt,
-		rows: stepRows(strings.ToLower(s.Workflow), s.Steps), approvals: s.Approvals, notes: s.Notes, rtoObjective: s.RTO}
+		rows: workflows.StepRows(strings.ToLower(s.Workflow), s.Steps), approvals: s.Approvals, notes: s.Notes, rtoObjective: s.RTO}
 	if s.LastError != "" {
 		v.rootCause = append(v.rootCause, "Last error: "+s.LastError)
 	}
@@ -129,18 +130,9 @@ func StatusReview(m ReviewMeta, s Status) string {
 	return v.markdown()
 }
 
-func stepRows(phase string, steps []StepRecord) []DrillRow {
-	rows := make([]DrillRow, 0, len(steps))
-	for _, s := range steps {
-		rows = append(rows, DrillRow{Phase: phase, Name: s.Name, Title: s.Title, Outcome: s.Outcome, Started: s.Started, Took: s.Duration(),
-			Budget: s.Budget, OverBudget: s.Budget > 0 && s.Duration() > s.Budget, Attempts: s.Attempts})
-	}
-	return rows
-}
-
 func deriveLessons(v review) []string {
 	var out []string
-	if v.outcome != PhaseCompleted {
+	if v.outcome != workflows.PhaseCompleted {
 		out = append(out, fmt.Sprintf("The run ended %s.", v.outcome))
 	}
 	if v.rtoKnown && !v.rtoMet {
@@ -155,12 +147,12 @@ func deriveLessons(v review) []string {
 			out = append(out, fmt.Sprintf("Step %q took %s, over its runbook budget of %s.", r.Title, r.Took.Round(time.Second), r.Budget))
 		case r.Attempts > 1:
 			out = append(out, fmt.Sprintf("Step %q needed %d attempts (an operator retried it).", r.Title, r.Attempts))
-		case r.Outcome == OutcomeSkipped:
+		case r.Outcome == workflows.OutcomeSkipped:
 			out = append(out, fmt.Sprintf("Step %q was skipped by an operator.", r.Title))
 		}
 	}
 	for _, c := range v.checklist {
-		if c.Status == Fail {
+		if c.Status == workflows.Fail {
 			out = append(out, fmt.Sprintf("Checklist: %s / %s failed: %s", c.Section, c.Item, c.Evidence))
 		}
 	}
@@ -254,7 +246,7 @@ func (v review) actionItems() []string {
 	}
 	for _, c := range v.checklist {
 		switch c.Status {
-		case Fail:
+		case workflows.Fail:
 			out = append(out, fmt.Sprintf("[ ] Fix %s / %s: %s. Owner: ___", c.Section, c.Item, c.Evidence))
 		case "not-checked":
 			out = append(out, fmt.Sprintf("[ ] Check by hand (software could not): %s / %s. Owner: ___", c.Section, c.Item))
@@ -322,9 +314,9 @@ func verdict(known, met bool) string {
 
 func checkMark(status string) string {
 	switch status {
-	case Pass:
+	case workflows.Pass:
 		return "✅"
-	case Fail:
+	case workflows.Fail:
 		return "❌"
 	}
 	return "☐"
@@ -333,4 +325,12 @@ func checkMark(status string) string {
 // mdCell keeps a table cell on one line and its pipes from splitting the row.
 func mdCell(s string) string {
 	return strings.NewReplacer("|", `\|`, "\n", " ").Replace(s)
+}
+
+// orText is s, or none when s is empty.
+func orText(s, none string) string {
+	if s == "" {
+		return none
+	}
+	return s
 }
