@@ -13,6 +13,7 @@ import (
 	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/sdk/client"
 
+	"github.com/roadcall/dr/internal/render"
 	"github.com/roadcall/dr/internal/starter"
 	"github.com/roadcall/dr/internal/testenv"
 	"github.com/roadcall/dr/internal/topology"
@@ -106,7 +107,7 @@ func TestDrillEndToEnd(t *testing.T) {
 	ctx := ctxT(t, time.Minute)
 	rep := runResult[workflows.DrillReport](ctx, t, env, id)
 	if rep.RTO <= 0 || !rep.RPOKnown || rep.Failover == nil || rep.Failback == nil {
-		t.Fatalf("report without RTO/RPO or children:\n%s", rep)
+		t.Fatalf("report without RTO/RPO or children:\n%s", render.DrillReport(rep))
 	}
 	if n := len(rep.Failover.Steps) + len(rep.Failback.Steps) + len(rep.Steps); len(rep.Rows) != n || n < 20 {
 		t.Errorf("%d rows for %d steps", len(rep.Rows), n)
@@ -254,7 +255,7 @@ func TestDrillScheduleIsCronWithOverlapSkip(t *testing.T) {
 	id := triggerTwiceExpectOneSkipped(t, h)
 	rep := runResult[workflows.DrillReport](ctx, t, env, id)
 	if rep.Outcome != workflows.PhaseCompleted || rep.Mode != workflows.DrillInject || rep.RTO <= 0 {
-		t.Fatalf("scheduled drill %s: %s in %s mode, RTO %s\n%s", id, rep.Outcome, rep.Mode, rep.RTO, rep)
+		t.Fatalf("scheduled drill %s: %s in %s mode, RTO %s\n%s", id, rep.Outcome, rep.Mode, rep.RTO, render.DrillReport(rep))
 	}
 	assertInitialTopology(t, env, initial)
 

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/roadcall/dr/internal/awssim"
+	"github.com/roadcall/dr/internal/render"
 	"github.com/roadcall/dr/internal/starter"
 	"github.com/roadcall/dr/internal/testenv"
 	"github.com/roadcall/dr/workflows"
@@ -178,7 +179,7 @@ func goldenDrill(t *testing.T, env *testenv.Env) (string, workflows.DrillReport)
 	ctx := ctxT(t, 2*time.Minute)
 	var rep workflows.DrillReport
 	if err := env.Temporal.Client.GetWorkflow(ctx, id, "").Get(ctx, &rep); err != nil || rep.Outcome != workflows.PhaseCompleted {
-		t.Fatalf("drill: %v\n%s", err, rep)
+		t.Fatalf("drill: %v\n%s", err, render.DrillReport(rep))
 	}
 	return id, rep
 }
