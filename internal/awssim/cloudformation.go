@@ -16,7 +16,7 @@ func init() {
 		ops: map[string]opFunc{
 			"DescribeStacks":      cfnDescribeStacks,
 			"DescribeStackEvents": cfnDescribeStackEvents,
-			"UpdateStack":         recordFailures("StackName", cfnUpdateStack),
+			"UpdateStack":         journaled(formParam("StackName"), cfnUpdateStack),
 		},
 		advance: cfnAdvance,
 	})

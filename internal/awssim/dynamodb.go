@@ -18,9 +18,9 @@ func init() {
 			"Scan":                      ddbScan,
 			"GetItem":                   ddbGetItem,
 			"DescribeContinuousBackups": ddbDescribeContinuousBackups,
-			"UpdateContinuousBackups":   journaled(tableNameOf("TableName"), ddbUpdateContinuousBackups),
-			"UpdateTable":               journaled(tableNameOf("TableName"), ddbUpdateTable),
-			"RestoreTableToPointInTime": journaled(tableNameOf("TargetTableName"), ddbRestoreTableToPointInTime),
+			"UpdateContinuousBackups":   journaled(inputParam("TableName"), ddbUpdateContinuousBackups),
+			"UpdateTable":               journaled(inputParam("TableName"), ddbUpdateTable),
+			"RestoreTableToPointInTime": journaled(inputParam("TargetTableName"), ddbRestoreTableToPointInTime),
 		},
 		advance: ddbAdvance,
 	})
@@ -37,22 +37,6 @@ const (
 	// to provisioned is unlimited (AWS, "Considerations when switching capacity modes").
 	payPerRequestSwitches = 4
 )
-
-// journaled wraps a mutating handler so a refused call is journaled too (changed=false, with the error
-// code): the journal is the record of every mutating call, and a refusal changed nothing.
-func journaled(resource func(*Call) string, op opFunc) opFunc {
-	return func(s *Server, c *Call) (any, error) {
-		out, err := op(s, c)
-		if err != nil {
-			s.record(c, resource(c), false, "refused: "+asAPIError(err).Code)
-		}
-		return out, err
-	}
-}
-
-func tableNameOf(field string) func(*Call) string {
-	return func(c *Call) string { return c.Input.Str(field) }
-}
 
 func ddbNotFound(name string) error {
 	return Errf(400, "ResourceNotFoundException", "Requested resource not found: Table: %s not found", name)

@@ -2,7 +2,6 @@ package awssim
 
 import (
 	"encoding/xml"
-	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -18,34 +17,16 @@ func init() {
 			"DescribeGlobalClusters":        rdsDescribeGlobalClusters,
 			"DescribeDBInstances":           rdsDescribeDBInstances,
 			"DescribeDBClusterSnapshots":    rdsDescribeDBClusterSnapshots,
-			"FailoverGlobalCluster":         recordFailures("GlobalClusterIdentifier", rdsFailoverGlobalCluster),
-			"SwitchoverGlobalCluster":       recordFailures("GlobalClusterIdentifier", rdsSwitchoverGlobalCluster),
-			"RemoveFromGlobalCluster":       recordFailures("DbClusterIdentifier", rdsRemoveFromGlobalCluster),
-			"PromoteReadReplicaDBCluster":   recordFailures("DBClusterIdentifier", rdsPromoteReadReplicaDBCluster),
-			"RestoreDBClusterToPointInTime": recordFailures("DBClusterIdentifier", rdsRestoreDBClusterToPointInTime),
-			"CreateDBInstance":              recordFailures("DBInstanceIdentifier", rdsCreateDBInstance),
-			"CreateDBClusterSnapshot":       recordFailures("DBClusterSnapshotIdentifier", rdsCreateDBClusterSnapshot),
+			"FailoverGlobalCluster":         journaled(formParam("GlobalClusterIdentifier"), rdsFailoverGlobalCluster),
+			"SwitchoverGlobalCluster":       journaled(formParam("GlobalClusterIdentifier"), rdsSwitchoverGlobalCluster),
+			"RemoveFromGlobalCluster":       journaled(formParam("DbClusterIdentifier"), rdsRemoveFromGlobalCluster),
+			"PromoteReadReplicaDBCluster":   journaled(formParam("DBClusterIdentifier"), rdsPromoteReadReplicaDBCluster),
+			"RestoreDBClusterToPointInTime": journaled(formParam("DBClusterIdentifier"), rdsRestoreDBClusterToPointInTime),
+			"CreateDBInstance":              journaled(formParam("DBInstanceIdentifier"), rdsCreateDBInstance),
+			"CreateDBClusterSnapshot":       journaled(formParam("DBClusterSnapshotIdentifier"), rdsCreateDBClusterSnapshot),
 		},
 		advance: rdsAdvance,
 	})
-}
-
-// recordFailures journals a mutating call that AWS refused as changed=false, so the journal shows every
-// attempt (an idempotent retry that meets "already exists" or "already primary" included); the handler
-// journals its own successes.
-func recordFailures(param string, op opFunc) opFunc {
-	return func(s *Server, c *Call) (any, error) {
-		out, err := op(s, c)
-		if err != nil {
-			detail := err.Error()
-			var ae *APIError
-			if errors.As(err, &ae) {
-				detail = ae.Code
-			}
-			s.record(c, c.Form.Get(param), false, "refused: "+detail)
-		}
-		return out, err
-	}
 }
 
 // DBClusterSnapshot is a manual or automated Aurora cluster snapshot.

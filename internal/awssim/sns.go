@@ -15,10 +15,10 @@ func init() {
 	register(&service{
 		name: "sns", protocol: queryProtocol{}, xmlns: snsXMLNS,
 		ops: map[string]opFunc{
-			"Publish":                  recordFailures("TopicArn", snsPublish),
+			"Publish":                  journaled(formParam("TopicArn"), snsPublish),
 			"ListTopics":               snsListTopics,
-			"CreateTopic":              recordFailures("Name", snsCreateTopic),
-			"Subscribe":                recordFailures("TopicArn", snsSubscribe),
+			"CreateTopic":              journaled(formParam("Name"), snsCreateTopic),
+			"Subscribe":                journaled(formParam("TopicArn"), snsSubscribe),
 			"ListSubscriptionsByTopic": snsListSubscriptionsByTopic,
 		},
 	})

@@ -13,7 +13,7 @@ func init() {
 		protocol: awsJSON{contentType: "application/x-amz-json-1.1"},
 		ops: map[string]opFunc{
 			"GetParameter": ssmGetParameter,
-			"PutParameter": journaled(func(c *Call) string { return c.Input.Str("Name") }, ssmPutParameter),
+			"PutParameter": journaled(inputParam("Name"), ssmPutParameter),
 		},
 	})
 }
