@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"time"
 )
 
 // queryProtocol is awsQuery (RDS, SNS, CloudFormation, STS, CloudWatch from older clients): a form-encoded
@@ -88,4 +89,13 @@ func (ec2Protocol) writeError(w http.ResponseWriter, svc *service, c *Call, err 
 	b := fmt.Sprintf(`<?xml version="1.0" encoding="UTF-8"?><Response><Errors><Error><Code>%s</Code><Message>%s</Message></Error></Errors><RequestID>%s</RequestID></Response>`,
 		xmlEscape(ae.Code), xmlEscape(ae.Message), c.ReqID)
 	sendXML(w, c, ae.Status, []byte(b))
+}
+
+func resultName(c *Call) xml.Name { return xml.Name{Local: c.Operation + "Result"} }
+
+func iso(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.UTC().Format("2006-01-02T15:04:05.000Z")
 }

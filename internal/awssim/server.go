@@ -107,11 +107,6 @@ func New(t topology.Topology, opts Options) *Server {
 // Topology is the topology the world was seeded from.
 func (s *Server) Topology() topology.Topology { return s.topo }
 
-// after is the wall time at which an operation that takes d in AWS finishes here.
-func (s *Server) after(d time.Duration) time.Time {
-	return s.now().Add(time.Duration(float64(d) * s.scale))
-}
-
 // Call is one decoded AWS request.
 type Call struct {
 	Service   string
@@ -243,21 +238,6 @@ func (s *Server) safeCall(op opFunc, c *Call) (out any, err error) {
 	return op(s, c)
 }
 
-func (s *Server) advanceAll(now time.Time) {
-	for _, name := range SortedKeys(services) {
-		if a := services[name].advance; a != nil {
-			a(s, now)
-		}
-	}
-}
-
-// Advance runs every service's time-driven transitions; the control API uses it before showing state.
-func (s *Server) Advance() {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.advanceAll(s.now())
-}
-
 // APIError is an AWS error; each protocol writes it in its own shape.
 type APIError struct {
 	Status  int
@@ -273,30 +253,6 @@ func (e *APIError) Error() string { return e.Code + ": " + e.Message }
 // Errf builds an APIError.
 func Errf(status int, code, format string, args ...any) *APIError {
 	return &APIError{Status: status, Code: code, Message: fmt.Sprintf(format, args...)}
-}
-
-// With runs f with the lock held and time advanced, for tests and the control API that inspect the world.
-func (s *Server) With(f func(w *World)) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.advanceAll(s.now())
-	f(s.world)
-}
-
-// Reset reseeds the world and clears faults and the journal.
-func (s *Server) Reset() {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.world = NewWorld(s.topo, s.now())
-	s.faults = nil
-	s.journal = nil
-}
-
-// SetTimeScale changes the time scale for operations started from now on.
-func (s *Server) SetTimeScale(f float64) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.scale = f
 }
 
 func writePlainError(w http.ResponseWriter, status int, code, msg string) {

@@ -1,0 +1,60 @@
+package awssim
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/roadcall/dr/internal/topology"
+)
+
+// The Lambda model: functions ($LATEST only) with their configuration and reserved concurrency; how they
+// are seeded and how an update finishes in time.
+
+type Function struct {
+	Name             string            `json:"name"`
+	ARN              string            `json:"arn"`
+	Runtime          string            `json:"runtime"`
+	Handler          string            `json:"handler"`
+	Env              map[string]string `json:"env"`
+	RevisionID       string            `json:"revisionId"`
+	LastUpdateStatus string            `json:"lastUpdateStatus"` // Successful, InProgress, Failed
+	ReadyAt          time.Time         `json:"readyAt,omitzero"`
+	LastModified     time.Time         `json:"lastModified"`
+	// ReservedConcurrency is nil when the function has none.
+	ReservedConcurrency *int32 `json:"reservedConcurrency,omitempty"`
+	// ConcurrencyChangedAt is when reserved concurrency was last put or deleted, so metrics can show the
+	// effect of a scale-up from that moment on.
+	ConcurrencyChangedAt time.Time `json:"concurrencyChangedAt,omitzero"`
+	Description          string    `json:"description,omitempty"`
+	// Timeout (seconds) and MemorySize (MB) are 0 for AWS's defaults, 3 and 128.
+	Timeout    int32 `json:"timeout,omitempty"`
+	MemorySize int32 `json:"memorySize,omitempty"`
+}
+
+func clusterFor(t topology.Topology, region string) string {
+	if region == t.PrimaryRegion {
+		return t.Aurora.PrimaryClusterID
+	}
+	return t.Aurora.DRClusterID
+}
+
+func newRevision(name string, n int) string {
+	return fmt.Sprintf("%s-%04d", stableID(name), n)
+}
+
+// seedLambda deploys every topology function in every region, configured for that region.
+func seedLambda(w *World, t topology.Topology, born time.Time) {
+	for _, r := range t.Regions() {
+		for _, fn := range t.Functions {
+			w.Regions[r].Functions[fn.Name] = &Function{
+				Name: fn.Name, ARN: fmt.Sprintf("arn:aws:lambda:%s:%s:function:%s", r, t.AccountID, fn.Name),
+				Runtime: "nodejs20.x", Handler: "index.handler",
+				Env: map[string]string{
+					"STAGE": t.Stage, "REGION": r, "LOG_LEVEL": "info",
+					"AURORA_CLUSTER": clusterFor(t, r), "USERS_TABLE": t.Tables[0].Name,
+				},
+				RevisionID: newRevision(fn.Name, 0), LastUpdateStatus: "Successful", LastModified: born,
+			}
+		}
+	}
+}
