@@ -2,6 +2,7 @@ package awssim
 
 import (
 	"fmt"
+	"sort"
 	"time"
 
 	"github.com/roadcall/dr/internal/topology"
@@ -43,4 +44,35 @@ func seedBackup(w *World, t topology.Topology, now time.Time) {
 		}
 		w.Regions[r].Vaults[t.BackupVault] = vault
 	}
+}
+
+// staleBackupWindow is how far back the stale-backups fault hides recovery points by default: two missed
+// daily backups, enough to fail any sane "backup in the last 24 h" check.
+const staleBackupWindow = 48 * time.Hour
+
+// backupVisible is the vault's recovery points, newest first, without those a stale-backups fault hides
+// (as if the backup job had been failing since then). A fault's Seconds overrides the window; its Region,
+// when set, limits it to that region.
+func backupVisible(s *Server, c *Call, v *Vault) []*RecoveryPoint {
+	cutoff := time.Time{}
+	for _, f := range s.faultsOf(FaultStaleBackups) {
+		if f.Region != "" && f.Region != c.Region {
+			continue
+		}
+		window := staleBackupWindow
+		if f.Seconds > 0 {
+			window = time.Duration(f.Seconds * float64(time.Second))
+		}
+		if t := c.Now.Add(-window); cutoff.IsZero() || t.Before(cutoff) {
+			cutoff = t
+		}
+	}
+	var out []*RecoveryPoint
+	for _, rp := range v.RecoveryPoints {
+		if cutoff.IsZero() || !rp.CreatedAt.After(cutoff) {
+			out = append(out, rp)
+		}
+	}
+	sort.SliceStable(out, func(i, j int) bool { return out[i].CreatedAt.After(out[j].CreatedAt) })
+	return out
 }

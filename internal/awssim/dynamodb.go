@@ -186,23 +186,27 @@ func ddbGetItem(s *Server, c *Call) (any, error) {
 	return map[string]any{}, nil
 }
 
-func ddbDescribeContinuousBackups(s *Server, c *Call) (any, error) {
+// backupsTable is the table a continuous-backups call names; those calls answer TableNotFoundException for a
+// missing table, not the ResourceNotFoundException of the other table APIs.
+func backupsTable(s *Server, c *Call) (*Table, string, error) {
 	t, name, err := ddbTable(s, c, "TableName")
+	if err != nil && name != "" {
+		return nil, name, tableNotFound(name, c.Region)
+	}
+	return t, name, err
+}
+
+func ddbDescribeContinuousBackups(s *Server, c *Call) (any, error) {
+	t, _, err := backupsTable(s, c)
 	if err != nil {
-		if name != "" {
-			return nil, tableNotFound(name, c.Region)
-		}
 		return nil, err
 	}
 	return map[string]any{"ContinuousBackupsDescription": s.continuousBackups(t, c.Now)}, nil
 }
 
 func ddbUpdateContinuousBackups(s *Server, c *Call) (any, error) {
-	t, name, err := ddbTable(s, c, "TableName")
+	t, name, err := backupsTable(s, c)
 	if err != nil {
-		if name != "" {
-			return nil, tableNotFound(name, c.Region)
-		}
 		return nil, err
 	}
 	spec := c.Input.Map("PointInTimeRecoverySpecification")

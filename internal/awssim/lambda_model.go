@@ -58,3 +58,34 @@ func seedLambda(w *World, t topology.Topology, born time.Time) {
 		}
 	}
 }
+
+const (
+	// lambdaAccountConcurrency is the default per-region account limit on concurrent executions.
+	lambdaAccountConcurrency = 1000
+	// lambdaMinUnreserved is what AWS keeps back for functions without reserved concurrency.
+	lambdaMinUnreserved = 100
+	// lambdaListPage is the most ListFunctions returns per call, whatever MaxItems says.
+	lambdaListPage = 50
+)
+
+// lambdaAdvance finishes configuration updates whose modeled duration has passed.
+func lambdaAdvance(s *Server, now time.Time) {
+	for _, reg := range s.world.Regions {
+		for _, fn := range reg.Functions {
+			if fn.LastUpdateStatus == "InProgress" && !now.Before(fn.ReadyAt) {
+				fn.LastUpdateStatus, fn.ReadyAt = "Successful", time.Time{}
+			}
+		}
+	}
+}
+
+// lambdaReserved sums the reserved concurrency of a region's functions other than except.
+func lambdaReserved(reg *Region, except string) int64 {
+	var n int64
+	for name, fn := range reg.Functions {
+		if name != except && fn.ReservedConcurrency != nil {
+			n += int64(*fn.ReservedConcurrency)
+		}
+	}
+	return n
+}

@@ -7,6 +7,8 @@ import (
 
 const rdsXMLNS = "http://rds.amazonaws.com/doc/2014-10-31/"
 
+// RDS speaks awsQuery and models Aurora only: a global database's failover, switchover and detach, cluster
+// promotion, point-in-time restore, instances and cluster snapshots, each taking its modeled time.
 func init() {
 	register(&service{
 		name: "rds", protocol: queryProtocol{}, xmlns: rdsXMLNS,
@@ -148,7 +150,8 @@ func rdsFailoverGlobalCluster(s *Server, c *Call) (any, error) {
 	if allow && sw {
 		return nil, Errf(400, "InvalidParameterCombination", "Specify AllowDataLoss to fail over or Switchover to switch over global cluster %s, not both.", c.Form.Get("GlobalClusterIdentifier"))
 	}
-	// Without AllowDataLoss FailoverGlobalCluster is a switchover, as the API reference documents.
+	// Without AllowDataLoss, FailoverGlobalCluster is a switchover in AWS: the planned change of primary that
+	// loses no data.
 	kind := "switchover"
 	if allow {
 		kind = "failover"
@@ -257,9 +260,9 @@ func rdsPromoteReadReplicaDBCluster(s *Server, c *Call) (any, error) {
 		return nil, err
 	}
 	// An Aurora global database secondary replicates at the storage layer, not by binlog: it is not a read
-	// replica and AWS refuses to promote it. The runbook's command fails here against AWS as well; the
-	// ways out are FailoverGlobalCluster or RemoveFromGlobalCluster. The wording keeps the phrase clients
-	// such as Ansible's rds module match ("DB Cluster that is not a read replica").
+	// replica and AWS refuses to promote it, so a recovery procedure that promotes it fails against AWS as
+	// well; the ways out are FailoverGlobalCluster or RemoveFromGlobalCluster. The wording keeps the phrase
+	// clients such as Ansible's rds module match ("DB Cluster that is not a read replica").
 	if cl.GlobalClusterID != "" {
 		return nil, Errf(400, "InvalidDBClusterStateFault", "Cannot promote DB Cluster that is not a read replica: %s in %s is a member of global cluster %s; use FailoverGlobalCluster or RemoveFromGlobalCluster.", cl.ID, c.Region, cl.GlobalClusterID)
 	}

@@ -108,8 +108,6 @@ func seedRDS(w *World, t topology.Topology, born time.Time) {
 	w.GlobalClusters[gc.ID] = gc
 }
 
-// ---- lookups ----
-
 // rdsRestoreLag is how far LatestRestorableTime trails the present: Aurora's is typically within five minutes.
 // It is scaled like DynamoDB's pitrLag, so a fast demo can restore both to just before a corruption it
 // injected a moment ago, and both windows end at the same time.
@@ -125,6 +123,8 @@ func (s *Server) rdsRestorableWindow(cl *DBCluster, now time.Time) (time.Time, t
 	}
 	return earliest, latest
 }
+
+// ---- lookups ----
 
 func (s *Server) rdsRegion(c *Call) *Region { return s.world.Regions[c.Region] }
 

@@ -22,6 +22,8 @@ func r53Route(method, pattern, op string) route {
 	return route{method: method, pattern: regexp.MustCompile("^/2013-04-01/" + pattern + "$"), names: []string{"Id"}, op: op}
 }
 
+// Route 53 speaks rest-xml. Record changes propagate in modeled time (PENDING, then INSYNC), and health
+// check observations follow region outages.
 func init() {
 	register(&service{
 		// Route 53 is global and signed for us-east-1, so an outage of that region must not take it down.

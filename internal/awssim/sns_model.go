@@ -1,6 +1,8 @@
 package awssim
 
 import (
+	"fmt"
+	"hash/fnv"
 	"time"
 
 	"github.com/roadcall/dr/internal/topology"
@@ -27,4 +29,22 @@ func seedSNS(w *World, t topology.Topology) {
 	for _, r := range t.Regions() {
 		w.Regions[r].Topics[t.AlarmTopic] = &Topic{Name: t.AlarmTopic, ARN: t.TopicARN(r)}
 	}
+}
+
+// Subscription is one endpoint subscribed to a topic.
+type Subscription struct {
+	ARN      string `json:"arn"`
+	Protocol string `json:"protocol"`
+	Endpoint string `json:"endpoint"`
+	// Confirmed is false for email and HTTP endpoints until they confirm, as in AWS; awssim never sends the
+	// confirmation, so they stay pending.
+	Confirmed bool `json:"confirmed"`
+}
+
+// snsMessageID is a UUID-shaped id, deterministic for a seeded run.
+func snsMessageID(parts ...any) string {
+	h := fnv.New128a()
+	fmt.Fprint(h, parts...)
+	b := h.Sum(nil)
+	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
 }
