@@ -70,10 +70,14 @@ type Flip struct {
 	On bool      `json:"on"`
 }
 
+// RegionFlip is a change of the region DNS sends traffic to; the first has a zero At.
 type RegionFlip struct {
 	At     time.Time `json:"at,omitzero"`
 	Region string    `json:"region"`
 }
+
+func (f Flip) at() time.Time       { return f.At }
+func (f RegionFlip) at() time.Time { return f.At }
 
 // observeMetrics is the monitoring service's advance hook.
 func (s *Server) observeMetrics(now time.Time) {
@@ -157,31 +161,31 @@ func (s *Server) lagAt(t time.Time) time.Duration {
 	return lag
 }
 
+// servingAt is the region DNS sent traffic to at t.
 func (s *Server) servingAt(t time.Time) string {
-	fl := s.history().Serving
-	r := fl[0].Region
-	for _, f := range fl[1:] {
-		if f.At.After(t) {
-			break
-		}
-		r = f.Region
-	}
-	return r
+	return flipAt(s.history().Serving, t).Region
 }
 
+// scaledAt reports whether the resource under key had been scaled past its fault at t.
 func (s *Server) scaledAt(key string, t time.Time) bool {
 	fl := s.history().Scaled[key]
 	if len(fl) == 0 {
 		return false
 	}
-	on := fl[0].On
+	return flipAt(fl, t).On
+}
+
+// flipAt is the flip in effect at t: the last one not after t, the first (which holds from the beginning)
+// when none is. fl must not be empty.
+func flipAt[F interface{ at() time.Time }](fl []F, t time.Time) F {
+	cur := fl[0]
 	for _, f := range fl[1:] {
-		if f.At.After(t) {
+		if f.at().After(t) {
 			break
 		}
-		on = f.On
+		cur = f
 	}
-	return on
+	return cur
 }
 
 func (s *Server) fnDegradedAt(region, fn string, t time.Time) bool {

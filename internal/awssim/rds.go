@@ -223,7 +223,7 @@ func rdsRemoveFromGlobalCluster(s *Server, c *Call) (any, error) {
 	}
 	arn := c.Form.Get("DbClusterIdentifier")
 	if arn == "" {
-		return nil, Errf(400, "MissingParameter", "The request must contain the parameter DbClusterIdentifier")
+		return nil, rdsMissing("DbClusterIdentifier")
 	}
 	idx := -1
 	for i, m := range gc.Members {
@@ -283,7 +283,7 @@ func rdsRestoreDBClusterToPointInTime(s *Server, c *Call) (any, error) {
 	reg := s.rdsRegion(c)
 	id := c.Form.Get("DBClusterIdentifier")
 	if id == "" {
-		return nil, Errf(400, "MissingParameter", "The request must contain the parameter DBClusterIdentifier")
+		return nil, rdsMissing("DBClusterIdentifier")
 	}
 	if _, exists := reg.Clusters[id]; exists {
 		return nil, Errf(400, "DBClusterAlreadyExistsFault", "DB Cluster %s already exists in %s.", id, c.Region)
@@ -364,7 +364,7 @@ func rdsCreateDBClusterSnapshot(s *Server, c *Call) (any, error) {
 	reg := s.rdsRegion(c)
 	id := c.Form.Get("DBClusterSnapshotIdentifier")
 	if id == "" {
-		return nil, Errf(400, "MissingParameter", "The request must contain the parameter DBClusterSnapshotIdentifier")
+		return nil, rdsMissing("DBClusterSnapshotIdentifier")
 	}
 	if _, exists := reg.ClusterSnapshots[id]; exists {
 		return nil, Errf(400, "DBClusterSnapshotAlreadyExistsFault", "Cannot create the snapshot because a snapshot with the identifier %s already exists in %s.", id, c.Region)

@@ -126,12 +126,17 @@ func (s *Server) rdsRestorableWindow(cl *DBCluster, now time.Time) (time.Time, t
 
 // ---- lookups ----
 
+// rdsMissing is RDS's error for a required parameter the request lacks.
+func rdsMissing(param string) error {
+	return Errf(400, "MissingParameter", "The request must contain the parameter %s", param)
+}
+
 func (s *Server) rdsRegion(c *Call) *Region { return s.world.Regions[c.Region] }
 
 // rdsCluster finds a cluster of the caller's region by identifier or ARN.
 func (s *Server) rdsCluster(c *Call, ident string) (*DBCluster, error) {
 	if ident == "" {
-		return nil, Errf(400, "MissingParameter", "The request must contain the parameter DBClusterIdentifier")
+		return nil, rdsMissing("DBClusterIdentifier")
 	}
 	for _, cl := range s.rdsRegion(c).Clusters {
 		if cl.ID == ident || cl.ARN == ident {
@@ -155,7 +160,7 @@ func (s *Server) rdsClusterByARN(arn string) *DBCluster {
 
 func (s *Server) rdsGlobal(ident string) (*GlobalCluster, error) {
 	if ident == "" {
-		return nil, Errf(400, "MissingParameter", "The request must contain the parameter GlobalClusterIdentifier")
+		return nil, rdsMissing("GlobalClusterIdentifier")
 	}
 	for _, gc := range s.world.GlobalClusters {
 		if gc.ID == ident || gc.ARN == ident {
@@ -177,7 +182,7 @@ func rdsWriterMember(gc *GlobalCluster) *GlobalMember {
 // rdsMember resolves TargetDbClusterIdentifier: an ARN (what AWS asks for) or an identifier of the caller's region.
 func (s *Server) rdsMember(c *Call, gc *GlobalCluster, ident string) (*GlobalMember, error) {
 	if ident == "" {
-		return nil, Errf(400, "MissingParameter", "The request must contain the parameter TargetDbClusterIdentifier")
+		return nil, rdsMissing("TargetDbClusterIdentifier")
 	}
 	arn := ident
 	if !strings.HasPrefix(ident, "arn:") {
