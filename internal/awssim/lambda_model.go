@@ -31,6 +31,7 @@ type Function struct {
 	MemorySize int32 `json:"memorySize,omitempty"`
 }
 
+// clusterFor is the Aurora cluster a region's functions are configured to use.
 func clusterFor(t topology.Topology, region string) string {
 	if region == t.PrimaryRegion {
 		return t.Aurora.PrimaryClusterID
@@ -38,6 +39,7 @@ func clusterFor(t topology.Topology, region string) string {
 	return t.Aurora.DRClusterID
 }
 
+// newRevision is a function's revision id after n updates, the same after every reset.
 func newRevision(name string, n int) string {
 	return fmt.Sprintf("%s-%04d", stableID(name), n)
 }
