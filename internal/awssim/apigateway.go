@@ -8,6 +8,8 @@ import (
 	"strings"
 )
 
+// API Gateway (REST APIs) speaks rest-json. APIs and stages are read, and UpdateStage patches the method
+// settings the world keeps (throttling, metrics); deployments are not modeled.
 func init() {
 	register(&service{
 		name: "apigateway", protocol: restJSON{}, throttleCode: "TooManyRequestsException", throttleStatus: 429,
@@ -54,14 +56,6 @@ var stageUpdatePathList = func() string {
 	return strings.ReplaceAll(s, "/rateLimit, /", "/rateLimit /")
 }()
 
-// methodSettingFields are the per-method settings AWS accepts (group/name); true marks those the world keeps.
-var methodSettingFields = map[string]bool{
-	"metrics/enabled": true, "throttling/burstLimit": true, "throttling/rateLimit": true,
-	"logging/dataTrace": false, "logging/loglevel": false, "caching/ttlInSeconds": false, "caching/enabled": false,
-	"caching/dataEncrypted": false, "caching/requireAuthorizationForCacheControl": false,
-	"caching/unauthorizedCacheControlHeaderStrategy": false,
-}
-
 func apigwAPI(s *Server, c *Call) (*RestAPI, error) {
 	api := s.world.Regions[c.Region].RestAPIs[c.Path["RestApiId"]]
 	if api == nil {
@@ -80,21 +74,6 @@ func apigwStage(s *Server, c *Call) (*RestAPI, *Stage, error) {
 		return nil, nil, Errf(404, "NotFoundException", "Invalid Stage identifier specified")
 	}
 	return api, st, nil
-}
-
-func apigwRestAPIOut(s *Server, api *RestAPI) map[string]any {
-	return map[string]any{"id": api.ID, "name": api.Name, "createdDate": s.world.Seeded.Add(-seedAge),
-		"endpointConfiguration": map[string]any{"types": []string{"REGIONAL"}}}
-}
-
-func apigwStageOut(s *Server, st *Stage) map[string]any {
-	settings := map[string]any{}
-	for k, ms := range st.MethodSettings {
-		settings[k] = map[string]any{"throttlingRateLimit": ms.ThrottlingRateLimit,
-			"throttlingBurstLimit": ms.ThrottlingBurstLimit, "metricsEnabled": ms.MetricsEnabled}
-	}
-	return map[string]any{"stageName": st.Name, "methodSettings": settings,
-		"createdDate": s.world.Seeded.Add(-seedAge), "lastUpdatedDate": st.LastUpdated}
 }
 
 func apigwGetRestApis(s *Server, c *Call) (any, error) {
@@ -246,35 +225,4 @@ func apigwUpdateStage(s *Server, c *Call) (any, error) {
 	st.MethodSettings, st.LastUpdated = settings, c.Now
 	s.record(c, arn, true, strings.Join(changes, "; "))
 	return apigwStageOut(s, st), nil
-}
-
-// applyMethodSetting sets one modeled field from its patch value and reports whether it changed.
-func applyMethodSetting(ms *MethodSetting, field, value string) (bool, error) {
-	switch field {
-	case "throttling/rateLimit":
-		f, err := strconv.ParseFloat(value, 64)
-		if err != nil || f < 0 {
-			return false, fmt.Errorf("the rate limit must be a non-negative number, got %q", value)
-		}
-		changed := ms.ThrottlingRateLimit != f
-		ms.ThrottlingRateLimit = f
-		return changed, nil
-	case "throttling/burstLimit":
-		n, err := strconv.ParseInt(value, 10, 32)
-		if err != nil || n < 0 {
-			return false, fmt.Errorf("the burst limit must be a non-negative integer, got %q", value)
-		}
-		changed := ms.ThrottlingBurstLimit != int32(n)
-		ms.ThrottlingBurstLimit = int32(n)
-		return changed, nil
-	case "metrics/enabled":
-		b, err := strconv.ParseBool(value)
-		if err != nil {
-			return false, fmt.Errorf("metrics/enabled must be true or false, got %q", value)
-		}
-		changed := ms.MetricsEnabled != b
-		ms.MetricsEnabled = b
-		return changed, nil
-	}
-	return false, fmt.Errorf("awssim does not model %s", field)
 }

@@ -3,12 +3,13 @@ package awssim
 import (
 	"encoding/base64"
 	"net/url"
-	"sort"
 	"strconv"
 	"strings"
 	"time"
 )
 
+// AWS Backup speaks rest-json. Vaults and recovery points are read-only: the backups are seeded, and the
+// stale-backups fault hides the recent ones.
 func init() {
 	register(&service{
 		name: "backup", protocol: restJSON{}, throttleCode: "ThrottlingException",
@@ -28,10 +29,6 @@ func init() {
 	})
 }
 
-// staleBackupWindow is how far back the stale-backups fault hides recovery points by default: two missed
-// daily backups, enough to fail any sane "backup in the last 24 h" check.
-const staleBackupWindow = 48 * time.Hour
-
 func backupFindVault(s *Server, c *Call) (*Vault, error) {
 	name := c.Path["backupVaultName"]
 	v := s.world.Regions[c.Region].Vaults[name]
@@ -39,33 +36,6 @@ func backupFindVault(s *Server, c *Call) (*Vault, error) {
 		return nil, Errf(400, "ResourceNotFoundException", "Backup vault with name '%s' does not exist in %s", name, c.Region)
 	}
 	return v, nil
-}
-
-// backupVisible is the vault's recovery points, newest first, without those a stale-backups fault hides
-// (as if the backup job had been failing since then). A fault's Seconds overrides the window; its Region,
-// when set, limits it to that region.
-func backupVisible(s *Server, c *Call, v *Vault) []*RecoveryPoint {
-	cutoff := time.Time{}
-	for _, f := range s.faultsOf(FaultStaleBackups) {
-		if f.Region != "" && f.Region != c.Region {
-			continue
-		}
-		window := staleBackupWindow
-		if f.Seconds > 0 {
-			window = time.Duration(f.Seconds * float64(time.Second))
-		}
-		if t := c.Now.Add(-window); cutoff.IsZero() || t.Before(cutoff) {
-			cutoff = t
-		}
-	}
-	var out []*RecoveryPoint
-	for _, rp := range v.RecoveryPoints {
-		if cutoff.IsZero() || !rp.CreatedAt.After(cutoff) {
-			out = append(out, rp)
-		}
-	}
-	sort.SliceStable(out, func(i, j int) bool { return out[i].CreatedAt.After(out[j].CreatedAt) })
-	return out
 }
 
 // backupTime reads a query timestamp: ISO 8601 as the SDKs send it, or epoch seconds.
@@ -132,25 +102,13 @@ func backupListRecoveryPoints(s *Server, c *Call) (any, error) {
 	}
 	points := []map[string]any{}
 	for _, rp := range match[from:to] {
-		points = append(points, map[string]any{
-			"RecoveryPointArn": rp.ARN, "BackupVaultName": v.Name, "BackupVaultArn": v.ARN,
-			"ResourceArn": rp.ResourceARN, "ResourceType": rp.ResourceType, "Status": rp.Status,
-			"CreationDate": rp.CreatedAt, "CompletionDate": rp.CompletedAt, "BackupSizeInBytes": rp.SizeBytes,
-			"IsEncrypted": true, "VaultType": "BACKUP_VAULT",
-		})
+		points = append(points, backupRecoveryPointOut(v, rp))
 	}
 	out := map[string]any{"RecoveryPoints": points}
 	if next != "" {
 		out["NextToken"] = next
 	}
 	return out, nil
-}
-
-func backupVaultOut(s *Server, c *Call, v *Vault) map[string]any {
-	return map[string]any{
-		"BackupVaultName": v.Name, "BackupVaultArn": v.ARN, "VaultType": "BACKUP_VAULT", "VaultState": "AVAILABLE",
-		"CreationDate": s.world.Seeded.Add(-seedAge), "NumberOfRecoveryPoints": len(backupVisible(s, c, v)), "Locked": false,
-	}
 }
 
 func backupDescribeVault(s *Server, c *Call) (any, error) {

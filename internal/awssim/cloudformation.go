@@ -1,8 +1,7 @@
 package awssim
 
 import (
-	"encoding/xml"
-	"fmt"
+	"maps"
 	"sort"
 	"strings"
 	"time"
@@ -10,93 +9,18 @@ import (
 
 const cfnXMLNS = "http://cloudformation.amazonaws.com/doc/2010-05-15/"
 
+// CloudFormation speaks awsQuery. The stacks are the seeded DR standby stacks; UpdateStack changes their
+// parameters (templates are not kept) and walks the update statuses in modeled time.
 func init() {
 	register(&service{
 		name: "cloudformation", protocol: queryProtocol{}, xmlns: cfnXMLNS,
 		ops: map[string]opFunc{
 			"DescribeStacks":      cfnDescribeStacks,
 			"DescribeStackEvents": cfnDescribeStackEvents,
-			"UpdateStack":         recordFailures("StackName", cfnUpdateStack),
+			"UpdateStack":         journaled(formParam("StackName"), cfnUpdateStack),
 		},
 		advance: cfnAdvance,
 	})
-}
-
-// StackEvent is one stack-level event, as DescribeStackEvents reports it.
-type StackEvent struct {
-	ID     string    `json:"id"`
-	At     time.Time `json:"at"`
-	Status string    `json:"status"`
-	Reason string    `json:"reason,omitempty"`
-}
-
-// cfnLegs is how an update moves on after its first leg: each status lasts its share of StackUpdate and then
-// gives way to the next. The first leg (UPDATE_IN_PROGRESS) takes the rest, and its successor is chosen when
-// the update starts (Stack.NextStatus), because that is where success and rollback part.
-var cfnLegs = map[string]struct {
-	next  string
-	share float64
-}{
-	"UPDATE_COMPLETE_CLEANUP_IN_PROGRESS":          {"UPDATE_COMPLETE", 0.1},
-	"UPDATE_ROLLBACK_IN_PROGRESS":                  {"UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS", 0.3},
-	"UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS": {"UPDATE_ROLLBACK_COMPLETE", 0.1},
-}
-
-// cfnFailureReason is what the stack reports when FailNextUpdate made an update roll back.
-const cfnFailureReason = "The following resource(s) failed to update: [ServiceActivation]. (awssim: FailNextUpdate)"
-
-// cfnUpdatable are the states from which AWS accepts UpdateStack.
-var cfnUpdatable = map[string]bool{
-	"CREATE_COMPLETE": true, "UPDATE_COMPLETE": true, "UPDATE_ROLLBACK_COMPLETE": true, "IMPORT_COMPLETE": true, "IMPORT_ROLLBACK_COMPLETE": true,
-}
-
-type cfnParamXML struct {
-	ParameterKey   string
-	ParameterValue string
-}
-
-type cfnStackXML struct {
-	StackId                     string
-	StackName                   string
-	Parameters                  []cfnParamXML `xml:"Parameters>member"`
-	CreationTime                string
-	LastUpdatedTime             string `xml:",omitempty"`
-	StackStatus                 string
-	StackStatusReason           string `xml:",omitempty"`
-	DisableRollback             bool
-	EnableTerminationProtection bool
-	DriftInformation            struct{ StackDriftStatus string }
-}
-
-type cfnDescribeStacksResult struct {
-	XMLName xml.Name `xml:"DescribeStacksResult"`
-	Stacks  struct {
-		Items []cfnStackXML `xml:"member"`
-	} `xml:"Stacks"`
-}
-
-type cfnEventXML struct {
-	StackId              string
-	EventId              string
-	StackName            string
-	LogicalResourceId    string
-	PhysicalResourceId   string
-	ResourceType         string
-	Timestamp            string
-	ResourceStatus       string
-	ResourceStatusReason string `xml:",omitempty"`
-}
-
-type cfnDescribeEventsResult struct {
-	XMLName xml.Name `xml:"DescribeStackEventsResult"`
-	Events  struct {
-		Items []cfnEventXML `xml:"member"`
-	} `xml:"StackEvents"`
-}
-
-type cfnUpdateResult struct {
-	XMLName xml.Name `xml:"UpdateStackResult"`
-	StackId string
 }
 
 func validationError(format string, args ...any) error {
@@ -111,21 +35,6 @@ func (s *Server) cfnStack(c *Call, name string) (*Stack, error) {
 		}
 	}
 	return nil, validationError("Stack with id %s does not exist", name)
-}
-
-func cfnStackOut(st *Stack) cfnStackXML {
-	out := cfnStackXML{
-		StackId: st.ID, StackName: st.Name, CreationTime: iso(st.CreatedAt), LastUpdatedTime: iso(st.LastUpdated),
-		StackStatus: st.Status,
-	}
-	out.DriftInformation.StackDriftStatus = "NOT_CHECKED"
-	if strings.HasPrefix(st.Status, "UPDATE_ROLLBACK") {
-		out.StackStatusReason = cfnFailureReason
-	}
-	for _, k := range SortedKeys(st.Parameters) {
-		out.Parameters = append(out.Parameters, cfnParamXML{ParameterKey: k, ParameterValue: st.Parameters[k]})
-	}
-	return out
 }
 
 func cfnDescribeStacks(s *Server, c *Call) (any, error) {
@@ -152,11 +61,7 @@ func cfnDescribeStackEvents(s *Server, c *Call) (any, error) {
 	}
 	out := cfnDescribeEventsResult{}
 	for i := len(st.Events) - 1; i >= 0; i-- {
-		e := st.Events[i]
-		out.Events.Items = append(out.Events.Items, cfnEventXML{
-			StackId: st.ID, EventId: e.ID, StackName: st.Name, LogicalResourceId: st.Name, PhysicalResourceId: st.ID,
-			ResourceType: "AWS::CloudFormation::Stack", Timestamp: iso(e.At), ResourceStatus: e.Status, ResourceStatusReason: e.Reason,
-		})
+		out.Events.Items = append(out.Events.Items, cfnEventOut(st, st.Events[i]))
 	}
 	return out, nil
 }
@@ -207,7 +112,7 @@ func cfnUpdateStack(s *Server, c *Call) (any, error) {
 		sort.Strings(missing)
 		return nil, validationError("Parameters: [%s] must have values", strings.Join(missing, ", "))
 	}
-	if !newTemplate && sameParams(params, st.Parameters) {
+	if !newTemplate && maps.Equal(params, st.Parameters) {
 		return nil, validationError("No updates are to be performed.")
 	}
 	d := s.durations.StackUpdate
@@ -225,51 +130,10 @@ func cfnUpdateStack(s *Server, c *Call) (any, error) {
 	return cfnUpdateResult{StackId: st.ID}, nil
 }
 
-func sameParams(a, b map[string]string) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for k, v := range a {
-		if w, ok := b[k]; !ok || w != v {
-			return false
-		}
-	}
-	return true
-}
-
 func formatParams(p map[string]string) string {
 	var parts []string
 	for _, k := range SortedKeys(p) {
 		parts = append(parts, k+"="+p[k])
 	}
 	return strings.Join(parts, ",")
-}
-
-func (s *Server) cfnEvent(st *Stack, at time.Time, reason string) {
-	if strings.HasPrefix(st.Status, "UPDATE_ROLLBACK_IN_PROGRESS") {
-		reason = cfnFailureReason
-	}
-	st.Events = append(st.Events, &StackEvent{
-		ID: fmt.Sprintf("%s-%04d", stableID(st.ID), len(st.Events)+1), At: at, Status: st.Status, Reason: reason,
-	})
-}
-
-// cfnAdvance walks each updating stack through as many legs as have elapsed, so a zero time scale finishes an
-// update on the next read while every intermediate status still leaves its event.
-func cfnAdvance(s *Server, now time.Time) {
-	for _, rn := range SortedKeys(s.world.Regions) {
-		for _, st := range s.world.Regions[rn].Stacks {
-			for st.NextStatus != "" && !now.Before(st.ReadyAt) {
-				at := st.ReadyAt
-				st.Status, st.NextStatus = st.NextStatus, ""
-				s.cfnEvent(st, at, "")
-				if leg, ok := cfnLegs[st.Status]; ok {
-					st.NextStatus = leg.next
-					st.ReadyAt = at.Add(time.Duration(leg.share * float64(s.durations.StackUpdate) * s.scale))
-				} else {
-					st.ReadyAt = time.Time{}
-				}
-			}
-		}
-	}
 }

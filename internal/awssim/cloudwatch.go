@@ -1,9 +1,7 @@
 package awssim
 
 import (
-	"encoding/xml"
 	"fmt"
-	"math"
 	"regexp"
 	"sort"
 	"strconv"
@@ -13,7 +11,7 @@ import (
 
 // CloudWatch (signing name "monitoring"): current SDKs and the AWS CLI speak Smithy RPC v2 CBOR, some
 // clients awsJson1_0, older ones awsQuery. Handlers parse all three into M (formToM) and answer maps for
-// CBOR and JSON or "<Op>Result" structs for query. Values come from the metrics model (metrics.go).
+// CBOR and JSON or "<Op>Result" structs for query. Values come from the metrics model.
 func init() {
 	register(&service{
 		name: "monitoring",
@@ -61,49 +59,6 @@ func cwInput(c *Call) M {
 
 func isQuery(c *Call) bool { return c.Form != nil }
 
-// formToM nests a query request's flat keys ("A.member.1.B") into the shape JSON and CBOR clients send, so
-// one parser serves all three protocols.
-func formToM(f Form) M {
-	root := map[string]any{}
-	for k, v := range f {
-		if len(v) == 0 {
-			continue
-		}
-		parts := strings.Split(k, ".")
-		cur := root
-		for _, p := range parts[:len(parts)-1] {
-			next, ok := cur[p].(map[string]any)
-			if !ok {
-				next = map[string]any{}
-				cur[p] = next
-			}
-			cur = next
-		}
-		if _, nested := cur[parts[len(parts)-1]].(map[string]any); !nested {
-			cur[parts[len(parts)-1]] = v[0]
-		}
-	}
-	return M(listify(root).(map[string]any))
-}
-
-func listify(v any) any {
-	m, ok := v.(map[string]any)
-	if !ok {
-		return v
-	}
-	if mem, ok := m["member"].(map[string]any); ok && len(m) == 1 {
-		var out []any
-		for i := 1; mem[strconv.Itoa(i)] != nil; i++ {
-			out = append(out, listify(mem[strconv.Itoa(i)]))
-		}
-		return out
-	}
-	for k, e := range m {
-		m[k] = listify(e)
-	}
-	return m
-}
-
 func cwDims(in M) map[string]string {
 	d := map[string]string{}
 	for _, x := range in.Maps("Dimensions") {
@@ -145,89 +100,7 @@ func cwPeriod(in M, name string) (time.Duration, error) {
 	return time.Duration(p) * time.Second, nil
 }
 
-// cwBuckets returns the period starts CloudWatch reports for [start, end): the start is rounded down as
-// CloudWatch does (to the period under a minute, the minute within 15 days, 5 minutes within 63, then the
-// hour), and periods past the retention of their resolution are dropped.
-func cwBuckets(start, end, now time.Time, period time.Duration, limit int) ([]time.Time, error) {
-	age := now.Sub(start)
-	round := time.Minute
-	switch {
-	case period < time.Minute:
-		round = period
-	case age > 63*24*time.Hour:
-		round = time.Hour
-	case age > 15*24*time.Hour:
-		round = 5 * time.Minute
-	}
-	first := start.Truncate(round)
-	n := int(math.Ceil(float64(end.Sub(first)) / float64(period)))
-	if limit > 0 && n > limit {
-		return nil, cwErr("InvalidParameterCombinationException",
-			"You have requested up to %s datapoints, which exceeds the limit of %s. You may reduce the datapoints requested by increasing Period, or decreasing the time range.",
-			thousands(n), thousands(limit))
-	}
-	retention := 455 * 24 * time.Hour
-	switch {
-	case period < time.Minute:
-		retention = 3 * time.Hour
-	case period%(5*time.Minute) != 0:
-		retention = 15 * 24 * time.Hour
-	case period%time.Hour != 0:
-		retention = 63 * 24 * time.Hour
-	}
-	b := first
-	if cutoff := now.Add(-retention); b.Before(cutoff) {
-		b = b.Add(cutoff.Sub(b).Truncate(period)) // skip expired periods without walking them
-	}
-	var out []time.Time
-	for ; b.Before(end) && !b.After(now); b = b.Add(period) {
-		if now.Sub(b) <= retention {
-			out = append(out, b)
-		}
-	}
-	return out, nil
-}
-
-func thousands(n int) string {
-	s := strconv.Itoa(n)
-	for i := len(s) - 3; i > 0; i -= 3 {
-		s = s[:i] + "," + s[i:]
-	}
-	return s
-}
-
-func cwStatValid(stat string) bool {
-	_, p := percentile(stat)
-	return isBasicStat(stat) || p
-}
-
 // ---- GetMetricStatistics ----
-
-type cwXMLEntry struct {
-	Key   string  `xml:"key"`
-	Value float64 `xml:"value"`
-}
-
-type cwXMLDatapoint struct {
-	Timestamp   string   `xml:"Timestamp"`
-	SampleCount *float64 `xml:"SampleCount,omitempty"`
-	Average     *float64 `xml:"Average,omitempty"`
-	Sum         *float64 `xml:"Sum,omitempty"`
-	Minimum     *float64 `xml:"Minimum,omitempty"`
-	Maximum     *float64 `xml:"Maximum,omitempty"`
-	Unit        string   `xml:"Unit"`
-	Extended    *struct {
-		Entries []cwXMLEntry `xml:"entry"`
-	} `xml:"ExtendedStatistics,omitempty"`
-}
-
-type cwStatisticsResult struct {
-	XMLName    xml.Name `xml:"GetMetricStatisticsResult"`
-	Label      string   `xml:"Label"`
-	Datapoints struct {
-		Members []cwXMLDatapoint `xml:"member"`
-	} `xml:"Datapoints"`
-}
 
 func cwGetMetricStatistics(s *Server, c *Call) (any, error) {
 	in := cwInput(c)
@@ -264,15 +137,11 @@ func cwGetMetricStatistics(s *Server, c *Call) (any, error) {
 		return nil, err
 	}
 	se := s.findSeries(c.Region, ns, name, cwDims(in))
-	type point struct {
-		t   time.Time
-		agg *aggregate
-	}
-	var points []point
+	var points []cwPoint
 	if unit := in.Str("Unit"); se != nil && (unit == "" || unit == se.unit) {
 		for _, b := range buckets {
 			if a, ok := aggregateOf(s.samples(se, b, period)); ok {
-				points = append(points, point{b, a})
+				points = append(points, cwPoint{b, a})
 			}
 		}
 	}
@@ -280,85 +149,19 @@ func cwGetMetricStatistics(s *Server, c *Call) (any, error) {
 	sort.Slice(points, func(i, j int) bool {
 		return noise("order", points[i].t, 0) < noise("order", points[j].t, 0)
 	})
-
+	unit := ""
+	if se != nil {
+		unit = se.unit
+	}
 	if isQuery(c) {
-		out := cwStatisticsResult{Label: name}
-		for _, p := range points {
-			dp := cwXMLDatapoint{Timestamp: p.t.UTC().Format(cwTimeFormat), Unit: se.unit}
-			for _, st := range stats {
-				v := p.agg.value(st)
-				switch st {
-				case "SampleCount":
-					dp.SampleCount = &v
-				case "Average":
-					dp.Average = &v
-				case "Sum":
-					dp.Sum = &v
-				case "Minimum":
-					dp.Minimum = &v
-				case "Maximum":
-					dp.Maximum = &v
-				}
-			}
-			if len(ext) > 0 {
-				dp.Extended = &struct {
-					Entries []cwXMLEntry `xml:"entry"`
-				}{}
-				for _, st := range ext {
-					dp.Extended.Entries = append(dp.Extended.Entries, cwXMLEntry{st, p.agg.value(st)})
-				}
-			}
-			out.Datapoints.Members = append(out.Datapoints.Members, dp)
-		}
-		return out, nil
+		return cwStatisticsXML(name, unit, points, stats, ext), nil
 	}
-	dps := []any{}
-	for _, p := range points {
-		dp := map[string]any{"Timestamp": p.t, "Unit": se.unit}
-		for _, st := range stats {
-			dp[st] = p.agg.value(st)
-		}
-		if len(ext) > 0 {
-			e := map[string]any{}
-			for _, st := range ext {
-				e[st] = p.agg.value(st)
-			}
-			dp["ExtendedStatistics"] = e
-		}
-		dps = append(dps, dp)
-	}
-	return map[string]any{"Label": name, "Datapoints": dps}, nil
+	return cwStatisticsJSON(name, unit, points, stats, ext), nil
 }
 
 // ---- GetMetricData ----
 
 var cwQueryIDRE = regexp.MustCompile(`^[a-z][a-zA-Z0-9_]*$`)
-
-type cwResult struct {
-	id, label string
-	ts        []time.Time
-	vals      []float64
-}
-
-type cwXMLList[T any] struct {
-	Members []T `xml:"member"`
-}
-
-type cwXMLResult struct {
-	ID         string             `xml:"Id"`
-	Label      string             `xml:"Label"`
-	Timestamps cwXMLList[string]  `xml:"Timestamps"`
-	Values     cwXMLList[float64] `xml:"Values"`
-	StatusCode string             `xml:"StatusCode"`
-	Messages   cwXMLList[string]  `xml:"Messages"`
-}
-
-type cwDataResult struct {
-	XMLName   xml.Name               `xml:"GetMetricDataResult"`
-	Results   cwXMLList[cwXMLResult] `xml:"MetricDataResults"`
-	NextToken string                 `xml:"NextToken,omitempty"`
-	Messages  cwXMLList[string]      `xml:"Messages"`
-}
 
 func cwGetMetricData(s *Server, c *Call) (any, error) {
 	in := cwInput(c)
@@ -455,11 +258,7 @@ func cwGetMetricData(s *Server, c *Call) (any, error) {
 	}
 
 	// Page: MaxDatapoints across all results, resuming after the datapoints earlier pages returned.
-	type part struct {
-		r        cwResult
-		complete bool
-	}
-	var page []part
+	var page []cwPart
 	next, pos, budget := "", 0, maxDP
 	for _, r := range results {
 		n := len(r.ts)
@@ -474,7 +273,7 @@ func cwGetMetricData(s *Server, c *Call) (any, error) {
 		}
 		to := min(n, from+budget)
 		budget -= to - from
-		page = append(page, part{cwResult{r.id, r.label, r.ts[from:to], r.vals[from:to]}, to == n})
+		page = append(page, cwPart{cwResult{r.id, r.label, r.ts[from:to], r.vals[from:to]}, to == n})
 		pos += n
 		if to < n {
 			next = fmt.Sprintf("awssim-%d", pos-n+to)
@@ -482,38 +281,10 @@ func cwGetMetricData(s *Server, c *Call) (any, error) {
 		}
 	}
 
-	status := func(p part) string {
-		if p.complete {
-			return "Complete"
-		}
-		return "PartialData"
-	}
 	if isQuery(c) {
-		out := cwDataResult{NextToken: next}
-		for _, p := range page {
-			x := cwXMLResult{ID: p.r.id, Label: p.r.label, StatusCode: status(p)}
-			for i, t := range p.r.ts {
-				x.Timestamps.Members = append(x.Timestamps.Members, t.UTC().Format(cwTimeFormat))
-				x.Values.Members = append(x.Values.Members, p.r.vals[i])
-			}
-			out.Results.Members = append(out.Results.Members, x)
-		}
-		return out, nil
+		return cwDataXML(page, next), nil
 	}
-	res := []any{}
-	for _, p := range page {
-		ts, vals := make([]any, len(p.r.ts)), make([]any, len(p.r.vals))
-		for i := range p.r.ts {
-			ts[i], vals[i] = p.r.ts[i], p.r.vals[i]
-		}
-		res = append(res, map[string]any{"Id": p.r.id, "Label": p.r.label, "Timestamps": ts, "Values": vals,
-			"StatusCode": status(p), "Messages": []any{}})
-	}
-	out := map[string]any{"MetricDataResults": res, "Messages": []any{}}
-	if next != "" {
-		out["NextToken"] = next
-	}
-	return out, nil
+	return cwDataJSON(page, next), nil
 }
 
 // boolish reads a boolean sent as a JSON/CBOR bool or a query string.
@@ -530,22 +301,6 @@ func boolish(v any) (bool, bool) {
 
 // ---- ListMetrics ----
 
-type cwXMLDimension struct {
-	Name  string `xml:"Name"`
-	Value string `xml:"Value"`
-}
-
-type cwXMLMetric struct {
-	Namespace  string                    `xml:"Namespace"`
-	MetricName string                    `xml:"MetricName"`
-	Dimensions cwXMLList[cwXMLDimension] `xml:"Dimensions"`
-}
-
-type cwListMetricsResult struct {
-	XMLName xml.Name               `xml:"ListMetricsResult"`
-	Metrics cwXMLList[cwXMLMetric] `xml:"Metrics"`
-}
-
 // cwListMetrics lists every series of the region that matches the filters, on one page.
 func cwListMetrics(s *Server, c *Call) (any, error) {
 	in := cwInput(c)
@@ -554,8 +309,7 @@ func cwListMetrics(s *Server, c *Call) (any, error) {
 	}
 	ns, name := in.Str("Namespace"), in.Str("MetricName")
 	filters := in.Maps("Dimensions")
-	var xmlOut cwListMetricsResult
-	list := []any{}
+	var matched []series
 	for _, se := range s.seriesIn(c.Region) {
 		if (ns != "" && se.ns != ns) || (name != "" && se.metric != name) {
 			continue
@@ -568,16 +322,10 @@ func cwListMetrics(s *Server, c *Call) (any, error) {
 		if !match {
 			continue
 		}
-		dims, xdims := []any{}, cwXMLList[cwXMLDimension]{}
-		for _, k := range SortedKeys(se.dims) {
-			dims = append(dims, map[string]any{"Name": k, "Value": se.dims[k]})
-			xdims.Members = append(xdims.Members, cwXMLDimension{k, se.dims[k]})
-		}
-		list = append(list, map[string]any{"Namespace": se.ns, "MetricName": se.metric, "Dimensions": dims})
-		xmlOut.Metrics.Members = append(xmlOut.Metrics.Members, cwXMLMetric{se.ns, se.metric, xdims})
+		matched = append(matched, se)
 	}
 	if isQuery(c) {
-		return xmlOut, nil
+		return cwMetricsXML(matched), nil
 	}
-	return map[string]any{"Metrics": list}, nil
+	return cwMetricsJSON(matched), nil
 }

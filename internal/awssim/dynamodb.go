@@ -2,12 +2,13 @@ package awssim
 
 import (
 	"fmt"
-	"sort"
-	"strconv"
 	"strings"
 	"time"
 )
 
+// DynamoDB speaks awsJson 1.0 and signs each response body with a CRC32, which the SDKs check. The control
+// plane a failover or a restore uses is modeled (tables, PITR, capacity, restores); of the data plane, only
+// the reads an integrity check needs (Scan, GetItem).
 func init() {
 	register(&service{
 		name: "dynamodb", target: "DynamoDB_20120810", throttleCode: "ThrottlingException",
@@ -18,148 +19,13 @@ func init() {
 			"Scan":                      ddbScan,
 			"GetItem":                   ddbGetItem,
 			"DescribeContinuousBackups": ddbDescribeContinuousBackups,
-			"UpdateContinuousBackups":   journaled(tableNameOf("TableName"), ddbUpdateContinuousBackups),
-			"UpdateTable":               journaled(tableNameOf("TableName"), ddbUpdateTable),
-			"RestoreTableToPointInTime": journaled(tableNameOf("TargetTableName"), ddbRestoreTableToPointInTime),
+			"UpdateContinuousBackups":   journaled(inputParam("TableName"), ddbUpdateContinuousBackups),
+			"UpdateTable":               journaled(inputParam("TableName"), ddbUpdateTable),
+			"RestoreTableToPointInTime": journaled(inputParam("TargetTableName"), ddbRestoreTableToPointInTime),
 		},
 		advance: ddbAdvance,
 	})
 	faultAppliers[FaultCorruptedTable] = corruptTable
-}
-
-const (
-	// pitrLag is how far LatestRestorableDateTime trails the present in AWS. It is scaled like every modeled
-	// duration, so a fast demo can restore to just before a corruption it injected a moment ago.
-	pitrLag = 5 * time.Minute
-	// pitrMaxDays is the default and longest PITR recovery period.
-	pitrMaxDays = 35
-	// payPerRequestSwitches is how often a table may switch to on-demand in a rolling 24 hours; switching
-	// to provisioned is unlimited (AWS, "Considerations when switching capacity modes").
-	payPerRequestSwitches = 4
-)
-
-// journaled wraps a mutating handler so a refused call is journaled too (changed=false, with the error
-// code): the journal is the record of every mutating call, and a refusal changed nothing.
-func journaled(resource func(*Call) string, op opFunc) opFunc {
-	return func(s *Server, c *Call) (any, error) {
-		out, err := op(s, c)
-		if err != nil {
-			s.record(c, resource(c), false, "refused: "+asAPIError(err).Code)
-		}
-		return out, err
-	}
-}
-
-func tableNameOf(field string) func(*Call) string {
-	return func(c *Call) string { return c.Input.Str(field) }
-}
-
-func ddbNotFound(name string) error {
-	return Errf(400, "ResourceNotFoundException", "Requested resource not found: Table: %s not found", name)
-}
-
-// ddbTable finds a table of the caller's region, named by TableName (or an ARN, as AWS also accepts).
-func ddbTable(s *Server, c *Call, field string) (*Table, string, error) {
-	name := c.Input.Str(field)
-	if name == "" {
-		return nil, "", Errf(400, "ValidationException", "1 validation error detected: Value null at '%s' failed to satisfy constraint: Member must not be null", lowerFirst(field))
-	}
-	if i := strings.Index(name, ":table/"); strings.HasPrefix(name, "arn:") && i > 0 {
-		name = name[i+len(":table/"):]
-	}
-	t := s.world.Regions[c.Region].Tables[name]
-	if t == nil {
-		return nil, name, ddbNotFound(name)
-	}
-	return t, name, nil
-}
-
-func lowerFirst(s string) string {
-	if s == "" {
-		return s
-	}
-	return strings.ToLower(s[:1]) + s[1:]
-}
-
-func ddbAdvance(s *Server, now time.Time) {
-	for _, r := range s.world.Regions {
-		for _, t := range r.Tables {
-			if (t.Status == "CREATING" || t.Status == "UPDATING") && !now.Before(t.ReadyAt) {
-				t.Status, t.ReadyAt = "ACTIVE", time.Time{}
-			}
-		}
-	}
-}
-
-// liveItems returns the items that exist at t with their attributes then, ordered by key (our stand-in
-// for DynamoDB's hash order, stable so pagination is exact).
-func liveItems(t *Table, at time.Time) []map[string]any {
-	items := append([]*Item(nil), t.Items...)
-	sort.Slice(items, func(i, j int) bool { return items[i].Key < items[j].Key })
-	var out []map[string]any
-	for _, it := range items {
-		if a := it.At(at); a != nil {
-			out = append(out, a)
-		}
-	}
-	return out
-}
-
-func keyOf(t *Table, attrs map[string]any) string {
-	if v, ok := attrs[t.KeyAttribute].(map[string]any); ok {
-		s, _ := v["S"].(string)
-		return s
-	}
-	return ""
-}
-
-func (s *Server) tableDescription(region string, t *Table) map[string]any {
-	now := s.now()
-	items := liveItems(t, now)
-	d := map[string]any{
-		"TableName": t.Name, "TableStatus": t.Status, "TableArn": t.ARN, "TableId": stableID(t.ARN),
-		"CreationDateTime":     t.CreatedAt,
-		"KeySchema":            []any{map[string]any{"AttributeName": t.KeyAttribute, "KeyType": "HASH"}},
-		"AttributeDefinitions": []any{map[string]any{"AttributeName": t.KeyAttribute, "AttributeType": "S"}},
-		"ItemCount":            int64(len(items)), "TableSizeBytes": int64(len(items) * 64),
-		"ProvisionedThroughput": map[string]any{
-			"ReadCapacityUnits": t.ReadCap, "WriteCapacityUnits": t.WriteCap, "NumberOfDecreasesToday": 0,
-		},
-		"DeletionProtectionEnabled": false,
-	}
-	bm := map[string]any{"BillingMode": t.BillingMode}
-	if t.BillingMode == "PAY_PER_REQUEST" {
-		last := t.CreatedAt
-		if n := len(t.BillingSwitches); n > 0 {
-			last = t.BillingSwitches[n-1]
-		}
-		bm["LastUpdateToPayPerRequestDateTime"] = last
-	}
-	d["BillingModeSummary"] = bm
-	if len(t.Replicas) > 1 {
-		// Global tables version 2019.11.21: DescribeTable lists the replicas other than the table asked.
-		var reps []any
-		for _, r := range t.Replicas {
-			if r == region {
-				continue
-			}
-			status := "ACTIVE"
-			if rt := s.world.Regions[r].Tables[t.Name]; rt != nil && rt.Status != "ACTIVE" {
-				status = rt.Status
-			}
-			reps = append(reps, map[string]any{"RegionName": r, "ReplicaStatus": status})
-		}
-		d["Replicas"] = reps
-		d["GlobalTableVersion"] = "2019.11.21"
-		// Global tables replicate through a stream of new and old images.
-		d["StreamSpecification"] = map[string]any{"StreamEnabled": true, "StreamViewType": "NEW_AND_OLD_IMAGES"}
-	}
-	if t.RestoredFrom != "" {
-		d["RestoreSummary"] = map[string]any{
-			"SourceTableArn": t.RestoredFrom, "RestoreDateTime": t.RestoredTo, "RestoreInProgress": t.Status == "CREATING",
-		}
-	}
-	return d
 }
 
 func ddbDescribeTable(s *Server, c *Call) (any, error) {
@@ -320,60 +186,27 @@ func ddbGetItem(s *Server, c *Call) (any, error) {
 	return map[string]any{}, nil
 }
 
-// pitrWindow is the restorable window of a table with PITR on: from when PITR was enabled (at most the
-// recovery period back) to pitrLag before now.
-func (s *Server) pitrWindow(t *Table, now time.Time) (earliest, latest time.Time) {
-	days := t.PITRDays
-	if days == 0 {
-		days = pitrMaxDays
+// backupsTable is the table a continuous-backups call names; those calls answer TableNotFoundException for a
+// missing table, not the ResourceNotFoundException of the other table APIs.
+func backupsTable(s *Server, c *Call) (*Table, string, error) {
+	t, name, err := ddbTable(s, c, "TableName")
+	if err != nil && name != "" {
+		return nil, name, tableNotFound(name, c.Region)
 	}
-	earliest = t.PITRSince
-	if floor := now.Add(-time.Duration(days) * 24 * time.Hour); earliest.Before(floor) {
-		earliest = floor
-	}
-	latest = now.Add(-time.Duration(float64(pitrLag) * s.scale))
-	if latest.Before(earliest) {
-		latest = earliest
-	}
-	return earliest, latest
-}
-
-func (s *Server) continuousBackups(t *Table, now time.Time) map[string]any {
-	pitr := map[string]any{"PointInTimeRecoveryStatus": "DISABLED"}
-	if t.PITR {
-		e, l := s.pitrWindow(t, now)
-		days := t.PITRDays
-		if days == 0 {
-			days = pitrMaxDays
-		}
-		pitr = map[string]any{"PointInTimeRecoveryStatus": "ENABLED", "EarliestRestorableDateTime": e,
-			"LatestRestorableDateTime": l, "RecoveryPeriodInDays": days}
-	}
-	// Continuous backups are always on in DynamoDB; PITR is the switch.
-	return map[string]any{"ContinuousBackupsStatus": "ENABLED", "PointInTimeRecoveryDescription": pitr}
-}
-
-func tableNotFound(name, region string) error {
-	return Errf(400, "TableNotFoundException", "Table not found: %s (region %s)", name, region)
+	return t, name, err
 }
 
 func ddbDescribeContinuousBackups(s *Server, c *Call) (any, error) {
-	t, name, err := ddbTable(s, c, "TableName")
+	t, _, err := backupsTable(s, c)
 	if err != nil {
-		if name != "" {
-			return nil, tableNotFound(name, c.Region)
-		}
 		return nil, err
 	}
 	return map[string]any{"ContinuousBackupsDescription": s.continuousBackups(t, c.Now)}, nil
 }
 
 func ddbUpdateContinuousBackups(s *Server, c *Call) (any, error) {
-	t, name, err := ddbTable(s, c, "TableName")
+	t, name, err := backupsTable(s, c)
 	if err != nil {
-		if name != "" {
-			return nil, tableNotFound(name, c.Region)
-		}
 		return nil, err
 	}
 	spec := c.Input.Map("PointInTimeRecoverySpecification")
@@ -397,25 +230,9 @@ func ddbUpdateContinuousBackups(s *Server, c *Call) (any, error) {
 	if t.Status == "CREATING" {
 		return nil, Errf(400, "ContinuousBackupsUnavailableException", "Backups are being enabled for the table: %s. Please retry later", name)
 	}
-	changed := t.PITR != enable || (enable && days != t.PITRDays)
-	switch {
-	case enable && !t.PITR:
-		t.PITR, t.PITRSince, t.PITRDays = true, c.Now, days
-	case enable:
-		t.PITRDays = days
-	case t.PITR:
-		t.PITR, t.PITRSince, t.PITRDays = false, time.Time{}, 0
-	}
+	changed := t.setPITR(enable, days, c.Now)
 	s.record(c, name, changed, fmt.Sprintf("pitr=%v", enable))
 	return map[string]any{"ContinuousBackupsDescription": s.continuousBackups(t, c.Now)}, nil
-}
-
-func inUse(t *Table) error {
-	what := "updated"
-	if t.Status == "CREATING" {
-		what = "created"
-	}
-	return Errf(400, "ResourceInUseException", "Attempt to change a resource which is still in use: Table is being %s: %s", what, t.Name)
 }
 
 func ddbUpdateTable(s *Server, c *Call) (any, error) {
@@ -452,13 +269,7 @@ func ddbUpdateTable(s *Server, c *Call) (any, error) {
 			// AWS's wording for this case is not published; the code is what its SDKs see.
 			return nil, Errf(400, "ValidationException", "Table %s in %s is already in PAY_PER_REQUEST billing mode", name, c.Region)
 		}
-		var recent []time.Time
-		for _, at := range t.BillingSwitches {
-			if c.Now.Sub(at) < 24*time.Hour {
-				recent = append(recent, at)
-			}
-		}
-		if len(recent) >= payPerRequestSwitches {
+		if recent := t.recentPayPerRequestSwitches(c.Now); len(recent) >= payPerRequestSwitches {
 			return nil, Errf(400, "LimitExceededException", "Subscriber limit exceeded: Update to PayPerRequest mode are limited to %d times in 1 day(s). Last update at %s. Next update can be made at %s",
 				payPerRequestSwitches, recent[len(recent)-1].UTC().Format(time.UnixDate), recent[0].Add(24*time.Hour).UTC().Format(time.UnixDate))
 		}
@@ -490,20 +301,7 @@ func ddbUpdateTable(s *Server, c *Call) (any, error) {
 				t.ReadCap, rcu, t.WriteCap, wcu)
 		}
 	}
-	// A global table keeps billing mode and capacity aligned across its replicas, so the change lands in
-	// every replica region.
-	ready := s.after(s.durations.TableUpdate)
-	for _, r := range t.Replicas {
-		rt := s.world.Regions[r].Tables[name]
-		if rt == nil {
-			continue
-		}
-		if mode == "PAY_PER_REQUEST" && rt.BillingMode != mode {
-			rt.BillingSwitches = append(rt.BillingSwitches, c.Now)
-		}
-		rt.BillingMode, rt.ReadCap, rt.WriteCap = mode, rcu, wcu
-		rt.Status, rt.ReadyAt, rt.CapacityChangedAt = "UPDATING", ready, ready
-	}
+	s.ddbSetCapacity(t, mode, rcu, wcu, c.Now)
 	s.record(c, name, true, fmt.Sprintf("billing=%s read=%d write=%d", mode, rcu, wcu))
 	return map[string]any{"TableDescription": s.tableDescription(c.Region, t)}, nil
 }
@@ -578,67 +376,4 @@ func ddbRestoreTableToPointInTime(s *Server, c *Call) (any, error) {
 	reg.Tables[target] = t
 	s.record(c, target, true, fmt.Sprintf("restored from %s to %s", name, at.UTC().Format(time.RFC3339)))
 	return map[string]any{"TableDescription": s.tableDescription(c.Region, t)}, nil
-}
-
-func cloneAttrs(a map[string]any) map[string]any {
-	out := make(map[string]any, len(a))
-	for k, v := range a {
-		if m, ok := v.(map[string]any); ok {
-			v = cloneAttrs(m)
-		}
-		out[k] = v
-	}
-	return out
-}
-
-// corruptTable rewrites every other item of the table (by key order) at f.At: status "corrupted" and the
-// version bumped, as a bad deploy writing garbage would. A global table replicates the writes, so every
-// replica gets them, the ones away from the origin region after the configured replication lag.
-func corruptTable(s *Server, f *Fault) error {
-	origin := f.Region
-	if origin == "" {
-		origin = s.topo.PrimaryRegion
-	}
-	lag := s.replicationLag()
-	hit := 0
-	for _, r := range SortedKeys(s.world.Regions) {
-		t := s.world.Regions[r].Tables[f.Table]
-		if t == nil {
-			continue
-		}
-		at := f.At
-		if r != origin {
-			at = at.Add(lag)
-		}
-		items := append([]*Item(nil), t.Items...)
-		sort.Slice(items, func(i, j int) bool { return items[i].Key < items[j].Key })
-		for i, it := range items {
-			cur := it.At(at)
-			if i%2 == 1 || cur == nil {
-				continue
-			}
-			bad := cloneAttrs(cur)
-			bad["status"] = map[string]any{"S": "corrupted"}
-			v := int64(0)
-			if n, ok := cur["version"].(map[string]any); ok {
-				v, _ = strconv.ParseInt(fmt.Sprint(n["N"]), 10, 64)
-			}
-			bad["version"] = map[string]any{"N": strconv.FormatInt(v+1, 10)}
-			it.Versions = insertVersion(it.Versions, ItemVersion{At: at, Attrs: bad})
-		}
-		hit++
-	}
-	if hit == 0 {
-		return fmt.Errorf("table: %q exists in no region of this world", f.Table)
-	}
-	return nil
-}
-
-// insertVersion keeps versions ordered by time, which Item.At relies on, even for a backdated fault.
-func insertVersion(vs []ItemVersion, v ItemVersion) []ItemVersion {
-	i := sort.Search(len(vs), func(i int) bool { return vs[i].At.After(v.At) })
-	vs = append(vs, ItemVersion{})
-	copy(vs[i+1:], vs[i:])
-	vs[i] = v
-	return vs
 }

@@ -5,6 +5,7 @@ import (
 	"sort"
 )
 
+// EC2 speaks ec2Query. Only DescribeRegions is modeled: clients call it to probe whether a region answers.
 func init() {
 	register(&service{
 		name: "ec2", protocol: ec2Protocol{}, xmlns: "http://ec2.amazonaws.com/doc/2016-11-15/",

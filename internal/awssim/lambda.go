@@ -4,14 +4,14 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
-	"maps"
 	"regexp"
 	"sort"
 	"strconv"
 	"strings"
-	"time"
 )
 
+// Lambda speaks rest-json, each operation under the API version path it was introduced with. Function
+// configuration and reserved concurrency are modeled; code and invocations are not.
 func init() {
 	register(&service{
 		name: "lambda", protocol: restJSON{}, throttleCode: "TooManyRequestsException", throttleStatus: 429,
@@ -26,7 +26,7 @@ func init() {
 			"GetAccountSettings":          lambdaGetAccountSettings,
 		},
 		routes: []route{
-			// The Go SDK sends the list without a trailing slash; older clients and the docs use one.
+			// The Go SDK sends the list without a trailing slash; older clients send one.
 			rest("GET", "/2015-03-31/functions", "ListFunctions"),
 			rest("GET", "/2015-03-31/functions/", "ListFunctions"),
 			rest("GET", "/2015-03-31/functions/{FunctionName}", "GetFunction"),
@@ -40,26 +40,6 @@ func init() {
 		},
 		advance: lambdaAdvance,
 	})
-}
-
-const (
-	// lambdaAccountConcurrency is the default per-region account limit on concurrent executions.
-	lambdaAccountConcurrency = 1000
-	// lambdaMinUnreserved is what AWS keeps back for functions without reserved concurrency.
-	lambdaMinUnreserved = 100
-	// lambdaListPage is the most ListFunctions returns per call, whatever MaxItems says.
-	lambdaListPage = 50
-)
-
-// lambdaAdvance finishes configuration updates whose modeled duration has passed.
-func lambdaAdvance(s *Server, now time.Time) {
-	for _, reg := range s.world.Regions {
-		for _, fn := range reg.Functions {
-			if fn.LastUpdateStatus == "InProgress" && !now.Before(fn.ReadyAt) {
-				fn.LastUpdateStatus, fn.ReadyAt = "Successful", time.Time{}
-			}
-		}
-	}
 }
 
 // lambdaFunction resolves a FunctionName as AWS accepts it: a name, name:qualifier, a partial ARN
@@ -93,38 +73,6 @@ func lambdaFunction(s *Server, c *Call, ref string) (*Function, error) {
 		return nil, Errf(404, "ResourceNotFoundException", "Function not found: %s", arn)
 	}
 	return fn, nil
-}
-
-// lambdaTime is Lambda's LastModified format, a string unlike most AWS timestamps.
-func lambdaTime(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05.000-0700") }
-
-// lambdaConfig is a FunctionConfiguration. ListFunctions leaves out State and LastUpdateStatus (AWS documents
-// this): callers that wait on an update must use GetFunction or GetFunctionConfiguration.
-func lambdaConfig(fn *Function, withState bool) map[string]any {
-	timeout, memory := fn.Timeout, fn.MemorySize
-	if timeout == 0 {
-		timeout = 3
-	}
-	if memory == 0 {
-		memory = 128
-	}
-	out := map[string]any{
-		"FunctionName": fn.Name, "FunctionArn": fn.ARN, "Runtime": fn.Runtime, "Handler": fn.Handler,
-		"Description": fn.Description, "Timeout": timeout, "MemorySize": memory,
-		"LastModified": lambdaTime(fn.LastModified), "Version": "$LATEST", "RevisionId": fn.RevisionID, "PackageType": "Zip",
-	}
-	if len(fn.Env) > 0 {
-		// A copy: the response is encoded after the lock is released.
-		out["Environment"] = map[string]any{"Variables": maps.Clone(fn.Env)}
-	}
-	if withState {
-		status := fn.LastUpdateStatus
-		if status == "" {
-			status = "Successful"
-		}
-		out["State"], out["LastUpdateStatus"] = "Active", status
-	}
-	return out
 }
 
 func lambdaListFunctions(s *Server, c *Call) (any, error) {
@@ -316,17 +264,6 @@ func lambdaDiff(a, b *Function) []string {
 		out = append(out, "environment "+strings.Join(env, " "))
 	}
 	return out
-}
-
-// lambdaReserved sums the reserved concurrency of a region's functions other than except.
-func lambdaReserved(reg *Region, except string) int64 {
-	var n int64
-	for name, fn := range reg.Functions {
-		if name != except && fn.ReservedConcurrency != nil {
-			n += int64(*fn.ReservedConcurrency)
-		}
-	}
-	return n
 }
 
 func lambdaPutFunctionConcurrency(s *Server, c *Call) (any, error) {

@@ -1,15 +1,14 @@
 package awssim
 
 import (
-	"encoding/xml"
-	"errors"
 	"fmt"
-	"strings"
 	"time"
 )
 
 const rdsXMLNS = "http://rds.amazonaws.com/doc/2014-10-31/"
 
+// RDS speaks awsQuery and models Aurora only: a global database's failover, switchover and detach, cluster
+// promotion, point-in-time restore, instances and cluster snapshots, each taking its modeled time.
 func init() {
 	register(&service{
 		name: "rds", protocol: queryProtocol{}, xmlns: rdsXMLNS,
@@ -18,385 +17,16 @@ func init() {
 			"DescribeGlobalClusters":        rdsDescribeGlobalClusters,
 			"DescribeDBInstances":           rdsDescribeDBInstances,
 			"DescribeDBClusterSnapshots":    rdsDescribeDBClusterSnapshots,
-			"FailoverGlobalCluster":         recordFailures("GlobalClusterIdentifier", rdsFailoverGlobalCluster),
-			"SwitchoverGlobalCluster":       recordFailures("GlobalClusterIdentifier", rdsSwitchoverGlobalCluster),
-			"RemoveFromGlobalCluster":       recordFailures("DbClusterIdentifier", rdsRemoveFromGlobalCluster),
-			"PromoteReadReplicaDBCluster":   recordFailures("DBClusterIdentifier", rdsPromoteReadReplicaDBCluster),
-			"RestoreDBClusterToPointInTime": recordFailures("DBClusterIdentifier", rdsRestoreDBClusterToPointInTime),
-			"CreateDBInstance":              recordFailures("DBInstanceIdentifier", rdsCreateDBInstance),
-			"CreateDBClusterSnapshot":       recordFailures("DBClusterSnapshotIdentifier", rdsCreateDBClusterSnapshot),
+			"FailoverGlobalCluster":         journaled(formParam("GlobalClusterIdentifier"), rdsFailoverGlobalCluster),
+			"SwitchoverGlobalCluster":       journaled(formParam("GlobalClusterIdentifier"), rdsSwitchoverGlobalCluster),
+			"RemoveFromGlobalCluster":       journaled(formParam("DbClusterIdentifier"), rdsRemoveFromGlobalCluster),
+			"PromoteReadReplicaDBCluster":   journaled(formParam("DBClusterIdentifier"), rdsPromoteReadReplicaDBCluster),
+			"RestoreDBClusterToPointInTime": journaled(formParam("DBClusterIdentifier"), rdsRestoreDBClusterToPointInTime),
+			"CreateDBInstance":              journaled(formParam("DBInstanceIdentifier"), rdsCreateDBInstance),
+			"CreateDBClusterSnapshot":       journaled(formParam("DBClusterSnapshotIdentifier"), rdsCreateDBClusterSnapshot),
 		},
 		advance: rdsAdvance,
 	})
-}
-
-// recordFailures journals a mutating call that AWS refused as changed=false, so the journal shows every
-// attempt (an idempotent retry that meets "already exists" or "already primary" included); the handler
-// journals its own successes.
-func recordFailures(param string, op opFunc) opFunc {
-	return func(s *Server, c *Call) (any, error) {
-		out, err := op(s, c)
-		if err != nil {
-			detail := err.Error()
-			var ae *APIError
-			if errors.As(err, &ae) {
-				detail = ae.Code
-			}
-			s.record(c, c.Form.Get(param), false, "refused: "+detail)
-		}
-		return out, err
-	}
-}
-
-// DBClusterSnapshot is a manual or automated Aurora cluster snapshot.
-type DBClusterSnapshot struct {
-	ID             string    `json:"id"`
-	ARN            string    `json:"arn"`
-	ClusterID      string    `json:"clusterId"`
-	Engine         string    `json:"engine"`
-	EngineVersion  string    `json:"engineVersion"`
-	Type           string    `json:"type"` // manual or automated
-	Status         string    `json:"status"`
-	ReadyAt        time.Time `json:"readyAt,omitzero"`
-	CreatedAt      time.Time `json:"createdAt"`
-	ClusterCreated time.Time `json:"clusterCreated"`
-}
-
-// rdsRestoreLag is how far LatestRestorableTime trails the present: Aurora's is typically within five minutes.
-// It is scaled like DynamoDB's pitrLag, so a fast demo can restore both to just before a corruption it
-// injected a moment ago, and both windows end at the same time.
-const rdsRestoreLag = 5 * time.Minute
-
-func iso(t time.Time) string {
-	if t.IsZero() {
-		return ""
-	}
-	return t.UTC().Format("2006-01-02T15:04:05.000Z")
-}
-
-// ---- lookups ----
-
-func (s *Server) rdsRegion(c *Call) *Region { return s.world.Regions[c.Region] }
-
-// rdsCluster finds a cluster of the caller's region by identifier or ARN.
-func (s *Server) rdsCluster(c *Call, ident string) (*DBCluster, error) {
-	if ident == "" {
-		return nil, Errf(400, "MissingParameter", "The request must contain the parameter DBClusterIdentifier")
-	}
-	for _, cl := range s.rdsRegion(c).Clusters {
-		if cl.ID == ident || cl.ARN == ident {
-			return cl, nil
-		}
-	}
-	return nil, Errf(404, "DBClusterNotFoundFault", "DBCluster %s not found in %s.", ident, c.Region)
-}
-
-// rdsClusterByARN finds a cluster in any region, as global-cluster operations address members by ARN.
-func (s *Server) rdsClusterByARN(arn string) *DBCluster {
-	for _, r := range SortedKeys(s.world.Regions) {
-		for _, cl := range s.world.Regions[r].Clusters {
-			if cl.ARN == arn {
-				return cl
-			}
-		}
-	}
-	return nil
-}
-
-func (s *Server) rdsGlobal(ident string) (*GlobalCluster, error) {
-	if ident == "" {
-		return nil, Errf(400, "MissingParameter", "The request must contain the parameter GlobalClusterIdentifier")
-	}
-	for _, gc := range s.world.GlobalClusters {
-		if gc.ID == ident || gc.ARN == ident {
-			return gc, nil
-		}
-	}
-	return nil, Errf(404, "GlobalClusterNotFoundFault", "Global cluster %s not found.", ident)
-}
-
-func rdsWriterMember(gc *GlobalCluster) *GlobalMember {
-	for _, m := range gc.Members {
-		if m.IsWriter {
-			return m
-		}
-	}
-	return nil
-}
-
-// rdsMember resolves TargetDbClusterIdentifier: an ARN (what AWS asks for) or an identifier of the caller's region.
-func (s *Server) rdsMember(c *Call, gc *GlobalCluster, ident string) (*GlobalMember, error) {
-	if ident == "" {
-		return nil, Errf(400, "MissingParameter", "The request must contain the parameter TargetDbClusterIdentifier")
-	}
-	arn := ident
-	if !strings.HasPrefix(ident, "arn:") {
-		cl, err := s.rdsCluster(c, ident)
-		if err != nil {
-			return nil, err
-		}
-		arn = cl.ARN
-	} else if s.rdsClusterByARN(arn) == nil {
-		return nil, Errf(404, "DBClusterNotFoundFault", "DBCluster %s not found.", arn)
-	}
-	for _, m := range gc.Members {
-		if m.ClusterARN == arn {
-			return m, nil
-		}
-	}
-	return nil, Errf(400, "InvalidParameterValue", "DB cluster %s is not found in global cluster %s", arn, gc.ID)
-}
-
-// ---- XML shapes (botocore rds model; list members carry their element names) ----
-
-type rdsClusterMemberXML struct {
-	DBInstanceIdentifier          string
-	IsClusterWriter               bool
-	DBClusterParameterGroupStatus string
-	PromotionTier                 int
-}
-
-type rdsClusterXML struct {
-	DBClusterIdentifier         string
-	DBClusterArn                string
-	DbClusterResourceId         string
-	Status                      string
-	Engine                      string
-	EngineVersion               string
-	EngineMode                  string
-	DatabaseName                string `xml:",omitempty"`
-	Endpoint                    string
-	ReaderEndpoint              string
-	Port                        int
-	MultiAZ                     bool
-	HostedZoneId                string
-	StorageEncrypted            bool
-	BackupRetentionPeriod       int
-	DeletionProtection          bool
-	ClusterCreateTime           string
-	EarliestRestorableTime      string                `xml:",omitempty"`
-	LatestRestorableTime        string                `xml:",omitempty"`
-	ReplicationSourceIdentifier string                `xml:",omitempty"`
-	GlobalClusterIdentifier     string                `xml:",omitempty"`
-	AvailabilityZones           []string              `xml:"AvailabilityZones>AvailabilityZone"`
-	DBClusterMembers            []rdsClusterMemberXML `xml:"DBClusterMembers>DBClusterMember"`
-}
-
-type rdsClusterResult struct {
-	XMLName   xml.Name
-	DBCluster rdsClusterXML `xml:"DBCluster"`
-}
-
-type rdsDescribeClustersResult struct {
-	XMLName  xml.Name `xml:"DescribeDBClustersResult"`
-	Clusters struct {
-		Items []rdsClusterXML `xml:"DBCluster"`
-	} `xml:"DBClusters"`
-}
-
-type rdsGlobalMemberXML struct {
-	DBClusterArn          string
-	Readers               []string `xml:"Readers>member"`
-	IsWriter              bool
-	SynchronizationStatus string `xml:",omitempty"`
-}
-
-type rdsFailoverStateXML struct {
-	Status            string
-	FromDbClusterArn  string
-	ToDbClusterArn    string
-	IsDataLossAllowed bool
-}
-
-type rdsGlobalXML struct {
-	GlobalClusterIdentifier string
-	GlobalClusterResourceId string
-	GlobalClusterArn        string
-	Status                  string
-	Engine                  string
-	EngineVersion           string
-	StorageEncrypted        bool
-	DeletionProtection      bool
-	GlobalClusterMembers    []rdsGlobalMemberXML `xml:"GlobalClusterMembers>GlobalClusterMember"`
-	FailoverState           *rdsFailoverStateXML `xml:",omitempty"`
-}
-
-type rdsGlobalResult struct {
-	XMLName       xml.Name
-	GlobalCluster rdsGlobalXML `xml:"GlobalCluster"`
-}
-
-// AWS wraps each global cluster of the list in <GlobalClusterMember>, not <GlobalCluster> (botocore's
-// GlobalClusterList); the CLI reads by that name.
-type rdsDescribeGlobalsResult struct {
-	XMLName xml.Name `xml:"DescribeGlobalClustersResult"`
-	Globals struct {
-		Items []rdsGlobalXML `xml:"GlobalClusterMember"`
-	} `xml:"GlobalClusters"`
-}
-
-type rdsEndpointXML struct {
-	Address      string
-	Port         int
-	HostedZoneId string
-}
-
-type rdsInstanceXML struct {
-	DBInstanceIdentifier string
-	DBInstanceArn        string
-	DBInstanceClass      string
-	Engine               string
-	EngineVersion        string
-	DBInstanceStatus     string
-	DBClusterIdentifier  string
-	Endpoint             *rdsEndpointXML `xml:",omitempty"`
-	AvailabilityZone     string
-	MultiAZ              bool
-	PromotionTier        int
-	PubliclyAccessible   bool
-	StorageEncrypted     bool
-	DbiResourceId        string
-}
-
-type rdsInstanceResult struct {
-	XMLName    xml.Name
-	DBInstance rdsInstanceXML `xml:"DBInstance"`
-}
-
-type rdsDescribeInstancesResult struct {
-	XMLName   xml.Name `xml:"DescribeDBInstancesResult"`
-	Instances struct {
-		Items []rdsInstanceXML `xml:"DBInstance"`
-	} `xml:"DBInstances"`
-}
-
-type rdsSnapshotXML struct {
-	DBClusterSnapshotIdentifier string
-	DBClusterSnapshotArn        string
-	DBClusterIdentifier         string
-	SnapshotCreateTime          string `xml:",omitempty"`
-	ClusterCreateTime           string
-	Engine                      string
-	EngineVersion               string
-	EngineMode                  string
-	Status                      string
-	SnapshotType                string
-	PercentProgress             int
-	StorageEncrypted            bool
-	AllocatedStorage            int
-	Port                        int
-}
-
-type rdsSnapshotResult struct {
-	XMLName           xml.Name
-	DBClusterSnapshot rdsSnapshotXML `xml:"DBClusterSnapshot"`
-}
-
-type rdsDescribeSnapshotsResult struct {
-	XMLName   xml.Name `xml:"DescribeDBClusterSnapshotsResult"`
-	Snapshots struct {
-		Items []rdsSnapshotXML `xml:"DBClusterSnapshot"`
-	} `xml:"DBClusterSnapshots"`
-}
-
-func resultName(c *Call) xml.Name { return xml.Name{Local: c.Operation + "Result"} }
-
-func (s *Server) rdsClusterOut(reg *Region, cl *DBCluster, now time.Time) rdsClusterXML {
-	out := rdsClusterXML{
-		DBClusterIdentifier: cl.ID, DBClusterArn: cl.ARN, DbClusterResourceId: "cluster-" + strings.ToUpper(stableID(cl.ARN)),
-		Status: cl.Status, Engine: cl.Engine, EngineVersion: cl.EngineVersion, EngineMode: "provisioned",
-		Endpoint: cl.Endpoint, ReaderEndpoint: strings.Replace(cl.Endpoint, ".cluster-", ".cluster-ro-", 1),
-		Port: 5432, HostedZoneId: "Z2R2ITUGPM61AM", StorageEncrypted: true, BackupRetentionPeriod: 7,
-		ClusterCreateTime: iso(cl.CreatedAt), ReplicationSourceIdentifier: cl.ReplicationSourceIdentifier,
-		GlobalClusterIdentifier: cl.GlobalClusterID,
-		AvailabilityZones:       []string{reg.Name + "a", reg.Name + "b", reg.Name + "c"},
-	}
-	if strings.Contains(cl.Engine, "mysql") {
-		out.Port = 3306
-	}
-	if cl.Status != "creating" {
-		earliest, latest := s.rdsRestorableWindow(cl, now)
-		out.EarliestRestorableTime, out.LatestRestorableTime = iso(earliest), iso(latest)
-	}
-	for i, id := range cl.Members {
-		out.DBClusterMembers = append(out.DBClusterMembers, rdsClusterMemberXML{
-			DBInstanceIdentifier: id, IsClusterWriter: cl.Writer && i == 0, DBClusterParameterGroupStatus: "in-sync", PromotionTier: 1,
-		})
-	}
-	out.MultiAZ = len(cl.Members) > 1
-	return out
-}
-
-// rdsRestorableWindow is the point-in-time restore window: from the start of retained backups to a few
-// (scaled) minutes ago, never before the start.
-func (s *Server) rdsRestorableWindow(cl *DBCluster, now time.Time) (time.Time, time.Time) {
-	earliest := cl.EarliestRestorableTime
-	latest := now.Add(-time.Duration(float64(rdsRestoreLag) * s.scale))
-	if latest.Before(earliest) {
-		latest = earliest
-	}
-	return earliest, latest
-}
-
-func (s *Server) rdsGlobalOut(gc *GlobalCluster) rdsGlobalXML {
-	out := rdsGlobalXML{
-		GlobalClusterIdentifier: gc.ID, GlobalClusterResourceId: "cluster-" + strings.ToUpper(stableID(gc.ARN)),
-		GlobalClusterArn: gc.ARN, Status: gc.Status, Engine: gc.Engine, StorageEncrypted: true,
-	}
-	for _, m := range gc.Members {
-		mo := rdsGlobalMemberXML{DBClusterArn: m.ClusterARN, IsWriter: m.IsWriter}
-		if cl := s.rdsClusterByARN(m.ClusterARN); cl != nil && out.EngineVersion == "" {
-			out.EngineVersion = cl.EngineVersion
-		}
-		if m.IsWriter {
-			for _, o := range gc.Members {
-				if o != m {
-					mo.Readers = append(mo.Readers, o.ClusterARN)
-				}
-			}
-		} else if m.PendingResync {
-			mo.SynchronizationStatus = "pending-resync"
-		} else {
-			mo.SynchronizationStatus = "connected"
-		}
-		out.GlobalClusterMembers = append(out.GlobalClusterMembers, mo)
-	}
-	if p := gc.Pending; p != nil {
-		status := "failing-over"
-		if p.Kind == "switchover" {
-			status = "switching-over"
-		}
-		out.FailoverState = &rdsFailoverStateXML{Status: status, FromDbClusterArn: p.FromARN, ToDbClusterArn: p.ToARN, IsDataLossAllowed: p.AllowDataLoss}
-	}
-	return out
-}
-
-func (s *Server) rdsInstanceOut(reg *Region, in *DBInstance) rdsInstanceXML {
-	out := rdsInstanceXML{
-		DBInstanceIdentifier: in.ID, DBInstanceArn: in.ARN, DBInstanceClass: in.Class, Engine: in.Engine,
-		DBInstanceStatus: in.Status, DBClusterIdentifier: in.ClusterID, AvailabilityZone: reg.Name + "a",
-		PromotionTier: 1, StorageEncrypted: true, DbiResourceId: "db-" + strings.ToUpper(stableID(in.ARN)),
-	}
-	if cl := reg.Clusters[in.ClusterID]; cl != nil {
-		out.EngineVersion = cl.EngineVersion
-	}
-	// AWS assigns the endpoint once the instance is provisioned.
-	if in.Status != "creating" {
-		out.Endpoint = &rdsEndpointXML{Address: fmt.Sprintf("%s.abc123.%s.rds.amazonaws.com", in.ID, reg.Name), Port: 5432, HostedZoneId: "Z2R2ITUGPM61AM"}
-	}
-	return out
-}
-
-func rdsSnapshotOut(sn *DBClusterSnapshot) rdsSnapshotXML {
-	out := rdsSnapshotXML{
-		DBClusterSnapshotIdentifier: sn.ID, DBClusterSnapshotArn: sn.ARN, DBClusterIdentifier: sn.ClusterID,
-		ClusterCreateTime: iso(sn.ClusterCreated), Engine: sn.Engine, EngineVersion: sn.EngineVersion, EngineMode: "provisioned",
-		Status: sn.Status, SnapshotType: sn.Type, StorageEncrypted: true, AllocatedStorage: 1, Port: 5432,
-	}
-	if sn.Status == "available" {
-		out.PercentProgress, out.SnapshotCreateTime = 100, iso(sn.CreatedAt)
-	}
-	return out
 }
 
 // ---- describes ----
@@ -520,7 +150,8 @@ func rdsFailoverGlobalCluster(s *Server, c *Call) (any, error) {
 	if allow && sw {
 		return nil, Errf(400, "InvalidParameterCombination", "Specify AllowDataLoss to fail over or Switchover to switch over global cluster %s, not both.", c.Form.Get("GlobalClusterIdentifier"))
 	}
-	// Without AllowDataLoss FailoverGlobalCluster is a switchover, as the API reference documents.
+	// Without AllowDataLoss, FailoverGlobalCluster is a switchover in AWS: the planned change of primary that
+	// loses no data.
 	kind := "switchover"
 	if allow {
 		kind = "failover"
@@ -592,7 +223,7 @@ func rdsRemoveFromGlobalCluster(s *Server, c *Call) (any, error) {
 	}
 	arn := c.Form.Get("DbClusterIdentifier")
 	if arn == "" {
-		return nil, Errf(400, "MissingParameter", "The request must contain the parameter DbClusterIdentifier")
+		return nil, rdsMissing("DbClusterIdentifier")
 	}
 	idx := -1
 	for i, m := range gc.Members {
@@ -629,9 +260,9 @@ func rdsPromoteReadReplicaDBCluster(s *Server, c *Call) (any, error) {
 		return nil, err
 	}
 	// An Aurora global database secondary replicates at the storage layer, not by binlog: it is not a read
-	// replica and AWS refuses to promote it. The runbook's command fails here against AWS as well; the
-	// ways out are FailoverGlobalCluster or RemoveFromGlobalCluster. The wording keeps the phrase clients
-	// such as Ansible's rds module match ("DB Cluster that is not a read replica").
+	// replica and AWS refuses to promote it, so a recovery procedure that promotes it fails against AWS as
+	// well; the ways out are FailoverGlobalCluster or RemoveFromGlobalCluster. The wording keeps the phrase
+	// clients such as Ansible's rds module match ("DB Cluster that is not a read replica").
 	if cl.GlobalClusterID != "" {
 		return nil, Errf(400, "InvalidDBClusterStateFault", "Cannot promote DB Cluster that is not a read replica: %s in %s is a member of global cluster %s; use FailoverGlobalCluster or RemoveFromGlobalCluster.", cl.ID, c.Region, cl.GlobalClusterID)
 	}
@@ -652,7 +283,7 @@ func rdsRestoreDBClusterToPointInTime(s *Server, c *Call) (any, error) {
 	reg := s.rdsRegion(c)
 	id := c.Form.Get("DBClusterIdentifier")
 	if id == "" {
-		return nil, Errf(400, "MissingParameter", "The request must contain the parameter DBClusterIdentifier")
+		return nil, rdsMissing("DBClusterIdentifier")
 	}
 	if _, exists := reg.Clusters[id]; exists {
 		return nil, Errf(400, "DBClusterAlreadyExistsFault", "DB Cluster %s already exists in %s.", id, c.Region)
@@ -733,7 +364,7 @@ func rdsCreateDBClusterSnapshot(s *Server, c *Call) (any, error) {
 	reg := s.rdsRegion(c)
 	id := c.Form.Get("DBClusterSnapshotIdentifier")
 	if id == "" {
-		return nil, Errf(400, "MissingParameter", "The request must contain the parameter DBClusterSnapshotIdentifier")
+		return nil, rdsMissing("DBClusterSnapshotIdentifier")
 	}
 	if _, exists := reg.ClusterSnapshots[id]; exists {
 		return nil, Errf(400, "DBClusterSnapshotAlreadyExistsFault", "Cannot create the snapshot because a snapshot with the identifier %s already exists in %s.", id, c.Region)
@@ -749,93 +380,4 @@ func rdsCreateDBClusterSnapshot(s *Server, c *Call) (any, error) {
 	sn.Status, sn.ReadyAt = "creating", s.after(s.durations.ClusterSnapshot)
 	s.record(c, id, true, "snapshot of "+cl.ID)
 	return rdsSnapshotResult{XMLName: resultName(c), DBClusterSnapshot: rdsSnapshotOut(sn)}, nil
-}
-
-func (s *Server) rdsAddSnapshot(reg *Region, cl *DBCluster, id, typ string, now time.Time) *DBClusterSnapshot {
-	if reg.ClusterSnapshots == nil {
-		reg.ClusterSnapshots = map[string]*DBClusterSnapshot{}
-	}
-	sn := &DBClusterSnapshot{
-		ID: id, ARN: fmt.Sprintf("arn:aws:rds:%s:%s:cluster-snapshot:%s", reg.Name, s.world.AccountID, id), ClusterID: cl.ID,
-		Engine: cl.Engine, EngineVersion: cl.EngineVersion, Type: typ, Status: "available", CreatedAt: now, ClusterCreated: cl.CreatedAt,
-	}
-	reg.ClusterSnapshots[id] = sn
-	return sn
-}
-
-// ---- time-driven transitions ----
-
-func rdsAdvance(s *Server, now time.Time) {
-	for _, rn := range SortedKeys(s.world.Regions) {
-		reg := s.world.Regions[rn]
-		for _, cl := range reg.Clusters {
-			if cl.NextStatus == "" || now.Before(cl.ReadyAt) {
-				continue
-			}
-			if cl.Status == "promoting" {
-				cl.Writer, cl.ReplicationSourceIdentifier = true, ""
-			}
-			cl.Status, cl.NextStatus, cl.ReadyAt = cl.NextStatus, "", time.Time{}
-		}
-		for _, in := range reg.Instances {
-			if in.Status == "creating" && !now.Before(in.ReadyAt) {
-				in.Status, in.ReadyAt = "available", time.Time{}
-			}
-		}
-		for _, sn := range reg.ClusterSnapshots {
-			if sn.Status == "creating" && !now.Before(sn.ReadyAt) {
-				sn.Status, sn.ReadyAt = "available", time.Time{}
-			}
-		}
-	}
-	for _, id := range SortedKeys(s.world.GlobalClusters) {
-		gc := s.world.GlobalClusters[id]
-		if p := gc.Pending; p != nil && !now.Before(p.ReadyAt) {
-			s.rdsCompleteGlobalChange(gc, p)
-		}
-		for _, m := range gc.Members {
-			if m.PendingResync && !s.regionOut(m.Region) {
-				s.rdsResync(m, now)
-			}
-		}
-	}
-}
-
-func (s *Server) rdsCompleteGlobalChange(gc *GlobalCluster, p *GlobalFailover) {
-	for _, m := range gc.Members {
-		cl := s.rdsClusterByARN(m.ClusterARN)
-		switch m.ClusterARN {
-		case p.ToARN:
-			m.IsWriter = true
-			if cl != nil {
-				cl.Writer, cl.Status = true, "available"
-			}
-		case p.FromARN:
-			m.IsWriter = false
-			if cl != nil {
-				cl.Writer = false
-			}
-			// After a failover with data loss the old primary may hold writes the new primary never saw. AWS
-			// fences it; when its region is reachable it is snapshotted and rebuilt as a secondary.
-			if p.AllowDataLoss {
-				m.PendingResync = true
-			} else if cl != nil {
-				cl.Status = "available"
-			}
-		}
-	}
-	gc.Status, gc.Pending = "available", nil
-}
-
-// rdsResync rejoins an old primary as a secondary once its region is back, keeping its divergent writes in a
-// snapshot named as AWS names it (rds:unplanned-global-failover-<cluster>-<timestamp>).
-func (s *Server) rdsResync(m *GlobalMember, now time.Time) {
-	m.PendingResync = false
-	cl := s.rdsClusterByARN(m.ClusterARN)
-	if cl == nil {
-		return
-	}
-	id := fmt.Sprintf("rds:unplanned-global-failover-%s-%s", cl.ID, now.UTC().Format("2006-01-02-15-04"))
-	s.rdsAddSnapshot(s.world.Regions[cl.Region], cl, id, "automated", now)
-	cl.Writer, cl.Status = false, "available"
 }

@@ -4,16 +4,12 @@ import (
 	"encoding/xml"
 	"fmt"
 	"hash/fnv"
-	"net"
-	"net/url"
 	"regexp"
 	"slices"
 	"sort"
 	"strconv"
 	"strings"
 	"time"
-
-	"github.com/roadcall/dr/internal/topology"
 )
 
 const route53NS = "https://route53.amazonaws.com/doc/2013-04-01/"
@@ -26,6 +22,8 @@ func r53Route(method, pattern, op string) route {
 	return route{method: method, pattern: regexp.MustCompile("^/2013-04-01/" + pattern + "$"), names: []string{"Id"}, op: op}
 }
 
+// Route 53 speaks rest-xml. Record changes propagate in modeled time (PENDING, then INSYNC), and health
+// check observations follow region outages.
 func init() {
 	register(&service{
 		// Route 53 is global and signed for us-east-1, so an outage of that region must not take it down.
@@ -55,89 +53,7 @@ func init() {
 	})
 }
 
-// r53Advance marks changes INSYNC once their modeled propagation time has passed.
-func r53Advance(s *Server, now time.Time) {
-	for _, ch := range s.world.Changes {
-		if ch.Status == "PENDING" && !now.Before(ch.ReadyAt) {
-			ch.Status = "INSYNC"
-		}
-	}
-}
-
-// bareID strips the "/hostedzone/" or "/change/" prefix that AWS puts on the ids it returns.
-func bareID(id, kind string) string {
-	return strings.TrimPrefix(strings.TrimPrefix(id, "/"), kind+"/")
-}
-
-func r53Time(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05.000Z") }
-
 // ---- health checks ----
-
-// r53CheckerRegions are the regions Route 53 health checkers probe from by default.
-var r53CheckerRegions = []string{"us-east-1", "us-west-1", "us-west-2", "eu-west-1", "ap-southeast-1", "ap-southeast-2", "ap-northeast-1", "sa-east-1"}
-
-type r53StatusReport struct {
-	Status      string `xml:"Status"`
-	CheckedTime string `xml:"CheckedTime"`
-}
-
-type r53Observation struct {
-	Region       string          `xml:"Region"`
-	IPAddress    string          `xml:"IPAddress"`
-	StatusReport r53StatusReport `xml:"StatusReport"`
-}
-
-type r53HealthCheckStatusResponse struct {
-	XMLName      xml.Name         `xml:"GetHealthCheckStatusResponse"`
-	Xmlns        string           `xml:"xmlns,attr"`
-	Observations []r53Observation `xml:"HealthCheckObservations>HealthCheckObservation"`
-}
-
-type r53HealthCheckConfig struct {
-	IPAddress                string   `xml:"IPAddress,omitempty"`
-	Port                     int      `xml:"Port"`
-	Type                     string   `xml:"Type"`
-	ResourcePath             string   `xml:"ResourcePath,omitempty"`
-	FullyQualifiedDomainName string   `xml:"FullyQualifiedDomainName,omitempty"`
-	RequestInterval          int      `xml:"RequestInterval"`
-	FailureThreshold         int      `xml:"FailureThreshold"`
-	MeasureLatency           bool     `xml:"MeasureLatency"`
-	Inverted                 bool     `xml:"Inverted"`
-	Disabled                 bool     `xml:"Disabled"`
-	EnableSNI                bool     `xml:"EnableSNI"`
-	Regions                  []string `xml:"Regions>Region"`
-}
-
-type r53HealthCheck struct {
-	ID                 string               `xml:"Id"`
-	CallerReference    string               `xml:"CallerReference"`
-	HealthCheckConfig  r53HealthCheckConfig `xml:"HealthCheckConfig"`
-	HealthCheckVersion int64                `xml:"HealthCheckVersion"`
-}
-
-type r53GetHealthCheckResponse struct {
-	XMLName     xml.Name       `xml:"GetHealthCheckResponse"`
-	Xmlns       string         `xml:"xmlns,attr"`
-	HealthCheck r53HealthCheck `xml:"HealthCheck"`
-}
-
-type r53ListHealthChecksResponse struct {
-	XMLName      xml.Name         `xml:"ListHealthChecksResponse"`
-	Xmlns        string           `xml:"xmlns,attr"`
-	HealthChecks []r53HealthCheck `xml:"HealthChecks>HealthCheck"`
-	Marker       string           `xml:"Marker"`
-	IsTruncated  bool             `xml:"IsTruncated"`
-	NextMarker   string           `xml:"NextMarker,omitempty"`
-	MaxItems     string           `xml:"MaxItems"`
-}
-
-func r53FindHealthCheck(s *Server, id string) (*HealthCheck, error) {
-	hc := s.world.HealthChecks[id]
-	if hc == nil {
-		return nil, Errf(404, "NoSuchHealthCheck", "A health check with id %s does not exist.", id)
-	}
-	return hc, nil
-}
 
 func r53GetHealthCheckStatus(s *Server, c *Call) (any, error) {
 	hc, err := r53FindHealthCheck(s, c.Path["HealthCheckId"])
@@ -171,30 +87,6 @@ func r53GetHealthCheckStatus(s *Server, c *Call) (any, error) {
 		})
 	}
 	return out, nil
-}
-
-// r53CheckOf describes a health check as the topology's health URL for its region defines it.
-func r53CheckOf(t topology.Topology, hc *HealthCheck) r53HealthCheck {
-	cfg := r53HealthCheckConfig{Type: "HTTPS", Port: 443, ResourcePath: "/health", RequestInterval: 30, FailureThreshold: 3,
-		EnableSNI: true, Regions: r53CheckerRegions, FullyQualifiedDomainName: t.DNS.Targets[hc.Region].DNSName}
-	if u, err := url.Parse(t.API.HealthURLs[hc.Region]); err == nil && u.Host != "" {
-		cfg.Type = strings.ToUpper(u.Scheme)
-		cfg.EnableSNI = cfg.Type == "HTTPS"
-		cfg.ResourcePath = u.EscapedPath()
-		cfg.Port = 443
-		if cfg.Type == "HTTP" {
-			cfg.Port = 80
-		}
-		if p, err := strconv.Atoi(u.Port()); err == nil {
-			cfg.Port = p
-		}
-		if net.ParseIP(u.Hostname()) != nil {
-			cfg.IPAddress, cfg.FullyQualifiedDomainName = u.Hostname(), ""
-		} else {
-			cfg.FullyQualifiedDomainName = u.Hostname()
-		}
-	}
-	return r53HealthCheck{ID: hc.ID, CallerReference: "roadcall-" + hc.ID, HealthCheckConfig: cfg, HealthCheckVersion: 1}
 }
 
 func r53GetHealthCheck(s *Server, c *Call) (any, error) {
@@ -240,117 +132,6 @@ func r53MaxItems(v string, def, limit int) (int, error) {
 
 // ---- hosted zones and record sets ----
 
-type r53Alias struct {
-	HostedZoneID         string `xml:"HostedZoneId"`
-	DNSName              string `xml:"DNSName"`
-	EvaluateTargetHealth bool   `xml:"EvaluateTargetHealth"`
-}
-
-type r53Value struct {
-	Value string `xml:"Value"`
-}
-
-// r53Values is a pointer in r53RecordSet because encoding/xml writes an empty parent for an empty
-// "ResourceRecords>ResourceRecord" slice, and alias records must carry no ResourceRecords at all.
-type r53Values struct {
-	Items []r53Value `xml:"ResourceRecord"`
-}
-
-// r53Opaque catches routing-policy structures awssim does not model, so a change that uses one is refused
-// rather than silently stored without it.
-type r53Opaque struct {
-	Inner string `xml:",innerxml"`
-}
-
-type r53RecordSet struct {
-	Name                    string     `xml:"Name"`
-	Type                    string     `xml:"Type"`
-	SetIdentifier           string     `xml:"SetIdentifier,omitempty"`
-	Weight                  *int64     `xml:"Weight,omitempty"`
-	Region                  string     `xml:"Region,omitempty"`
-	GeoLocation             *r53Opaque `xml:"GeoLocation,omitempty"`
-	Failover                string     `xml:"Failover,omitempty"`
-	MultiValueAnswer        *bool      `xml:"MultiValueAnswer,omitempty"`
-	TTL                     *int64     `xml:"TTL,omitempty"`
-	ResourceRecords         *r53Values `xml:"ResourceRecords,omitempty"`
-	AliasTarget             *r53Alias  `xml:"AliasTarget,omitempty"`
-	HealthCheckID           string     `xml:"HealthCheckId,omitempty"`
-	TrafficPolicyInstanceID string     `xml:"TrafficPolicyInstanceId,omitempty"`
-	CidrRoutingConfig       *r53Opaque `xml:"CidrRoutingConfig,omitempty"`
-	GeoProximityLocation    *r53Opaque `xml:"GeoProximityLocation,omitempty"`
-}
-
-type r53ChangeRequest struct {
-	Comment string `xml:"ChangeBatch>Comment"`
-	Changes []struct {
-		Action string       `xml:"Action"`
-		Set    r53RecordSet `xml:"ResourceRecordSet"`
-	} `xml:"ChangeBatch>Changes>Change"`
-}
-
-type r53ChangeInfo struct {
-	ID          string `xml:"Id"`
-	Status      string `xml:"Status"`
-	SubmittedAt string `xml:"SubmittedAt"`
-	Comment     string `xml:"Comment,omitempty"`
-}
-
-type r53ChangeResponse struct {
-	XMLName    xml.Name
-	Xmlns      string        `xml:"xmlns,attr"`
-	ChangeInfo r53ChangeInfo `xml:"ChangeInfo"`
-}
-
-type r53ListRecordSetsResponse struct {
-	XMLName              xml.Name       `xml:"ListResourceRecordSetsResponse"`
-	Xmlns                string         `xml:"xmlns,attr"`
-	ResourceRecordSets   []r53RecordSet `xml:"ResourceRecordSets>ResourceRecordSet"`
-	IsTruncated          bool           `xml:"IsTruncated"`
-	NextRecordName       string         `xml:"NextRecordName,omitempty"`
-	NextRecordType       string         `xml:"NextRecordType,omitempty"`
-	NextRecordIdentifier string         `xml:"NextRecordIdentifier,omitempty"`
-	MaxItems             string         `xml:"MaxItems"`
-}
-
-type r53HostedZone struct {
-	ID              string `xml:"Id"`
-	Name            string `xml:"Name"`
-	CallerReference string `xml:"CallerReference"`
-	Config          struct {
-		PrivateZone bool `xml:"PrivateZone"`
-	} `xml:"Config"`
-	ResourceRecordSetCount int `xml:"ResourceRecordSetCount"`
-}
-
-type r53GetHostedZoneResponse struct {
-	XMLName     xml.Name      `xml:"GetHostedZoneResponse"`
-	Xmlns       string        `xml:"xmlns,attr"`
-	HostedZone  r53HostedZone `xml:"HostedZone"`
-	NameServers []string      `xml:"DelegationSet>NameServers>NameServer"`
-}
-
-type r53ListHostedZonesResponse struct {
-	XMLName     xml.Name        `xml:"ListHostedZonesResponse"`
-	Xmlns       string          `xml:"xmlns,attr"`
-	HostedZones []r53HostedZone `xml:"HostedZones>HostedZone"`
-	Marker      string          `xml:"Marker"`
-	IsTruncated bool            `xml:"IsTruncated"`
-	MaxItems    string          `xml:"MaxItems"`
-}
-
-func r53FindZone(s *Server, id string) (*HostedZone, error) {
-	bare := bareID(id, "hostedzone")
-	z := s.world.HostedZones[bare]
-	if z == nil {
-		return nil, Errf(404, "NoSuchHostedZone", "No hosted zone found with ID: %s", bare)
-	}
-	return z, nil
-}
-
-func r53ZoneOut(z *HostedZone) r53HostedZone {
-	return r53HostedZone{ID: "/hostedzone/" + z.ID, Name: z.Name, CallerReference: "roadcall-" + z.ID, ResourceRecordSetCount: len(z.Records)}
-}
-
 func r53GetHostedZone(s *Server, c *Call) (any, error) {
 	z, err := r53FindZone(s, c.Path["Id"])
 	if err != nil {
@@ -373,28 +154,6 @@ func r53ListHostedZones(s *Server, c *Call) (any, error) {
 		out.HostedZones = append(out.HostedZones, r53ZoneOut(s.world.HostedZones[id]))
 	}
 	return out, nil
-}
-
-func r53RecordOut(rs *RecordSet) r53RecordSet {
-	out := r53RecordSet{Name: rs.Name, Type: rs.Type, SetIdentifier: rs.SetIdentifier, Failover: rs.Failover, HealthCheckID: rs.HealthCheckID}
-	if rs.Alias != nil {
-		out.AliasTarget = &r53Alias{HostedZoneID: rs.Alias.HostedZoneID, DNSName: rs.Alias.DNSName, EvaluateTargetHealth: rs.Alias.EvaluateTargetHealth}
-	} else {
-		ttl := rs.TTL
-		out.TTL, out.ResourceRecords = &ttl, &r53Values{}
-		for _, v := range rs.Values {
-			out.ResourceRecords.Items = append(out.ResourceRecords.Items, r53Value{v})
-		}
-	}
-	return out
-}
-
-// r53SortKey orders record sets as Route 53 lists them: by name with its labels reversed, then type, then
-// set identifier.
-func r53SortKey(name, typ, setID string) string {
-	labels := strings.Split(strings.TrimSuffix(strings.ToLower(name), "."), ".")
-	slices.Reverse(labels)
-	return strings.Join(labels, ".") + "\x00" + typ + "\x00" + setID
 }
 
 func r53ListResourceRecordSets(s *Server, c *Call) (any, error) {
@@ -433,30 +192,6 @@ func r53ListResourceRecordSets(s *Server, c *Call) (any, error) {
 		out.ResourceRecordSets = append(out.ResourceRecordSets, r53RecordOut(rs))
 	}
 	return out, nil
-}
-
-// r53Describe names a record set the way Route 53's InvalidChangeBatch messages do.
-func r53Describe(rs *RecordSet) string {
-	if rs.SetIdentifier != "" {
-		return fmt.Sprintf("[name='%s', type='%s', set-identifier='%s']", rs.Name, rs.Type, rs.SetIdentifier)
-	}
-	return fmt.Sprintf("[name='%s', type='%s']", rs.Name, rs.Type)
-}
-
-func r53SameIdentity(a, b *RecordSet) bool {
-	return a.Name == b.Name && a.Type == b.Type && a.SetIdentifier == b.SetIdentifier
-}
-
-func r53Equal(a, b *RecordSet) bool {
-	if !r53SameIdentity(a, b) || a.Failover != b.Failover || a.TTL != b.TTL || a.HealthCheckID != b.HealthCheckID ||
-		(a.Alias == nil) != (b.Alias == nil) || (a.Alias != nil && *a.Alias != *b.Alias) {
-		return false
-	}
-	// Route 53 treats the values of a record set as a set.
-	av, bv := slices.Clone(a.Values), slices.Clone(b.Values)
-	slices.Sort(av)
-	slices.Sort(bv)
-	return slices.Equal(av, bv)
 }
 
 // r53Record validates one change's record set and turns it into the world's form.
@@ -578,22 +313,6 @@ func r53ChangeResourceRecordSets(s *Server, c *Call) (any, error) {
 	s.world.Changes[ch.ID] = ch
 	s.record(c, z.ID, changed, strings.Join(details, "; ")+"; change "+ch.ID)
 	return r53ChangeResponse{XMLName: xml.Name{Local: "ChangeResourceRecordSetsResponse"}, Xmlns: route53NS, ChangeInfo: r53ChangeInfoOf(ch)}, nil
-}
-
-// r53NewChangeID makes an id shaped like Route 53's (C followed by upper-case base-36), unique in the world.
-func r53NewChangeID(s *Server, zone string, now time.Time) string {
-	for n := len(s.world.Changes); ; n++ {
-		h := fnv.New64a()
-		fmt.Fprintf(h, "%s|%d|%d", zone, now.UnixNano(), n)
-		id := "C" + strings.ToUpper(strconv.FormatUint(h.Sum64(), 36))
-		if s.world.Changes[id] == nil {
-			return id
-		}
-	}
-}
-
-func r53ChangeInfoOf(ch *Change) r53ChangeInfo {
-	return r53ChangeInfo{ID: "/change/" + ch.ID, Status: ch.Status, SubmittedAt: r53Time(ch.SubmittedAt), Comment: ch.Comment}
 }
 
 func r53GetChange(s *Server, c *Call) (any, error) {

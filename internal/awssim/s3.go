@@ -2,7 +2,6 @@ package awssim
 
 import (
 	"crypto/sha256"
-	"encoding/xml"
 	"fmt"
 	"net"
 	"regexp"
@@ -11,6 +10,8 @@ import (
 
 const s3NS = "http://s3.amazonaws.com/doc/2006-03-01/"
 
+// S3 speaks rest-xml, with the bucket in the host or the path and sub-resources in the query string. Only
+// bucket-level reads are modeled: listing, location and replication configuration.
 func init() {
 	register(&service{
 		name: "s3", protocol: restXML{unwrapped: true, resolve: s3Resolve}, xmlns: s3NS,
@@ -63,16 +64,6 @@ func s3Resolve(c *Call) {
 	}
 }
 
-// s3Error is S3's unwrapped error body with the extra members some errors carry.
-type s3Error struct {
-	XMLName    xml.Name `xml:"Error"`
-	Code       string   `xml:"Code"`
-	Message    string   `xml:"Message"`
-	BucketName string   `xml:"BucketName,omitempty"`
-	Endpoint   string   `xml:"Endpoint,omitempty"`
-	RequestID  string   `xml:"RequestId"`
-}
-
 // s3FindBucket returns the bucket, or the response AWS gives instead: NoSuchBucket, AccessDenied for a wrong
 // expected owner, or a 301 with the bucket's region when the request was signed for another region (the
 // AWS CLI follows that redirect; the Go SDK reports it).
@@ -93,24 +84,6 @@ func s3FindBucket(s *Server, c *Call) (*Bucket, any, error) {
 		}}, nil
 	}
 	return b, nil, nil
-}
-
-type s3BucketEntry struct {
-	Name         string `xml:"Name"`
-	CreationDate string `xml:"CreationDate"`
-	BucketRegion string `xml:"BucketRegion"`
-	BucketArn    string `xml:"BucketArn"`
-}
-
-type s3ListBucketsResult struct {
-	XMLName xml.Name `xml:"ListAllMyBucketsResult"`
-	Xmlns   string   `xml:"xmlns,attr"`
-	Owner   struct {
-		ID          string `xml:"ID"`
-		DisplayName string `xml:"DisplayName"`
-	} `xml:"Owner"`
-	Buckets []s3BucketEntry `xml:"Buckets>Bucket"`
-	Prefix  string          `xml:"Prefix,omitempty"`
 }
 
 // s3ListBuckets lists every bucket of the account whatever region the call was signed for, as AWS does.
@@ -144,12 +117,6 @@ func s3HeadBucket(s *Server, c *Call) (any, error) {
 	}}, nil
 }
 
-type s3LocationConstraint struct {
-	XMLName xml.Name `xml:"LocationConstraint"`
-	Xmlns   string   `xml:"xmlns,attr"`
-	Region  string   `xml:",chardata"`
-}
-
 // s3GetBucketLocation answers from any region, and with an empty constraint for us-east-1, as S3 does.
 func s3GetBucketLocation(s *Server, c *Call) (any, error) {
 	b := s.world.Buckets[c.Path["Bucket"]]
@@ -163,31 +130,6 @@ func s3GetBucketLocation(s *Server, c *Call) (any, error) {
 	return out, nil
 }
 
-type s3Status struct {
-	Status string `xml:"Status"`
-}
-
-type s3ReplicationRule struct {
-	ID       string `xml:"ID"`
-	Priority int    `xml:"Priority"`
-	// An empty Filter is how AWS returns a V2 rule that replicates the whole bucket.
-	Filter struct {
-		Prefix string `xml:"Prefix"`
-	} `xml:"Filter"`
-	Status      string `xml:"Status"`
-	Destination struct {
-		Bucket string `xml:"Bucket"`
-	} `xml:"Destination"`
-	DeleteMarkerReplication s3Status `xml:"DeleteMarkerReplication"`
-}
-
-type s3ReplicationConfiguration struct {
-	XMLName xml.Name            `xml:"ReplicationConfiguration"`
-	Xmlns   string              `xml:"xmlns,attr"`
-	Role    string              `xml:"Role"`
-	Rules   []s3ReplicationRule `xml:"Rule"`
-}
-
 func s3GetBucketReplication(s *Server, c *Call) (any, error) {
 	b, redirect, err := s3FindBucket(s, c)
 	if err != nil || redirect != nil {
@@ -196,11 +138,5 @@ func s3GetBucketReplication(s *Server, c *Call) (any, error) {
 	if b.Replication == nil {
 		return nil, Errf(404, "ReplicationConfigurationNotFoundError", "The replication configuration was not found for bucket %s in %s", b.Name, b.Region)
 	}
-	out := s3ReplicationConfiguration{Xmlns: s3NS, Role: b.Replication.Role}
-	for _, r := range b.Replication.Rules {
-		rule := s3ReplicationRule{ID: r.ID, Priority: r.Priority, Status: r.Status, DeleteMarkerReplication: s3Status{"Disabled"}}
-		rule.Destination.Bucket = r.DestinationBucket
-		out.Rules = append(out.Rules, rule)
-	}
-	return out, nil
+	return s3ReplicationOut(b.Replication), nil
 }

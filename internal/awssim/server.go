@@ -107,11 +107,6 @@ func New(t topology.Topology, opts Options) *Server {
 // Topology is the topology the world was seeded from.
 func (s *Server) Topology() topology.Topology { return s.topo }
 
-// after is the wall time at which an operation that takes d in AWS finishes here.
-func (s *Server) after(d time.Duration) time.Time {
-	return s.now().Add(time.Duration(float64(d) * s.scale))
-}
-
 // Call is one decoded AWS request.
 type Call struct {
 	Service   string
@@ -148,13 +143,6 @@ type service struct {
 	advance func(s *Server, now time.Time)
 }
 
-type route struct {
-	method  string
-	pattern *regexp.Regexp
-	names   []string
-	op      string
-}
-
 var services = map[string]*service{}
 
 func register(svc *service) {
@@ -166,28 +154,6 @@ func register(svc *service) {
 	}
 	services[svc.name] = svc
 }
-
-// rest declares a REST route; {Name} matches one path segment, {Name+} the rest of the path. Parameters are
-// found before the literal parts are quoted, since quoting escapes the braces.
-func rest(method, path, op string) route {
-	var names []string
-	var re strings.Builder
-	last := 0
-	for _, m := range restParam.FindAllStringSubmatchIndex(path, -1) {
-		re.WriteString(regexp.QuoteMeta(path[last:m[0]]))
-		names = append(names, path[m[2]:m[3]])
-		if m[5] > m[4] {
-			re.WriteString("(.+)")
-		} else {
-			re.WriteString("([^/]+)")
-		}
-		last = m[1]
-	}
-	re.WriteString(regexp.QuoteMeta(path[last:]))
-	return route{method: method, pattern: regexp.MustCompile("^" + re.String() + "$"), names: names, op: op}
-}
-
-var restParam = regexp.MustCompile(`\{([A-Za-z0-9]+)(\+?)\}`)
 
 var scopeRE = regexp.MustCompile(`Credential=[^/,]+/\d{8}/([a-z0-9-]+)/([a-z0-9-]+)/aws4_request`)
 
@@ -272,31 +238,6 @@ func (s *Server) safeCall(op opFunc, c *Call) (out any, err error) {
 	return op(s, c)
 }
 
-func (s *Server) advanceAll(now time.Time) {
-	for _, name := range SortedKeys(services) {
-		if a := services[name].advance; a != nil {
-			a(s, now)
-		}
-	}
-}
-
-// Advance runs every service's time-driven transitions; the control API uses it before showing state.
-func (s *Server) Advance() {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.advanceAll(s.now())
-}
-
-func unknownOperation(svc *service, c *Call) error {
-	switch svc.protocol.(type) {
-	case restJSON, restXML:
-		return Errf(404, "UnknownOperationException", "awssim: %s %s %s is not modeled", svc.name, c.Req.Method, c.Req.URL.Path)
-	case queryProtocol, ec2Protocol:
-		return Errf(400, "InvalidAction", "The action %s is not valid for this web service (awssim does not model it).", c.Operation)
-	}
-	return Errf(400, "UnknownOperationException", "awssim: %s operation %q is not modeled", svc.name, c.Operation)
-}
-
 // APIError is an AWS error; each protocol writes it in its own shape.
 type APIError struct {
 	Status  int
@@ -312,58 +253,6 @@ func (e *APIError) Error() string { return e.Code + ": " + e.Message }
 // Errf builds an APIError.
 func Errf(status int, code, format string, args ...any) *APIError {
 	return &APIError{Status: status, Code: code, Message: fmt.Sprintf(format, args...)}
-}
-
-// JournalEntry records one mutating call. Changed is false when the call found the target state already
-// in place (an idempotent repeat), which is how tests prove exactly-once effects.
-type JournalEntry struct {
-	Seq       int       `json:"seq"`
-	Time      time.Time `json:"time"`
-	Service   string    `json:"service"`
-	Region    string    `json:"region"`
-	Operation string    `json:"operation"`
-	Resource  string    `json:"resource"`
-	Changed   bool      `json:"changed"`
-	Detail    string    `json:"detail,omitempty"`
-}
-
-// record appends to the journal; call it with the lock held from every mutating handler.
-func (s *Server) record(c *Call, resource string, changed bool, detail string) {
-	s.journal = append(s.journal, JournalEntry{
-		Seq: len(s.journal) + 1, Time: c.Now, Service: c.Service, Region: c.Region, Operation: c.Operation,
-		Resource: resource, Changed: changed, Detail: detail,
-	})
-}
-
-// Journal returns a copy of the journal.
-func (s *Server) Journal() []JournalEntry {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return append([]JournalEntry(nil), s.journal...)
-}
-
-// With runs f with the lock held and time advanced, for tests and the control API that inspect the world.
-func (s *Server) With(f func(w *World)) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.advanceAll(s.now())
-	f(s.world)
-}
-
-// Reset reseeds the world and clears faults and the journal.
-func (s *Server) Reset() {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.world = NewWorld(s.topo, s.now())
-	s.faults = nil
-	s.journal = nil
-}
-
-// SetTimeScale changes the time scale for operations started from now on.
-func (s *Server) SetTimeScale(f float64) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.scale = f
 }
 
 func writePlainError(w http.ResponseWriter, status int, code, msg string) {

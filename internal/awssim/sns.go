@@ -1,9 +1,7 @@
 package awssim
 
 import (
-	"encoding/xml"
 	"fmt"
-	"hash/fnv"
 	"regexp"
 	"strings"
 	"unicode"
@@ -11,27 +9,19 @@ import (
 
 const snsXMLNS = "http://sns.amazonaws.com/doc/2010-03-31/"
 
+// SNS speaks awsQuery. Topics keep the messages published to them and their subscriptions; nothing is
+// delivered.
 func init() {
 	register(&service{
 		name: "sns", protocol: queryProtocol{}, xmlns: snsXMLNS,
 		ops: map[string]opFunc{
-			"Publish":                  recordFailures("TopicArn", snsPublish),
+			"Publish":                  journaled(formParam("TopicArn"), snsPublish),
 			"ListTopics":               snsListTopics,
-			"CreateTopic":              recordFailures("Name", snsCreateTopic),
-			"Subscribe":                recordFailures("TopicArn", snsSubscribe),
+			"CreateTopic":              journaled(formParam("Name"), snsCreateTopic),
+			"Subscribe":                journaled(formParam("TopicArn"), snsSubscribe),
 			"ListSubscriptionsByTopic": snsListSubscriptionsByTopic,
 		},
 	})
-}
-
-// Subscription is one endpoint subscribed to a topic.
-type Subscription struct {
-	ARN      string `json:"arn"`
-	Protocol string `json:"protocol"`
-	Endpoint string `json:"endpoint"`
-	// Confirmed is false for email and HTTP endpoints until they confirm, as in AWS; awssim never sends the
-	// confirmation, so they stay pending.
-	Confirmed bool `json:"confirmed"`
 }
 
 var snsTopicName = regexp.MustCompile(`^[A-Za-z0-9_-]{1,256}(\.fifo)?$`)
@@ -58,11 +48,6 @@ func (s *Server) snsTopic(c *Call, arn string) (*Topic, error) {
 		return nil, Errf(404, "NotFound", "Topic does not exist: %s in %s", arn, c.Region)
 	}
 	return t, nil
-}
-
-type snsPublishResult struct {
-	XMLName   xml.Name `xml:"PublishResult"`
-	MessageId string
 }
 
 func snsPublish(s *Server, c *Call) (any, error) {
@@ -95,21 +80,6 @@ func snsPublish(s *Server, c *Call) (any, error) {
 	return snsPublishResult{MessageId: m.ID}, nil
 }
 
-// snsMessageID is a UUID-shaped id, deterministic for a seeded run.
-func snsMessageID(parts ...any) string {
-	h := fnv.New128a()
-	fmt.Fprint(h, parts...)
-	b := h.Sum(nil)
-	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
-}
-
-type snsTopicsResult struct {
-	XMLName xml.Name `xml:"ListTopicsResult"`
-	Topics  struct {
-		Items []struct{ TopicArn string } `xml:"member"`
-	} `xml:"Topics"`
-}
-
 func snsListTopics(s *Server, c *Call) (any, error) {
 	out := snsTopicsResult{}
 	topics := s.world.Regions[c.Region].Topics
@@ -117,11 +87,6 @@ func snsListTopics(s *Server, c *Call) (any, error) {
 		out.Topics.Items = append(out.Topics.Items, struct{ TopicArn string }{topics[name].ARN})
 	}
 	return out, nil
-}
-
-type snsCreateTopicResult struct {
-	XMLName  xml.Name `xml:"CreateTopicResult"`
-	TopicArn string
 }
 
 // snsCreateTopic is idempotent as in AWS: creating an existing topic returns its ARN.
@@ -139,11 +104,6 @@ func snsCreateTopic(s *Server, c *Call) (any, error) {
 	topics[name] = t
 	s.record(c, t.ARN, true, "created")
 	return snsCreateTopicResult{TopicArn: t.ARN}, nil
-}
-
-type snsSubscribeResult struct {
-	XMLName         xml.Name `xml:"SubscribeResult"`
-	SubscriptionArn string
 }
 
 func snsSubscribe(s *Server, c *Call) (any, error) {
@@ -179,21 +139,6 @@ func snsSubscribe(s *Server, c *Call) (any, error) {
 	t.Subscriptions = append(t.Subscriptions, sub)
 	s.record(c, sub.ARN, true, proto+" "+endpoint)
 	return show(sub), nil
-}
-
-type snsSubscriptionXML struct {
-	SubscriptionArn string
-	Owner           string
-	Protocol        string
-	Endpoint        string
-	TopicArn        string
-}
-
-type snsListSubscriptionsResult struct {
-	XMLName       xml.Name `xml:"ListSubscriptionsByTopicResult"`
-	Subscriptions struct {
-		Items []snsSubscriptionXML `xml:"member"`
-	} `xml:"Subscriptions"`
 }
 
 func snsListSubscriptionsByTopic(s *Server, c *Call) (any, error) {

@@ -7,13 +7,14 @@ import (
 	"strings"
 )
 
+// SSM speaks awsJson 1.1; of Parameter Store, GetParameter and PutParameter are modeled.
 func init() {
 	register(&service{
 		name: "ssm", target: "AmazonSSM", throttleCode: "ThrottlingException",
 		protocol: awsJSON{contentType: "application/x-amz-json-1.1"},
 		ops: map[string]opFunc{
 			"GetParameter": ssmGetParameter,
-			"PutParameter": journaled(func(c *Call) string { return c.Input.Str("Name") }, ssmPutParameter),
+			"PutParameter": journaled(inputParam("Name"), ssmPutParameter),
 		},
 	})
 }
@@ -47,14 +48,7 @@ func ssmGetParameter(s *Server, c *Call) (any, error) {
 		// Without decryption AWS returns the KMS ciphertext, never the plain value.
 		value = base64.StdEncoding.EncodeToString([]byte("awssim-kms:" + stableID(p.Value+strconv.FormatInt(p.Version, 10))))
 	}
-	out := map[string]any{
-		"Name": p.Name, "Type": p.Type, "Value": value, "Version": p.Version, "LastModifiedDate": p.Modified,
-		"ARN": ssmARN(s, c.Region, p.Name), "DataType": "text",
-	}
-	if selector != "" {
-		out["Selector"] = ":" + selector
-	}
-	return map[string]any{"Parameter": out}, nil
+	return map[string]any{"Parameter": ssmParameterOut(p, value, ssmARN(s, c.Region, p.Name), selector)}, nil
 }
 
 func ssmPutParameter(s *Server, c *Call) (any, error) {

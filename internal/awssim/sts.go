@@ -5,6 +5,7 @@ import (
 	"fmt"
 )
 
+// STS speaks awsQuery; GetCallerIdentity answers as the DR operator's assumed role.
 func init() {
 	register(&service{
 		name: "sts", protocol: queryProtocol{}, xmlns: "https://sts.amazonaws.com/doc/2011-06-15/",
