@@ -109,7 +109,7 @@ func TestDrillInjectModeRestoresInitialTopology(t *testing.T) {
 	require.Contains(t, rep.ModeReason, "awssim")
 	require.Equal(t, Pass, rep.Readiness.Overall)
 	require.Equal(t, PhaseCompleted, rep.Failover.Outcome)
-	require.Equal(t, PhaseCompleted, rep.Failback.Outcome, rep.Failback.String())
+	require.Equal(t, PhaseCompleted, rep.Failback.Outcome, rep.Failback.Steps)
 	require.Equal(t, AuroraSwitchover, rep.Failback.AuroraPath)
 	require.Equal(t, WorkflowID("failover", d.topo), rep.FailoverID)
 	require.NotEmpty(t, rep.FailbackRun)
