@@ -193,17 +193,8 @@ func (fb *failback) switchover(ctx workflow.Context) error {
 	if err := workflow.ExecuteActivity(c, a.SwitchoverAurora, in).Get(c, &res); err != nil {
 		return err
 	}
-	if res.Action == activities.ActionStarted {
-		fb.r.action(fmt.Sprintf("rds %s: %s", res.Call, res.Detail))
-	}
 	wi := activities.AuroraFailoverInput{Mode: topology.FailoverGlobal, Region: t.PrimaryRegion, GlobalClusterID: t.Aurora.GlobalClusterID, DRClusterID: t.Aurora.PrimaryClusterID}
-	var st activities.AuroraWriterState
-	w := waitHB(ctx, fmt.Sprintf("Wait until %s in %s is available and the writer", t.Aurora.PrimaryClusterID, t.PrimaryRegion), 30*time.Minute, fb.req.WaitHeartbeat.D())
-	if err := workflow.ExecuteActivity(w, a.WaitAuroraWriter, wi).Get(w, &st); err != nil {
-		return err
-	}
-	fb.r.detail("database", "%s (%s); %s is %s and the writer after %d polls", res.Detail, res.Action, st.Cluster, st.Status, st.Progress.Polls)
-	return nil
+	return fb.r.awaitWriter(ctx, res, wi, fb.req.WaitHeartbeat.D())
 }
 
 // ---- 5. decommission ----

@@ -22,16 +22,7 @@ func (f *failover) database(ctx workflow.Context) error {
 	if err := workflow.ExecuteActivity(c, a.FailoverAurora, in).Get(c, &res); err != nil {
 		return err
 	}
-	if res.Action == activities.ActionStarted {
-		f.r.action(fmt.Sprintf("rds %s: %s", res.Call, res.Detail))
-	}
-	var st activities.AuroraWriterState
-	w := waitHB(ctx, fmt.Sprintf("Wait until %s in %s is available and the writer", t.Aurora.DRClusterID, t.DRRegion), 30*time.Minute, f.req.WaitHeartbeat.D())
-	if err := workflow.ExecuteActivity(w, a.WaitAuroraWriter, in).Get(w, &st); err != nil {
-		return err
-	}
-	f.r.detail("database", "%s (%s); %s is %s and the writer after %d polls", res.Detail, res.Action, st.Cluster, st.Status, st.Progress.Polls)
-	return nil
+	return f.r.awaitWriter(ctx, res, in, f.req.WaitHeartbeat.D())
 }
 
 // ---- 5. activate ----

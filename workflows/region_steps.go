@@ -202,6 +202,21 @@ func (s *regionSteps) monitor(ctx workflow.Context) error {
 	return nil
 }
 
+// awaitWriter records the Aurora call that moves the writer (res answered it) and waits until in.DRClusterID,
+// the cluster taking over, is available and the writer in in.Region.
+func (r *run) awaitWriter(ctx workflow.Context, res activities.AuroraFailoverResult, in activities.AuroraFailoverInput, heartbeat time.Duration) error {
+	if res.Action == activities.ActionStarted {
+		r.action(fmt.Sprintf("rds %s: %s", res.Call, res.Detail))
+	}
+	var st activities.AuroraWriterState
+	w := waitHB(ctx, fmt.Sprintf("Wait until %s in %s is available and the writer", in.DRClusterID, in.Region), 30*time.Minute, heartbeat)
+	if err := workflow.ExecuteActivity(w, a.WaitAuroraWriter, in).Get(w, &st); err != nil {
+		return err
+	}
+	r.detail("database", "%s (%s); %s is %s and the writer after %d polls", res.Detail, res.Action, st.Cluster, st.Status, st.Progress.Polls)
+	return nil
+}
+
 // setStacks sets the DR-mode parameter of every DR stack at once (value(stack) each) and waits until each
 // update completes. It returns how many updates this run started and each stack's error, in stack order;
 // each caller decides what a cancellation among them means.
