@@ -20,10 +20,10 @@ const (
 	AuroraRebuild        = "rebuild"         // DR cluster detached or promoted: snapshot, operator rebuild, gated
 )
 
-// Runbook budgets of the "Failback Procedure" (steps 1 to 5); the database switchover and the decommission
-// take the Scenario 1 budgets of the same work.
 var failbackScenario = scenario{Workflow: WorkflowFailback, Key: ScenarioFailback, Gates: []string{GateRebuild, GateFailback}, Budgets: failbackBudgets}
 
+// The runbook's time budgets of the "Failback Procedure" (steps 1 to 5); the database switchover and the
+// decommission take the Scenario 1 budgets of the same work.
 var failbackBudgets = map[string]time.Duration{
 	"verify-primary": 15 * time.Minute, "data-sync": 30 * time.Minute, "database": 10 * time.Minute, "dns": 5 * time.Minute,
 	"verify": 10 * time.Minute, "monitor": 15 * time.Minute, "decommission": 20 * time.Minute,

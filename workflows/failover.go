@@ -10,7 +10,7 @@ import (
 	"github.com/roadcall/dr/internal/topology"
 )
 
-// Runbook budgets for Scenario 1 (runbook.md, steps 1 to 7; their sum is the serial 65 minutes).
+// The runbook's time budgets for Scenario 1, steps 1 to 7; their sum is RunbookSerialBudget.
 var failoverBudgets = map[string]time.Duration{
 	"assess": 5 * time.Minute, "notify": 5 * time.Minute, "database": 10 * time.Minute, "dns": 5 * time.Minute,
 	"activate": 20 * time.Minute, "verify": 10 * time.Minute, "monitor": 10 * time.Minute,
