@@ -8,6 +8,7 @@ import (
 	"go.temporal.io/sdk/client"
 
 	"github.com/roadcall/dr/internal/awssim"
+	"github.com/roadcall/dr/internal/render"
 	"github.com/roadcall/dr/internal/starter"
 	"github.com/roadcall/dr/internal/testenv"
 	"github.com/roadcall/dr/internal/topology"
@@ -110,7 +111,7 @@ func TestFailbackSurvivesWorkerKillDuringDNSWait(t *testing.T) {
 
 	rep := runResult[workflows.FailbackReport](ctx, t, env, id)
 	if rep.Outcome != workflows.PhaseCompleted || rep.AuroraPath != workflows.AuroraSwitchover || !rep.RPOKnown || rep.RPO != 0 {
-		t.Fatalf("outcome %s, Aurora %s, RPO %s known %v\n%s", rep.Outcome, rep.AuroraPath, rep.RPO, rep.RPOKnown, rep)
+		t.Fatalf("outcome %s, Aurora %s, RPO %s known %v\n%s", rep.Outcome, rep.AuroraPath, rep.RPO, rep.RPOKnown, render.FailbackReport(rep))
 	}
 	assertInitialTopology(t, env, initial)
 	assertFailedOverAndBackOnce(t, env)

@@ -11,6 +11,7 @@ import (
 	"github.com/roadcall/dr/internal/awsclient"
 	"github.com/roadcall/dr/internal/awssim"
 	"github.com/roadcall/dr/internal/drworker"
+	"github.com/roadcall/dr/internal/render"
 	"github.com/roadcall/dr/internal/testenv"
 	"github.com/roadcall/dr/internal/topology"
 	"github.com/roadcall/dr/workflows"
@@ -57,7 +58,7 @@ func runFailover(b *testing.B, env *testenv.Env, monitor time.Duration) (workflo
 	}
 	b.StopTimer()
 	if rep.Outcome != workflows.PhaseCompleted {
-		b.Fatalf("outcome %s\n%s", rep.Outcome, rep)
+		b.Fatalf("outcome %s\n%s", rep.Outcome, render.FailoverReport(rep))
 	}
 	events := 0
 	it := env.Temporal.Client.GetWorkflowHistory(ctx, id, run.GetRunID(), false, enumspb.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)

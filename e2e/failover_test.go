@@ -13,6 +13,7 @@ import (
 	"go.temporal.io/sdk/client"
 
 	"github.com/roadcall/dr/internal/awssim"
+	"github.com/roadcall/dr/internal/render"
 	"github.com/roadcall/dr/internal/starter"
 	"github.com/roadcall/dr/internal/testenv"
 	"github.com/roadcall/dr/internal/topology"
@@ -124,12 +125,12 @@ func TestFailoverFromTemporalCLI(t *testing.T) {
 
 	env.SignalCLI(id, workflows.SignalApprove, workflows.Approval{Gate: workflows.GateFailover, Decision: "approve", Approver: "alice", Comment: "us-east-1 is down"})
 	rep := getReport(t, env, id, 2*time.Minute)
-	t.Logf("gate reached in %s, approval to report in %s\n%s", atGate.Sub(start).Round(time.Millisecond), time.Since(atGate).Round(time.Millisecond), rep)
+	t.Logf("gate reached in %s, approval to report in %s\n%s", atGate.Sub(start).Round(time.Millisecond), time.Since(atGate).Round(time.Millisecond), render.FailoverReport(rep))
 	if rep.Outcome != workflows.PhaseCompleted {
-		t.Fatalf("outcome %s\n%s", rep.Outcome, rep)
+		t.Fatalf("outcome %s\n%s", rep.Outcome, render.FailoverReport(rep))
 	}
-	if rep.RTO <= 0 || !rep.RTOMet || !rep.RPOKnown || rep.RPOEstimate <= 0 {
-		t.Fatalf("report RTO %s (met %v), RPO %s (known %v)", rep.RTO, rep.RTOMet, rep.RPOEstimate, rep.RPOKnown)
+	if rep.RTO <= 0 || !rep.RTOMet || !rep.RPOKnown || rep.RPO <= 0 {
+		t.Fatalf("report RTO %s (met %v), RPO %s (known %v)", rep.RTO, rep.RTOMet, rep.RPO, rep.RPOKnown)
 	}
 	if len(rep.Approvals) != 1 || rep.Approvals[0].Approver != "alice" {
 		t.Fatalf("approvals %+v", rep.Approvals)
@@ -266,7 +267,7 @@ func TestFailoverSurvivesWorkerKills(t *testing.T) {
 	}
 	rep := getReport(t, env, id, time.Minute)
 	if rep.Outcome != workflows.PhaseCompleted {
-		t.Fatalf("outcome %s\n%s", rep.Outcome, rep)
+		t.Fatalf("outcome %s\n%s", rep.Outcome, render.FailoverReport(rep))
 	}
 	assertFailedOver(t, env)
 	assertExactlyOnce(t, env)
@@ -339,7 +340,7 @@ func TestFailoverAccessDeniedOnDNS(t *testing.T) {
 	env.SignalCLI(id, workflows.SignalOperator, map[string]string{"step": "dns", "action": "retry", "operator": "alice"})
 	rep := getReport(t, env, id, time.Minute)
 	if rep.Outcome != workflows.PhaseCompleted {
-		t.Fatalf("after retry: %s\n%s", rep.Outcome, rep)
+		t.Fatalf("after retry: %s\n%s", rep.Outcome, render.FailoverReport(rep))
 	}
 	if notes := strings.Join(rep.Notes, "\n"); !strings.Contains(notes, "step dns retried by alice") {
 		t.Errorf("the report does not name who retried:\n%s", notes)
@@ -355,7 +356,7 @@ func TestFailoverAccessDeniedOnDNS(t *testing.T) {
 	}
 	rep = getReport(t, env, id, time.Minute)
 	if rep.Outcome != workflows.PhaseAborted || rep.RTO != 0 {
-		t.Fatalf("after abort: %s, RTO %s\n%s", rep.Outcome, rep.RTO, rep)
+		t.Fatalf("after abort: %s, RTO %s\n%s", rep.Outcome, rep.RTO, render.FailoverReport(rep))
 	}
 	counts := journalCounts(env.Sim.Journal())
 	if counts["ChangeResourceRecordSets"][0] != 0 || counts["FailoverGlobalCluster"][0] != 1 {
@@ -426,7 +427,7 @@ func TestFailoverBadInputRefused(t *testing.T) {
 	}
 	rep := getReport(t, env, id, time.Minute)
 	if rep.Outcome != workflows.PhaseCompleted {
-		t.Fatalf("two-person run: %s\n%s", rep.Outcome, rep)
+		t.Fatalf("two-person run: %s\n%s", rep.Outcome, render.FailoverReport(rep))
 	}
 }
 

@@ -104,7 +104,7 @@ func goldenReadiness(name string, fault *awssim.Fault) func(t *testing.T, env *t
 		env.StartWorkflowCLI("ReadinessCheck", id, env.RequestFile(nil))
 		rep := runResult[workflows.ReadinessReport](ctx, t, env, id)
 		if (fault != nil) != rep.Alarmed {
-			t.Fatalf("%s: alarmed=%v\n%s", name, rep.Alarmed, rep)
+			t.Fatalf("%s: alarmed=%v\n%s", name, rep.Alarmed, render.ReadinessReport(rep))
 		}
 		return id
 	}

@@ -13,6 +13,7 @@ import (
 	"go.temporal.io/sdk/temporal"
 
 	"github.com/roadcall/dr/internal/awssim"
+	"github.com/roadcall/dr/internal/render"
 	"github.com/roadcall/dr/internal/starter"
 	"github.com/roadcall/dr/internal/testenv"
 	"github.com/roadcall/dr/workflows"
@@ -31,12 +32,12 @@ func TestReadinessFromTemporalCLI(t *testing.T) {
 		t.Fatalf("ReadinessCheck started from the CLI: %v", err)
 	}
 	if rep.Overall != workflows.Pass || rep.Fail != 0 || rep.Warn != 0 {
-		t.Fatalf("default awssim should pass every check, got %s:\n%s", rep.Overall, rep)
+		t.Fatalf("default awssim should pass every check, got %s:\n%s", rep.Overall, render.ReadinessReport(rep))
 	}
 	topo := env.Topology
 	// Every table gets a replica, PITR and latency row; plus Aurora, S3, backups, health checks, stacks.
 	if min := 3*len(topo.Tables) + 2 + 2*len(topo.Buckets) + 1 + len(topo.HealthChecks) + len(topo.Stacks.Names); len(rep.Rows) < min {
-		t.Fatalf("report has %d rows, want at least %d:\n%s", len(rep.Rows), min, rep)
+		t.Fatalf("report has %d rows, want at least %d:\n%s", len(rep.Rows), min, render.ReadinessReport(rep))
 	}
 	var st workflows.Status
 	env.QueryCLI(id, workflows.QueryStatus, &st)

@@ -93,7 +93,7 @@ func drillRecovery(rep DrillReport, t topology.Topology) (rto, rpo time.Duration
 	if rep.Mode == DrillPlanned && t.Aurora.FailoverMode == topology.FailoverGlobal {
 		return fo.RTO, 0, true
 	}
-	return fo.RTO, fo.RPOEstimate, fo.RPOKnown
+	return fo.RTO, fo.RPO, fo.RPOKnown
 }
 
 // drillLessons turns what the drill measured into the review's "Lessons Learned" list.

@@ -62,7 +62,7 @@ func TestStepRowsFlagStepsOverTheirBudget(t *testing.T) {
 }
 
 func TestDrillRecoveryIsTheFailoversAndZeroLossForAPlannedSwitchover(t *testing.T) {
-	completed := &FailoverReport{RunSummary: RunSummary{Outcome: PhaseCompleted}, RTO: 20 * time.Minute, RPOEstimate: 3 * time.Second, RPOKnown: true}
+	completed := &FailoverReport{RunSummary: RunSummary{Outcome: PhaseCompleted}, Recovery: Recovery{RTO: 20 * time.Minute, RPO: 3 * time.Second, RPOKnown: true}}
 	global, detach := topology.Topology{}, topology.Topology{}
 	global.Aurora.FailoverMode = topology.FailoverGlobal
 	detach.Aurora.FailoverMode = "detach-and-promote"
@@ -74,7 +74,7 @@ func TestDrillRecoveryIsTheFailoversAndZeroLossForAPlannedSwitchover(t *testing.
 		known    bool
 	}{
 		{"no failover", DrillReport{Mode: DrillInject}, global, 0, 0, false},
-		{"failover aborted", DrillReport{Mode: DrillInject, Failover: &FailoverReport{RunSummary: RunSummary{Outcome: PhaseAborted}, RTO: time.Minute, RPOKnown: true}}, global, 0, 0, false},
+		{"failover aborted", DrillReport{Mode: DrillInject, Failover: &FailoverReport{RunSummary: RunSummary{Outcome: PhaseAborted}, Recovery: Recovery{RTO: time.Minute, RPOKnown: true}}}, global, 0, 0, false},
 		{"inject", DrillReport{Mode: DrillInject, Failover: completed}, global, 20 * time.Minute, 3 * time.Second, true},
 		{"planned on a global database", DrillReport{Mode: DrillPlanned, Failover: completed}, global, 20 * time.Minute, 0, true},
 		{"planned, no global failover", DrillReport{Mode: DrillPlanned, Failover: completed}, detach, 20 * time.Minute, 3 * time.Second, true},
@@ -91,7 +91,7 @@ func TestDrillResultMeasuresRowsAndLessons(t *testing.T) {
 	topo.Aurora.FailoverMode = topology.FailoverGlobal
 	fo := &FailoverReport{RunSummary: RunSummary{Outcome: PhaseCompleted, Steps: []StepRecord{
 		{Name: "activate", Title: "5. Activate", Started: t0, Ended: t0.Add(25 * time.Minute), Outcome: OutcomeOK, Budget: 20 * time.Minute, Attempts: 2},
-	}}, RTO: 30 * time.Minute, RPOEstimate: 20 * time.Minute, RPOKnown: true, Assessment: &Assessment{Findings: []string{"a table is not ACTIVE"}}}
+	}}, Recovery: Recovery{RTO: 30 * time.Minute, RPO: 20 * time.Minute, RPOKnown: true}, Assessment: &Assessment{Findings: []string{"a table is not ACTIVE"}}}
 	fb := &FailbackReport{RunSummary: RunSummary{Outcome: PhaseCompleted, Steps: []StepRecord{
 		{Name: "decommission", Title: "5. Decommission", Started: t0, Ended: t0.Add(time.Minute), Outcome: OutcomeSkipped, Budget: 20 * time.Minute, Attempts: 1},
 	}}}

@@ -4,61 +4,41 @@ import (
 	"context"
 	"errors"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/mock"
 	"github.com/stretchr/testify/require"
 	"go.temporal.io/sdk/temporal"
-	"go.temporal.io/sdk/testsuite"
 
 	"github.com/roadcall/dr/activities"
 	"github.com/roadcall/dr/internal/topology"
 )
 
-// failbackSim answers Failback's activities like a platform that failed over to DR and whose primary has
+// failbackFake answers Failback's activities like a platform that failed over to DR and whose primary has
 // recovered; fields change the picture (record still on the primary, primary down, DR detached, ...).
-type failbackSim struct {
-	t              *testing.T
-	env            *testsuite.TestWorkflowEnvironment
-	topo           topology.Topology
+type failbackFake struct {
+	fakeEnv
 	recordRegion   string
 	primaryDown    bool
 	stackStatus    string
 	drDetached     bool
 	primaryWriter  bool
 	latencyMs      float64
-	latencyHighFor int // DynamoDB latency reads that answer over the threshold before it drops
-	mu             sync.Mutex
-	calls          map[string]int
+	latencyHighFor int // DynamoDB latency reads that answer over the threshold before it drops (behind mu)
 	stackValues    map[string]string
 	dnsTargets     []string
-	subjects       []string
 }
 
-func newFailbackSim(t *testing.T) *failbackSim {
-	s := &failbackSim{t: t, env: newEnv(t), topo: localTopology(t), stackStatus: "UPDATE_COMPLETE", latencyMs: 800,
-		calls: map[string]int{}, stackValues: map[string]string{}}
+func newFailbackFake(t *testing.T) *failbackFake {
+	s := &failbackFake{fakeEnv: newFakeEnv(t), stackStatus: "UPDATE_COMPLETE", latencyMs: 800, stackValues: map[string]string{}}
 	s.recordRegion = s.topo.DRRegion
 	s.env.RegisterWorkflow(Failback)
 	return s
 }
 
-func (s *failbackSim) hit(name string) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.calls[name]++
-}
-
-func (s *failbackSim) count(name string) int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.calls[name]
-}
-
 // changes counts the calls that change the platform.
-func (s *failbackSim) changes() int {
+func (s *failbackFake) changes() int {
 	n := 0
 	for _, m := range []string{"SwitchoverAurora", "UpsertFailoverRecord", "SetStackParameter", "RunDeployCommand", "SnapshotCluster"} {
 		n += s.count(m)
@@ -67,9 +47,9 @@ func (s *failbackSim) changes() int {
 }
 
 // mutations is changes plus SNS: a refused failback must not even page anyone.
-func (s *failbackSim) mutations() int { return s.changes() + s.count("Publish") }
+func (s *failbackFake) mutations() int { return s.changes() + s.count("Publish") }
 
-func (s *failbackSim) mocks() {
+func (s *failbackFake) mocks() {
 	e, topo := s.env, s.topo
 	e.OnActivity(a.DescribeFailoverRecord, mock.Anything, mock.Anything).Return(func(_ context.Context, in activities.DNSCutoverInput) (activities.RecordState, error) {
 		return activities.RecordState{Exists: true, AliasDNSName: topo.DNS.Targets[s.recordRegion].DNSName}, nil
@@ -131,8 +111,7 @@ func (s *failbackSim) mocks() {
 	})
 	e.OnActivity(a.SwitchoverAurora, mock.Anything, mock.Anything).Return(func(_ context.Context, in activities.SwitchoverInput) (activities.AuroraFailoverResult, error) {
 		require.Equal(s.t, topo.Aurora.PrimaryClusterID, in.TargetClusterID)
-		s.hit("SwitchoverAurora")
-		return activities.AuroraFailoverResult{Action: activities.ActionStarted, Call: "SwitchoverGlobalCluster", Detail: "switching"}, nil
+		return activities.AuroraFailoverResult{Action: activities.ActionStarted, Call: "SwitchoverGlobalCluster", Detail: "switching"}, s.hit("SwitchoverAurora")
 	})
 	e.OnActivity(a.WaitAuroraWriter, mock.Anything, mock.Anything).After(2 * time.Minute).Return(func(_ context.Context, in activities.AuroraFailoverInput) (activities.AuroraWriterState, error) {
 		require.Equal(s.t, topo.Aurora.PrimaryClusterID, in.DRClusterID, "the writer awaited is the primary's cluster")
@@ -140,18 +119,16 @@ func (s *failbackSim) mocks() {
 	})
 	e.OnActivity(a.SnapshotCluster, mock.Anything, mock.Anything).Return(func(_ context.Context, in activities.ClusterSnapshotInput) (activities.ClusterSnapshotState, error) {
 		require.Equal(s.t, topo.DRRegion, in.Region)
-		s.hit("SnapshotCluster")
-		return activities.ClusterSnapshotState{SnapshotID: in.SnapshotID, Created: true, Status: "creating"}, nil
+		return activities.ClusterSnapshotState{SnapshotID: in.SnapshotID, Created: true, Status: "creating"}, s.hit("SnapshotCluster")
 	})
 	e.OnActivity(a.WaitClusterSnapshot, mock.Anything, mock.Anything).After(5 * time.Minute).Return(func(_ context.Context, in activities.ClusterSnapshotInput) (activities.ClusterSnapshotState, error) {
 		return activities.ClusterSnapshotState{SnapshotID: in.SnapshotID, ARN: "arn:aws:rds:us-west-2:123456789012:cluster-snapshot:" + in.SnapshotID, Status: "available"}, nil
 	})
 	e.OnActivity(a.UpsertFailoverRecord, mock.Anything, mock.Anything).Return(func(_ context.Context, in activities.DNSCutoverInput) (activities.DNSCutoverResult, error) {
-		s.hit("UpsertFailoverRecord")
 		s.mu.Lock()
 		s.dnsTargets = append(s.dnsTargets, in.Target.DNSName)
 		s.mu.Unlock()
-		return activities.DNSCutoverResult{ChangeID: "C2", Previous: topo.DNS.Targets[topo.DRRegion].DNSName}, nil
+		return activities.DNSCutoverResult{ChangeID: "C2", Previous: topo.DNS.Targets[topo.DRRegion].DNSName}, s.hit("UpsertFailoverRecord")
 	})
 	e.OnActivity(a.WaitDNSChange, mock.Anything, mock.Anything).After(time.Minute).Return(activities.ChangeState{ChangeID: "C2", Status: "INSYNC"}, nil)
 	e.OnActivity(a.CheckHealthURL, mock.Anything, mock.Anything).Return(func(_ context.Context, in activities.URLCheckInput) (activities.URLCheckResult, error) {
@@ -165,23 +142,19 @@ func (s *failbackSim) mocks() {
 	e.OnActivity(a.CheckDatabaseWriter, mock.Anything, mock.Anything).Return(activities.DBCheckResult{Skipped: true, Reason: "no aurora.dsnEnv in the topology"}, nil)
 	e.OnActivity(a.SetStackParameter, mock.Anything, mock.Anything).Return(func(_ context.Context, in activities.StackParamInput) (activities.StackParamResult, error) {
 		require.Equal(s.t, topo.DRRegion, in.Region, "only the DR stacks are scaled down")
-		s.hit("SetStackParameter")
 		s.mu.Lock()
 		s.stackValues[in.Stack] = in.Value
 		s.mu.Unlock()
-		return activities.StackParamResult{Stack: in.Stack, Action: activities.ActionStarted}, nil
+		return activities.StackParamResult{Stack: in.Stack, Action: activities.ActionStarted}, s.hit("SetStackParameter")
 	})
 	e.OnActivity(a.WaitStackParameter, mock.Anything, mock.Anything).After(20*time.Minute).Return(activities.StackState{Status: "UPDATE_COMPLETE"}, nil)
 	e.OnActivity(a.Publish, mock.Anything, mock.Anything).Return(func(_ context.Context, in activities.PublishInput) (activities.PublishResult, error) {
-		s.hit("Publish")
-		s.mu.Lock()
-		s.subjects = append(s.subjects, in.Subject)
-		s.mu.Unlock()
-		return activities.PublishResult{MessageID: "m"}, nil
+		s.paged(in.Subject)
+		return activities.PublishResult{MessageID: "m"}, s.hit("Publish")
 	})
 }
 
-func (s *failbackSim) execute(req FailbackRequest) {
+func (s *failbackFake) execute(req FailbackRequest) {
 	s.t.Helper()
 	if req.Topology.Platform == "" {
 		req.Topology = s.topo
@@ -191,25 +164,17 @@ func (s *failbackSim) execute(req FailbackRequest) {
 	require.True(s.t, s.env.IsWorkflowCompleted())
 }
 
-func (s *failbackSim) run(req FailbackRequest) FailbackReport {
+func (s *failbackFake) run(req FailbackRequest) FailbackReport {
 	s.t.Helper()
 	s.execute(req)
-	require.NoError(s.t, s.env.GetWorkflowError())
-	var rep FailbackReport
-	require.NoError(s.t, s.env.GetWorkflowResult(&rep))
-	return rep
+	return result[FailbackReport](&s.fakeEnv)
 }
 
-func (s *failbackSim) status() Status {
-	v, err := s.env.QueryWorkflow(QueryStatus)
-	require.NoError(s.t, err)
-	var st Status
-	require.NoError(s.t, v.Get(&st))
-	return st
-}
-
-func (s *failbackSim) signal(after time.Duration, name string, arg any) {
-	s.env.RegisterDelayedCallback(func() { s.env.SignalWorkflow(name, arg) }, after)
+// lastPage is the last SNS subject sent.
+func (s *failbackFake) lastPage() string {
+	p := s.pages()
+	require.NotEmpty(s.t, p)
+	return p[len(p)-1]
 }
 
 func stepNames(steps []StepRecord) []string {
@@ -221,7 +186,7 @@ func stepNames(steps []StepRecord) []string {
 }
 
 func TestFailbackWaitsAtGateThenSwitchesOverAndScalesDown(t *testing.T) {
-	s := newFailbackSim(t)
+	s := newFailbackFake(t)
 	var atGate Status
 	mutatedBeforeGate := -1
 	s.env.RegisterDelayedCallback(func() {
@@ -235,11 +200,11 @@ func TestFailbackWaitsAtGateThenSwitchesOverAndScalesDown(t *testing.T) {
 	require.Equal(t, PhaseAwaitingApproval, atGate.Phase)
 	require.Equal(t, []string{GateFailback}, atGate.PendingGates)
 	require.Zero(t, mutatedBeforeGate, "nothing changes before the failback gate")
-	require.Equal(t, []string{"Approval needed: Failback gate failback"}, s.subjects[:1], "the gate's page is the first message")
+	require.Equal(t, []string{"Approval needed: Failback gate failback"}, s.pages()[:1], "the gate's page is the first message")
 	require.Contains(t, atGate.PendingGate.Summary, "SwitchoverGlobalCluster")
 	require.Contains(t, atGate.PendingGate.Summary, "5/5")
 
-	require.Equal(t, PhaseCompleted, rep.Outcome, rep.String())
+	require.Equal(t, PhaseCompleted, rep.Outcome, rep.Steps)
 	require.Equal(t, []string{"verify-primary", "data-sync", "database", "dns", "verify", "monitor", "decommission", "communicate"}, stepNames(rep.Steps))
 	for _, st := range rep.Steps {
 		require.Equal(t, OutcomeOK, st.Outcome, st.Name)
@@ -260,17 +225,17 @@ func TestFailbackWaitsAtGateThenSwitchesOverAndScalesDown(t *testing.T) {
 	require.Equal(t, 14*time.Minute, rep.RTO)
 	require.Len(t, rep.Actions, 1+1+len(s.topo.Stacks.Names))
 	require.Equal(t, 5*time.Minute, rep.Steps[3].Budget)
-	require.Contains(t, s.subjects[len(s.subjects)-1], "RESOLVED")
+	require.Contains(t, s.lastPage(), "RESOLVED")
 	statuses := map[string]string{}
 	for _, c := range rep.Checklist {
 		statuses[c.Item] = c.Status
 	}
 	require.Equal(t, Pass, statuses["API endpoints respond correctly"])
 	require.Equal(t, Pass, statuses["No data loss beyond RPO"])
-	require.Contains(t, rep.String(), "Failback us-west-2 → us-east-1: COMPLETED")
+	// The report's rendering of this run ("Failback us-west-2 → us-east-1: COMPLETED") is asserted in internal/render.
 }
 
-func failbackRefusal(t *testing.T, s *failbackSim) *temporal.ApplicationError {
+func failbackRefusal(t *testing.T, s *failbackFake) *temporal.ApplicationError {
 	t.Helper()
 	s.execute(FailbackRequest{Common: Common{AutoApprove: true}})
 	err := s.env.GetWorkflowError()
@@ -292,7 +257,7 @@ func failbackRefusal(t *testing.T, s *failbackSim) *temporal.ApplicationError {
 }
 
 func TestFailbackRefusesWhenNoFailoverHappened(t *testing.T) {
-	s := newFailbackSim(t)
+	s := newFailbackFake(t)
 	s.recordRegion = s.topo.PrimaryRegion
 	ae := failbackRefusal(t, s)
 	require.Contains(t, ae.Message(), "no failover has happened")
@@ -301,7 +266,7 @@ func TestFailbackRefusesWhenNoFailoverHappened(t *testing.T) {
 }
 
 func TestFailbackRefusesWhilePrimaryIsUnhealthy(t *testing.T) {
-	s := newFailbackSim(t)
+	s := newFailbackFake(t)
 	s.primaryDown = true
 	ae := failbackRefusal(t, s)
 	require.Contains(t, ae.Message(), "us-east-1 is not ready to take traffic back")
@@ -311,29 +276,29 @@ func TestFailbackRefusesWhilePrimaryIsUnhealthy(t *testing.T) {
 }
 
 func TestFailbackRefusesWhenPrimaryStacksAreNotComplete(t *testing.T) {
-	s := newFailbackSim(t)
+	s := newFailbackFake(t)
 	s.stackStatus = "UPDATE_ROLLBACK_IN_PROGRESS"
 	ae := failbackRefusal(t, s)
 	require.Contains(t, ae.Message(), "primary-stack "+s.topo.Stacks.Names[0])
 }
 
 func TestFailbackRejectionChangesNothing(t *testing.T) {
-	s := newFailbackSim(t)
+	s := newFailbackFake(t)
 	s.signal(5*time.Minute, SignalApprove, Approval{Gate: GateFailback, Decision: "reject", Approver: "alice", Comment: "not tonight"})
 	rep := s.run(FailbackRequest{})
 	require.Equal(t, PhaseAborted, rep.Outcome)
 	require.Zero(t, s.changes())
 	require.Empty(t, rep.Actions)
 	require.Zero(t, rep.RTO)
-	require.Contains(t, s.subjects[len(s.subjects)-1], "aborted")
+	require.Contains(t, s.lastPage(), "aborted")
 	require.Equal(t, []string{"verify-primary", "data-sync"}, stepNames(rep.Steps))
 }
 
 func TestFailbackWithPrimaryAlreadyWritingSkipsSwitchover(t *testing.T) {
-	s := newFailbackSim(t)
+	s := newFailbackFake(t)
 	s.primaryWriter = true
 	rep := s.run(FailbackRequest{Common: Common{AutoApprove: true}, MonitorWindow: topology.Duration(time.Minute)})
-	require.Equal(t, PhaseCompleted, rep.Outcome, rep.String())
+	require.Equal(t, PhaseCompleted, rep.Outcome, rep.Steps)
 	require.Equal(t, AuroraAlreadyPrimary, rep.AuroraPath)
 	require.Zero(t, s.count("SwitchoverAurora"))
 	require.NotContains(t, stepNames(rep.Steps), "database")
@@ -341,7 +306,7 @@ func TestFailbackWithPrimaryAlreadyWritingSkipsSwitchover(t *testing.T) {
 }
 
 func TestFailbackRebuildPathIsGatedAndSnapshotsDR(t *testing.T) {
-	s := newFailbackSim(t)
+	s := newFailbackFake(t)
 	s.drDetached = true
 	var atRebuild Status
 	s.env.RegisterDelayedCallback(func() { atRebuild = s.status() }, time.Minute)
@@ -352,7 +317,7 @@ func TestFailbackRebuildPathIsGatedAndSnapshotsDR(t *testing.T) {
 	require.Equal(t, []string{GateRebuild}, atRebuild.PendingGates)
 	require.Contains(t, atRebuild.PendingGate.Summary, "CreateGlobalCluster")
 	require.Contains(t, atRebuild.PendingGate.Summary, s.topo.Aurora.DRClusterID+"-failback-")
-	require.Equal(t, PhaseCompleted, rep.Outcome, rep.String())
+	require.Equal(t, PhaseCompleted, rep.Outcome, rep.Steps)
 	require.Equal(t, AuroraRebuild, rep.AuroraPath)
 	require.Equal(t, []string{"verify-primary", "data-sync", "snapshot", "rebuild", "dns", "verify", "monitor", "decommission", "communicate"}, stepNames(rep.Steps))
 	require.Equal(t, 1, s.count("SnapshotCluster"))
@@ -363,7 +328,7 @@ func TestFailbackRebuildPathIsGatedAndSnapshotsDR(t *testing.T) {
 }
 
 func TestFailbackDataOutOfSyncPausesForOperatorThenRetries(t *testing.T) {
-	s := newFailbackSim(t)
+	s := newFailbackFake(t)
 	// Every latency read of the first attempt answers 60 s: 5 tables × 2 directions.
 	s.latencyHighFor = 10
 	var paused Status
@@ -375,12 +340,12 @@ func TestFailbackDataOutOfSyncPausesForOperatorThenRetries(t *testing.T) {
 	require.Equal(t, []string{"data-sync"}, paused.PausedSteps)
 	require.Contains(t, paused.Steps[1].Error, "not in sync")
 	require.Zero(t, switched, "nothing moved while the data was behind")
-	require.Equal(t, PhaseCompleted, rep.Outcome, rep.String())
+	require.Equal(t, PhaseCompleted, rep.Outcome, rep.Steps)
 	require.Equal(t, 2, rep.Steps[1].Attempts)
 }
 
 func TestFailbackInvalidRequestCallsNothing(t *testing.T) {
-	s := newFailbackSim(t)
+	s := newFailbackFake(t)
 	s.execute(FailbackRequest{RestoreDRMode: map[string]string{"no-such-stack": "false"}, MonitorWindow: topology.Duration(-time.Minute)})
 	err := s.env.GetWorkflowError()
 	require.True(t, IsInvalidRequest(err), "%v", err)

@@ -55,8 +55,8 @@ func TestReadinessAgainstAwssim(t *testing.T) {
 			for _, row := range rep.Failing() {
 				failed = append(failed, row.Check)
 			}
-			require.Equal(t, tc.failed, failed, rep.String())
-			require.Zero(t, rep.Warn, rep.String())
+			require.Equal(t, tc.failed, failed, rep.Rows)
+			require.Zero(t, rep.Warn, rep.Rows)
 			published := 0
 			for _, j := range sim.Journal() {
 				if j.Operation == "Publish" {

@@ -57,7 +57,7 @@ func TestReadinessAllPass(t *testing.T) {
 	require.NoError(t, env.GetWorkflowError())
 	var rep ReadinessReport
 	require.NoError(t, env.GetWorkflowResult(&rep))
-	require.Equal(t, Pass, rep.Overall, rep.String())
+	require.Equal(t, Pass, rep.Overall, rep.Rows)
 	// 5 tables × 3 checks, Aurora 2, S3 2, backups 1, health checks 2, stacks 4.
 	require.Len(t, rep.Rows, 15+2+2+1+2+4)
 	require.Zero(t, published, "a passing check must not page anyone")

@@ -84,7 +84,7 @@ func FailoverReview(m ReviewMeta, r workflows.FailoverReport) string {
 	v := review{meta: m, title: fmt.Sprintf("Region outage: failover from %s to %s", r.PrimaryRegion, r.DRRegion), outcome: r.Outcome,
 		started: r.StartedAt, detected: r.DetectedAt, done: r.EndedAt, rows: workflows.StepRows("failover", r.Steps), checklist: r.Checklist,
 		rto: r.RTO, rtoObjective: r.RTOObjective, rtoKnown: r.RTO > 0, rtoMet: r.RTOMet,
-		rpo: r.RPOEstimate, rpoObjective: r.RPOObjective, rpoKnown: r.RPOKnown, rpoMet: r.RPOMet,
+		rpo: r.RPO, rpoObjective: r.RPOObjective, rpoKnown: r.RPOKnown, rpoMet: r.RPOMet,
 		changes: r.Actions, approvals: r.Approvals, notes: r.Notes}
 	if as := r.Assessment; as != nil {
 		v.rootCause = append(v.rootCause, "Primary: "+as.Primary.Summary()+".", "DR: "+as.DR.Summary()+".")

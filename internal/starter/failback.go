@@ -10,6 +10,7 @@ import (
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/temporal"
 
+	"github.com/roadcall/dr/internal/render"
 	"github.com/roadcall/dr/internal/topology"
 	"github.com/roadcall/dr/workflows"
 )
@@ -71,7 +72,7 @@ func failbackCmd(ctx context.Context, e *Env, args []string) error {
 	if err := e.await(ctx, c, run, &rep); err != nil {
 		return err
 	}
-	fmt.Fprintf(e.Out, "\n%s", rep)
+	fmt.Fprintf(e.Out, "\n%s", render.FailbackReport(rep))
 	if rep.Outcome != workflows.PhaseCompleted {
 		return failed("the failback of %s ended %s", topo.ID(), rep.Outcome)
 	}

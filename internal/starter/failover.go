@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/roadcall/dr/internal/render"
 	"github.com/roadcall/dr/internal/topology"
 	"github.com/roadcall/dr/workflows"
 )
@@ -62,7 +63,7 @@ func failoverCmd(ctx context.Context, e *Env, args []string) error {
 	if err := e.await(ctx, c, run, &rep); err != nil {
 		return err
 	}
-	fmt.Fprintf(e.Out, "\n%s", rep)
+	fmt.Fprintf(e.Out, "\n%s", render.FailoverReport(rep))
 	if rep.Outcome != workflows.PhaseCompleted {
 		return failed("the failover of %s ended %s", topo.ID(), rep.Outcome)
 	}
