@@ -77,8 +77,12 @@ func (t Topology) validateDNSMode() Errors {
 			add("dns.routingControls.controls."+r, "has no routing control ARN", "give the ARN of the routing control that sends traffic to "+r)
 		}
 	}
+	var controls []string
+	for _, r := range t.Regions() {
+		controls = append(controls, rc.Controls[r])
+	}
 	for i, hc := range t.HealthChecks {
-		if hc.Type == HealthCheckRecoveryControl && !slices.Contains(mapValues(rc.Controls), hc.RoutingControlARN) {
+		if hc.Type == HealthCheckRecoveryControl && !slices.Contains(controls, hc.RoutingControlARN) {
 			add(fmt.Sprintf("healthChecks[%d].routingControlArn", i), fmt.Sprintf("%q is not one of dns.routingControls.controls", hc.RoutingControlARN), "bind the health check to a routing control of the cluster")
 		}
 	}
@@ -86,14 +90,6 @@ func (t Topology) validateDNSMode() Errors {
 		add("dns.routingControls.safetyRule.minOn", fmt.Sprintf("is %d", sr.MinOn), fmt.Sprintf("give 1 to %d: how many of the controls must stay ON", len(rc.Controls)))
 	}
 	return es
-}
-
-func mapValues(m map[string]string) []string {
-	out := make([]string, 0, len(m))
-	for _, v := range m {
-		out = append(out, v)
-	}
-	return out
 }
 
 // DependsOnPrimaryControlPlane says whether the failover's DNS cutover needs a control plane hosted in the
