@@ -138,7 +138,9 @@ func (w *World) recordHealth(rs *RecordSet) (bool, string) {
 		if hc == nil {
 			healthy, whys = false, append(whys, "health check "+rs.HealthCheckID+" does not exist")
 		} else {
-			healthy, whys = hc.Healthy, append(whys, hc.Reason)
+			// Judged now rather than read from the last observation, so a routing control just flipped counts.
+			ok, why := w.checkHealth(hc)
+			healthy, whys = ok, append(whys, why)
 		}
 	}
 	if a := rs.Alias; a != nil && a.EvaluateTargetHealth {
