@@ -189,3 +189,17 @@ func TestRoute53RoutingPolicyRules(t *testing.T) {
 	require.Equal(t, "InvalidChangeBatch", apiErrCode(t, err))
 	require.Contains(t, err.Error(), "RRSet with DNS name api.roadcall.example.com., type A, SetIdentifier DR-Region cannot be created as a non-weighted set exists with the same name and type.")
 }
+
+// TestRoute53AcceleratedRecoveryFollowsTimeScale: the 60 modeled minutes shrink with --time-scale.
+func TestRoute53AcceleratedRecoveryFollowsTimeScale(t *testing.T) {
+	sim, f, _ := startWith(t, Options{TimeScale: 0.0001}, accelerated) // 60 min → 0.36 s
+	_, err := sim.AddFault(Fault{Kind: FaultRegionOutage, Region: "us-east-1"})
+	require.NoError(t, err)
+	in := &route53.GetHostedZoneInput{Id: aws.String(sim.Topology().DNS.HostedZoneID)}
+	_, err = f.Route53().GetHostedZone(context.Background(), in, once)
+	require.Error(t, err)
+	require.Eventually(t, func() bool {
+		_, err := f.Route53().GetHostedZone(context.Background(), in, once)
+		return err == nil
+	}, 5*time.Second, 50*time.Millisecond)
+}
