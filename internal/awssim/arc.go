@@ -125,6 +125,15 @@ func arcEntryARNs(c *Call) string {
 
 type arcEntry struct{ ARN, State string }
 
+// arcNames are the cluster's routing control names, in ARN order.
+func arcNames(w *World) []string {
+	var out []string
+	for _, arn := range SortedKeys(w.RoutingControls) {
+		out = append(out, w.RoutingControls[arn].Name)
+	}
+	return out
+}
+
 // arcUpdate applies every entry or none: the safety rule is checked against the states the whole update
 // leaves, so DR On and the primary Off in one UpdateRoutingControlStates passes "at least one On" where
 // either call alone in the wrong order would not. A blocked update is a ConflictException whose message
@@ -152,7 +161,7 @@ func arcUpdate(s *Server, c *Call, entries []arcEntry, override []string) (any, 
 	if rule := arcViolation(s.topo, after); rule != "" {
 		if !slices.Contains(override, rule) {
 			return nil, Errf(409, "ConflictException", "The update was blocked by safety rule %s: at least %d of the routing controls %s must be On. Add the rule's ARN to SafetyRulesToOverride to update anyway.",
-				rule, s.topo.DNS.RoutingControls.SafetyRule.MinOn, strings.Join(SortedKeys(s.topo.DNS.RoutingControls.Controls), ", "))
+				rule, s.topo.DNS.RoutingControls.SafetyRule.MinOn, strings.Join(arcNames(s.world), ", "))
 		}
 		overridden = "; safety rule " + rule + " overridden"
 	}

@@ -76,8 +76,11 @@ func arcSafetyRuleARN(t topology.Topology) string {
 	if name == "" {
 		name = "min-on"
 	}
-	for _, arn := range rc.Controls {
-		return arcControlPanel(rc, arn) + "/safetyrule/" + name
+	// The primary's control names the panel when the topology does not: the same rule after every reset.
+	for _, r := range t.Regions() {
+		if arn := rc.Controls[r]; arn != "" {
+			return arcControlPanel(rc, arn) + "/safetyrule/" + name
+		}
 	}
 	return ""
 }
