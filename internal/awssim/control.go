@@ -6,7 +6,8 @@ import (
 	"strings"
 )
 
-// control serves the /_sim/ JSON API: state, faults, reset, journal, config and per-region health URLs.
+// control serves the /_sim/ JSON API: state, faults, reset, journal, config, DNS resolution and per-region
+// health URLs.
 func (s *Server) control(w http.ResponseWriter, r *http.Request) {
 	path := strings.TrimPrefix(r.URL.Path, "/_sim/")
 	switch {
@@ -14,7 +15,7 @@ func (s *Server) control(w http.ResponseWriter, r *http.Request) {
 		s.mu.Lock()
 		s.advanceAll(s.now())
 		b, err := json.Marshal(map[string]any{"timeScale": s.scale, "durations": s.durations, "world": s.world, "faults": s.faults,
-			"servingRegion": s.world.ServingRegion(s.topo)})
+			"servingRegion": s.world.ServingRegion(s.topo), "routingControls": arcStates(s.world)})
 		s.mu.Unlock()
 		if err != nil {
 			writeJSON(w, 500, map[string]string{"error": err.Error()})
@@ -22,6 +23,8 @@ func (s *Server) control(w http.ResponseWriter, r *http.Request) {
 		}
 		w.Header().Set("Content-Type", "application/json")
 		_, _ = w.Write(b)
+	case path == "dns" && r.Method == http.MethodGet:
+		s.serveDNS(w, r)
 	case path == "faults" && r.Method == http.MethodGet:
 		writeJSON(w, 200, s.Faults())
 	case path == "faults" && r.Method == http.MethodPost:
@@ -70,16 +73,19 @@ func (s *Server) control(w http.ResponseWriter, r *http.Request) {
 	case strings.HasPrefix(path, "health/") && (r.Method == http.MethodGet || r.Method == http.MethodHead):
 		region := strings.TrimPrefix(path, "health/")
 		s.mu.Lock()
+		s.advanceAll(s.now())
 		_, known := s.world.Regions[region]
 		out := s.regionOut(region)
+		// serving says whether DNS resolution sends the API's traffic here now.
+		serving := s.world.ServingRegion(s.topo) == region
 		s.mu.Unlock()
 		switch {
 		case !known:
 			writeJSON(w, 404, map[string]string{"error": "unknown region " + region})
 		case out:
-			writeJSON(w, 503, map[string]string{"status": "unavailable", "region": region})
+			writeJSON(w, 503, map[string]any{"status": "unavailable", "region": region, "serving": serving})
 		default:
-			writeJSON(w, 200, map[string]string{"status": "ok", "region": region})
+			writeJSON(w, 200, map[string]any{"status": "ok", "region": region, "serving": serving})
 		}
 	default:
 		writeJSON(w, 404, map[string]string{"error": "no such control endpoint: " + r.Method + " /_sim/" + path})

@@ -8,7 +8,7 @@ import (
 // EC2 speaks ec2Query. Only DescribeRegions is modeled: clients call it to probe whether a region answers.
 func init() {
 	register(&service{
-		name: "ec2", protocol: ec2Protocol{}, xmlns: "http://ec2.amazonaws.com/doc/2016-11-15/",
+		name: "ec2", anyRegion: true, protocol: ec2Protocol{}, xmlns: "http://ec2.amazonaws.com/doc/2016-11-15/",
 		throttleCode: "RequestLimitExceeded", throttleStatus: 503,
 		ops: map[string]opFunc{"DescribeRegions": ec2DescribeRegions},
 	})

@@ -73,8 +73,8 @@ func (s *Server) AddFault(f Fault) (string, error) {
 	now := s.now()
 	switch f.Kind {
 	case FaultRegionOutage:
-		if _, ok := s.world.Regions[f.Region]; !ok {
-			return "", fmt.Errorf("region: %q is not a region of this world (%s, %s)", f.Region, s.topo.PrimaryRegion, s.topo.DRRegion)
+		if _, ok := s.world.Regions[f.Region]; !ok && !arcEndpointRegion(s.topo, f.Region) {
+			return "", fmt.Errorf("region: %q is not a region of this world (%s, %s) nor of an ARC cluster endpoint", f.Region, s.topo.PrimaryRegion, s.topo.DRRegion)
 		}
 		if f.Mode == "" {
 			f.Mode = "refuse"
@@ -173,14 +173,18 @@ func (s *Server) faultsOf(kind string) []*Fault {
 	return out
 }
 
-// RegionOut reports whether a region outage is active; call with the lock held.
-func (s *Server) regionOut(region string) bool {
+// regionOut reports whether a region outage is active; call with the lock held.
+func (s *Server) regionOut(region string) bool { return s.outageOf(region) != nil }
+
+// outageOf is the active outage of a region, or nil; call with the lock held.
+func (s *Server) outageOf(region string) *Fault {
+	var out *Fault
 	for _, f := range s.faultsOf(FaultRegionOutage) {
 		if f.Region == region {
-			return true
+			out = f
 		}
 	}
-	return false
+	return out
 }
 
 // replicationLag is the configured cross-region lag (0 when healthy); call with the lock held.
@@ -199,14 +203,11 @@ func matchService(pattern, name string) bool { return pattern == "*" || pattern 
 // applyFaults runs the request-level faults; it returns true when it has answered the request.
 func (s *Server) applyFaults(w http.ResponseWriter, r *http.Request, svc *service, c *Call) bool {
 	s.mu.Lock()
-	var outage *Fault
-	if !svc.global {
-		for _, f := range s.faultsOf(FaultRegionOutage) {
-			if f.Region == c.Region {
-				outage = f
-			}
-		}
+	host := c.Region
+	if svc.hostedIn != nil {
+		host = svc.hostedIn(s, c)
 	}
+	outage := s.outageOf(host)
 	var delay time.Duration
 	for _, f := range s.faultsOf(FaultLatency) {
 		if matchService(f.Service, svc.name) && (f.Region == "" || f.Region == c.Region) {
@@ -271,12 +272,14 @@ func statusForCode(code string) int {
 	switch code {
 	case "AccessDenied", "AccessDeniedException", "UnauthorizedOperation", "InvalidClientTokenId":
 		return 403
-	case "ServiceUnavailable", "ServiceUnavailableException", "SlowDown", "RequestLimitExceeded":
+	case "ServiceUnavailable", "ServiceUnavailableException", "SlowDown", "RequestLimitExceeded", "EndpointTemporarilyUnavailableException":
 		return 503
 	case "InternalFailure", "InternalError", "InternalServerError", "InternalServerErrorException":
 		return 500
 	case "TooManyRequestsException":
 		return 429
+	case "ConflictException":
+		return 409
 	case "ResourceNotFoundException", "NotFoundException", "NoSuchBucket", "NoSuchHealthCheck", "NoSuchHostedZone":
 		return 404
 	}

@@ -181,11 +181,16 @@ func TestMetricsTrafficFollowsDNSAndOutagesFail(t *testing.T) {
 		MetricName: aws.String("Count"), StartTime: aws.Time(t0), EndTime: aws.Time(clk.Now()), Period: aws.Int32(60), Statistics: []types.Statistic{"Sum"}})
 	require.Error(t, err)
 
-	// DNS cutover to us-west-2 (the Route 53 handlers are tested on their own).
+	// DNS cutover to us-west-2 the example's way, DR's routing control On and the primary's Off (the ARC
+	// handlers are tested on their own).
 	cut := clk.Now()
 	sim.With(func(w *World) {
-		tg := sim.topo.DNS.Targets["us-west-2"]
-		w.HostedZones[sim.topo.DNS.HostedZoneID].Records[0].Alias = &AliasTarget{HostedZoneID: tg.HostedZoneID, DNSName: fqdn(tg.DNSName)}
+		for _, rc := range w.RoutingControls {
+			rc.State = arcOff
+			if rc.Region == "us-west-2" {
+				rc.State = arcOn
+			}
+		}
 		require.Equal(t, "us-west-2", w.ServingRegion(sim.topo))
 	})
 	cwStats(t, west, "AWS/ApiGateway", "Count", api, cut.Add(-time.Minute), cut, 60, "Sum")

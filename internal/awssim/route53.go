@@ -3,13 +3,14 @@ package awssim
 import (
 	"encoding/xml"
 	"fmt"
-	"hash/fnv"
 	"regexp"
 	"slices"
 	"sort"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/roadcall/dr/internal/topology"
 )
 
 const route53NS = "https://route53.amazonaws.com/doc/2013-04-01/"
@@ -23,11 +24,13 @@ func r53Route(method, pattern, op string) route {
 }
 
 // Route 53 speaks rest-xml. Record changes propagate in modeled time (PENDING, then INSYNC), and health
-// check observations follow region outages.
+// check observations follow region outages. Every Route 53 API call is control plane, hosted in us-east-1
+// (Route 53 Developer Guide, "Resilience in Amazon Route 53"): an outage of that region takes them all
+// down, except what accelerated recovery moves to us-west-2 (r53HostedIn). Resolution and the health
+// checkers are the data plane (route53_resolve.go).
 func init() {
 	register(&service{
-		// Route 53 is global and signed for us-east-1, so an outage of that region must not take it down.
-		name: "route53", protocol: restXML{}, xmlns: route53NS, global: true, throttleCode: "Throttling",
+		name: "route53", protocol: restXML{}, xmlns: route53NS, anyRegion: true, hostedIn: r53HostedIn, throttleCode: "Throttling",
 		routes: []route{
 			rest("GET", "/2013-04-01/healthcheck/{HealthCheckId}/status", "GetHealthCheckStatus"),
 			rest("GET", "/2013-04-01/healthcheck/{HealthCheckId}", "GetHealthCheck"),
@@ -67,7 +70,13 @@ func r53GetHealthCheckStatus(s *Server, c *Call) (any, error) {
 		}
 	}
 	status := "Success: HTTP Status Code 200, OK"
-	if outage != nil {
+	if hc.Type == topology.HealthCheckRecoveryControl {
+		// Checkers do not probe a RECOVERY_CONTROL check: it reports its routing control's state (awssim's wording).
+		status, outage = "Success: "+hc.Reason, nil
+		if !hc.Healthy {
+			status = "Failure: " + hc.Reason
+		}
+	} else if outage != nil {
 		// A hung region times the checkers out; a refusing one answers 503 as API Gateway does.
 		status = "Failure: HTTP Status Code 503, Service Unavailable"
 		if outage.Mode == "hang" {
@@ -137,15 +146,7 @@ func r53GetHostedZone(s *Server, c *Call) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	out := r53GetHostedZoneResponse{Xmlns: route53NS, HostedZone: r53ZoneOut(z)}
-	// Four name servers in four TLDs, as Route 53 assigns them; derived from the id so they stay stable.
-	h := fnv.New32a()
-	_, _ = h.Write([]byte(z.ID))
-	n := h.Sum32()
-	for i, tld := range []string{"com", "net", "org", "co.uk"} {
-		out.NameServers = append(out.NameServers, fmt.Sprintf("ns-%d.awsdns-%02d.%s", (n>>(i*4))%2048, (n>>(i*5))%64, tld))
-	}
-	return out, nil
+	return r53GetHostedZoneResponse{Xmlns: route53NS, HostedZone: r53ZoneOut(z), NameServers: r53NameServers(z.ID)}, nil
 }
 
 func r53ListHostedZones(s *Server, c *Call) (any, error) {
@@ -261,21 +262,14 @@ func r53ChangeResourceRecordSets(s *Server, c *Call) (any, error) {
 			problems = append(problems, fmt.Sprintf("RRSet with DNS name %s is not permitted in zone %s", rs.Name, z.Name))
 			continue
 		}
-		idx, conflict := -1, false
-		for i, cur := range recs {
-			if r53SameIdentity(cur, rs) {
-				idx = i
-			} else if cur.Name == rs.Name && cur.Type == rs.Type && (cur.SetIdentifier == "") != (rs.SetIdentifier == "") {
-				conflict = true
-			}
-		}
+		idx := slices.IndexFunc(recs, func(cur *RecordSet) bool { return r53SameIdentity(cur, rs) })
 		switch ch.Action {
 		case "CREATE", "UPSERT":
 			switch {
 			case idx >= 0 && ch.Action == "CREATE":
 				problems = append(problems, fmt.Sprintf("Tried to create resource record set %s but it already exists", r53Describe(rs)))
-			case idx < 0 && conflict:
-				problems = append(problems, fmt.Sprintf("RRSet with DNS name %s, type %s cannot be created because a record set with a different routing policy exists with the same name and type", rs.Name, rs.Type))
+			case r53PolicyConflict(recs, rs) != "":
+				problems = append(problems, r53PolicyConflict(recs, rs))
 			case idx >= 0:
 				recs[idx] = rs
 			default:
@@ -308,7 +302,7 @@ func r53ChangeResourceRecordSets(s *Server, c *Call) (any, error) {
 	}
 	z.Records = recs
 	// AWS issues a new change id for every accepted batch, even one that leaves the zone as it was.
-	ch := &Change{ID: r53NewChangeID(s, z.ID, c.Now), Status: "PENDING", SubmittedAt: c.Now,
+	ch := &Change{ID: r53NewChangeID(s, z.ID, c.Now), Zone: z.ID, Status: "PENDING", SubmittedAt: c.Now,
 		ReadyAt: s.after(s.durations.DNSPropagation), Comment: req.Comment}
 	s.world.Changes[ch.ID] = ch
 	s.record(c, z.ID, changed, strings.Join(details, "; ")+"; change "+ch.ID)
@@ -318,7 +312,7 @@ func r53ChangeResourceRecordSets(s *Server, c *Call) (any, error) {
 func r53GetChange(s *Server, c *Call) (any, error) {
 	id := bareID(c.Path["Id"], "change")
 	ch := s.world.Changes[id]
-	if ch == nil {
+	if ch == nil || s.r53Stranded(ch) {
 		return nil, Errf(404, "NoSuchChange", "A change with the specified change ID does not exist: %s", id)
 	}
 	return r53ChangeResponse{XMLName: xml.Name{Local: "GetChangeResponse"}, Xmlns: route53NS, ChangeInfo: r53ChangeInfoOf(ch)}, nil

@@ -53,7 +53,7 @@ func r53Journal(sim *Server, op string) []JournalEntry {
 }
 
 func TestRoute53HealthCheckStatusFollowsOutage(t *testing.T) {
-	sim, f, _ := start(t, Options{})
+	sim, f, _ := startWith(t, Options{}, upsertMode)
 	ctx := context.Background()
 	r53 := f.Route53()
 	status := func(id string) []types.HealthCheckObservation {
@@ -69,19 +69,28 @@ func TestRoute53HealthCheckStatusFollowsOutage(t *testing.T) {
 		require.WithinDuration(t, time.Now(), *o.StatusReport.CheckedTime, time.Minute)
 	}
 
-	_, err := sim.AddFault(Fault{Kind: FaultRegionOutage, Region: "us-east-1"})
+	// The checkers see the DR region die while Route 53's control plane, in us-east-1, still answers.
+	// (Before issue 10 this test took us-east-1 down and still read the status: Route 53 was modeled as
+	// global. It is not: GetHealthCheckStatus is control plane, hosted in us-east-1, and fails with it.)
+	_, err := sim.AddFault(Fault{Kind: FaultRegionOutage, Region: "us-west-2"})
 	require.NoError(t, err)
-	// Route 53 is signed for us-east-1 yet stays up: it is a global service.
-	for _, o := range status("hc-roadcall-api-us-east-1") {
+	for _, o := range status("hc-roadcall-api-us-west-2") {
 		require.True(t, strings.HasPrefix(*o.StatusReport.Status, "Failure: HTTP Status Code 503"), *o.StatusReport.Status)
 	}
-	for _, o := range status("hc-roadcall-api-us-west-2") {
-		require.True(t, strings.HasPrefix(*o.StatusReport.Status, "Success"), "the DR region's check stays healthy: %s", *o.StatusReport.Status)
+	for _, o := range status("hc-roadcall-api-us-east-1") {
+		require.True(t, strings.HasPrefix(*o.StatusReport.Status, "Success"), "the primary region's check stays healthy: %s", *o.StatusReport.Status)
 	}
 	sim.RemoveFault("")
-	_, err = sim.AddFault(Fault{Kind: FaultRegionOutage, Region: "us-east-1", Mode: "hang"})
+	_, err = sim.AddFault(Fault{Kind: FaultRegionOutage, Region: "us-west-2", Mode: "hang"})
 	require.NoError(t, err)
-	require.Contains(t, *status("hc-roadcall-api-us-east-1")[0].StatusReport.Status, "Connection timed out")
+	require.Contains(t, *status("hc-roadcall-api-us-west-2")[0].StatusReport.Status, "Connection timed out")
+	sim.RemoveFault("")
+	_, err = sim.AddFault(Fault{Kind: FaultRegionOutage, Region: "us-east-1"})
+	require.NoError(t, err)
+	_, err = r53.GetHealthCheckStatus(ctx, &route53.GetHealthCheckStatusInput{HealthCheckId: aws.String("hc-roadcall-api-us-east-1")},
+		func(o *route53.Options) { o.RetryMaxAttempts = 1 })
+	require.Error(t, err, "Route 53's control plane is in us-east-1 (Route 53 Developer Guide, \"Resilience in Amazon Route 53\")")
+	sim.RemoveFault("")
 
 	_, err = r53.GetHealthCheckStatus(ctx, &route53.GetHealthCheckStatusInput{HealthCheckId: aws.String("hc-nope")})
 	require.Equal(t, "NoSuchHealthCheck", apiErrCode(t, err))
@@ -105,7 +114,7 @@ func TestRoute53HealthCheckStatusFollowsOutage(t *testing.T) {
 }
 
 func TestRoute53UpsertTwiceIsOnceAndGoesInSync(t *testing.T) {
-	sim, f, _ := start(t, Options{TimeScale: 0.005}) // DNS propagation: 60 s → 0.3 s
+	sim, f, _ := startWith(t, Options{TimeScale: 0.005}, upsertMode) // DNS propagation: 60 s → 0.3 s
 	ctx := context.Background()
 	r53 := f.Route53()
 	topo := sim.Topology()
@@ -141,8 +150,10 @@ func TestRoute53UpsertTwiceIsOnceAndGoesInSync(t *testing.T) {
 
 	sets, err := r53.ListResourceRecordSets(ctx, &route53.ListResourceRecordSetsInput{HostedZoneId: aws.String("/hostedzone/" + topo.DNS.HostedZoneID)})
 	require.NoError(t, err)
-	require.Len(t, sets.ResourceRecordSets, 1, "the UPSERT replaced the record rather than adding one")
-	rs := sets.ResourceRecordSets[0]
+	// Route 53 gives every zone its NS and SOA records at the apex; the API record follows them.
+	require.Len(t, sets.ResourceRecordSets, 3, "the UPSERT replaced the record rather than adding one")
+	require.Equal(t, []types.RRType{types.RRTypeNs, types.RRTypeSoa}, []types.RRType{sets.ResourceRecordSets[0].Type, sets.ResourceRecordSets[1].Type})
+	rs := sets.ResourceRecordSets[2]
 	require.Equal(t, "api.roadcall.example.com.", *rs.Name)
 	require.Equal(t, "api-us-west-2.execute-api.us-west-2.amazonaws.com.", *rs.AliasTarget.DNSName)
 	require.True(t, rs.AliasTarget.EvaluateTargetHealth)
@@ -157,7 +168,7 @@ func TestRoute53UpsertTwiceIsOnceAndGoesInSync(t *testing.T) {
 }
 
 func TestRoute53ChangeBatchErrors(t *testing.T) {
-	sim, f, _ := start(t, Options{})
+	sim, f, _ := startWith(t, Options{}, upsertMode)
 	ctx := context.Background()
 	r53 := f.Route53()
 	zone := sim.Topology().DNS.HostedZoneID
@@ -209,14 +220,14 @@ func TestRoute53ChangeBatchErrors(t *testing.T) {
 	// DELETE then CREATE of the same record in one batch is how Route 53 users replace a record.
 	require.NoError(t, batch(txt(types.ChangeActionDelete, "a.roadcall.example.com", "v1"), txt(types.ChangeActionCreate, "a.roadcall.example.com", "v3")))
 	recs := records()
-	require.Len(t, recs, 3)
+	require.Len(t, recs, 5, "the apex NS and SOA, then the three records")
 	var names []string
 	for _, r := range recs {
 		names = append(names, *r.Name)
 	}
-	require.Equal(t, []string{"a.roadcall.example.com.", "api.roadcall.example.com.", "b.roadcall.example.com."}, names)
-	require.Equal(t, `"v3"`, *recs[0].ResourceRecords[0].Value)
-	require.Equal(t, `"v1"`, *recs[2].ResourceRecords[0].Value)
+	require.Equal(t, []string{"roadcall.example.com.", "roadcall.example.com.", "a.roadcall.example.com.", "api.roadcall.example.com.", "b.roadcall.example.com."}, names)
+	require.Equal(t, `"v3"`, *recs[2].ResourceRecords[0].Value)
+	require.Equal(t, `"v1"`, *recs[4].ResourceRecords[0].Value)
 
 	_, err = r53.ChangeResourceRecordSets(ctx, drUpsert(sim, "us-west-2"))
 	require.NoError(t, err)
@@ -231,7 +242,7 @@ func TestRoute53ChangeBatchErrors(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, "/hostedzone/"+zone, *hz.HostedZone.Id)
 	require.Equal(t, "roadcall.example.com.", *hz.HostedZone.Name)
-	require.EqualValues(t, 3, *hz.HostedZone.ResourceRecordSetCount)
+	require.EqualValues(t, 5, *hz.HostedZone.ResourceRecordSetCount)
 	require.Len(t, hz.DelegationSet.NameServers, 4)
 
 	_, err = sim.AddFault(Fault{Kind: FaultThrottle, Service: "route53", Rate: 1})
@@ -243,7 +254,7 @@ func TestRoute53ChangeBatchErrors(t *testing.T) {
 // TestRoute53PrefixedIDs sends ids the way AWS returns them ("/hostedzone/Z…", "/change/C…"), escaped and not,
 // as clients that do not strip the prefix do.
 func TestRoute53PrefixedIDs(t *testing.T) {
-	sim, f, url := start(t, Options{})
+	sim, f, url := startWith(t, Options{}, upsertMode)
 	ch, err := f.Route53().ChangeResourceRecordSets(context.Background(), drUpsert(sim, "us-west-2"))
 	require.NoError(t, err)
 	zone := sim.Topology().DNS.HostedZoneID
@@ -268,10 +279,11 @@ func TestRoute53PrefixedIDs(t *testing.T) {
 
 // TestRoute53ThroughCLI runs the runbook's Route 53 commands with the AWS CLI.
 func TestRoute53ThroughCLI(t *testing.T) {
-	sim, _, url := start(t, Options{TimeScale: 0.02}) // DNS propagation: 60 s → 1.2 s
-	_, err := sim.AddFault(Fault{Kind: FaultRegionOutage, Region: "us-east-1"})
+	sim, _, url := startWith(t, Options{TimeScale: 0.02}, upsertMode) // DNS propagation: 60 s → 1.2 s
+	// The DR region is out; Route 53's control plane, in us-east-1, answers (see TestRoute53ControlPlaneIsInUSEast1).
+	_, err := sim.AddFault(Fault{Kind: FaultRegionOutage, Region: "us-west-2"})
 	require.NoError(t, err)
-	out, err := awsCLIRaw(t, url, "route53", "get-health-check-status", "--health-check-id", "hc-roadcall-api-us-east-1",
+	out, err := awsCLIRaw(t, url, "route53", "get-health-check-status", "--health-check-id", "hc-roadcall-api-us-west-2",
 		"--query", "HealthCheckObservations[*].{Region:Region,Status:StatusReport.Status}")
 	require.NoError(t, err, "%s", out)
 	require.Contains(t, string(out), `"Region": "us-west-2"`)

@@ -37,17 +37,18 @@ type r53HealthCheckStatusResponse struct {
 
 type r53HealthCheckConfig struct {
 	IPAddress                string   `xml:"IPAddress,omitempty"`
-	Port                     int      `xml:"Port"`
+	Port                     int      `xml:"Port,omitempty"`
 	Type                     string   `xml:"Type"`
 	ResourcePath             string   `xml:"ResourcePath,omitempty"`
 	FullyQualifiedDomainName string   `xml:"FullyQualifiedDomainName,omitempty"`
-	RequestInterval          int      `xml:"RequestInterval"`
-	FailureThreshold         int      `xml:"FailureThreshold"`
+	RequestInterval          int      `xml:"RequestInterval,omitempty"`
+	FailureThreshold         int      `xml:"FailureThreshold,omitempty"`
 	MeasureLatency           bool     `xml:"MeasureLatency"`
 	Inverted                 bool     `xml:"Inverted"`
 	Disabled                 bool     `xml:"Disabled"`
 	EnableSNI                bool     `xml:"EnableSNI"`
 	Regions                  []string `xml:"Regions>Region"`
+	RoutingControlArn        string   `xml:"RoutingControlArn,omitempty"`
 }
 
 type r53HealthCheck struct {
@@ -75,6 +76,11 @@ type r53ListHealthChecksResponse struct {
 
 // r53CheckOf describes a health check as the topology's health URL for its region defines it.
 func r53CheckOf(t topology.Topology, hc *HealthCheck) r53HealthCheck {
+	if hc.Type == topology.HealthCheckRecoveryControl {
+		// A RECOVERY_CONTROL check has no endpoint, interval or checker regions: only its routing control.
+		cfg := r53HealthCheckConfig{Type: hc.Type, RoutingControlArn: hc.RoutingControlARN}
+		return r53HealthCheck{ID: hc.ID, CallerReference: "roadcall-" + hc.ID, HealthCheckConfig: cfg, HealthCheckVersion: 1}
+	}
 	cfg := r53HealthCheckConfig{Type: "HTTPS", Port: 443, ResourcePath: "/health", RequestInterval: 30, FailureThreshold: 3,
 		EnableSNI: true, Regions: r53CheckerRegions, FullyQualifiedDomainName: t.DNS.Targets[hc.Region].DNSName}
 	if u, err := url.Parse(t.API.HealthURLs[hc.Region]); err == nil && u.Host != "" {

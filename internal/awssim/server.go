@@ -30,10 +30,13 @@ type Durations struct {
 	InstanceCreate   time.Duration `json:"instanceCreate"`
 	ClusterSnapshot  time.Duration `json:"clusterSnapshot"`
 	DNSPropagation   time.Duration `json:"dnsPropagation"`
-	StackUpdate      time.Duration `json:"stackUpdate"`
-	TableRestore     time.Duration `json:"tableRestore"`
-	TableUpdate      time.Duration `json:"tableUpdate"`
-	FunctionUpdate   time.Duration `json:"functionUpdate"`
+	// Route53ControlPlaneFailover is how long into a us-east-1 outage Route 53 accelerated recovery moves an
+	// enabled zone's control plane to us-west-2.
+	Route53ControlPlaneFailover time.Duration `json:"route53ControlPlaneFailover"`
+	StackUpdate                 time.Duration `json:"stackUpdate"`
+	TableRestore                time.Duration `json:"tableRestore"`
+	TableUpdate                 time.Duration `json:"tableUpdate"`
+	FunctionUpdate              time.Duration `json:"functionUpdate"`
 }
 
 // DefaultDurations are the figures AWS publishes or that operators observe.
@@ -47,10 +50,12 @@ func DefaultDurations() Durations {
 		InstanceCreate:   10 * time.Minute,
 		ClusterSnapshot:  5 * time.Minute,
 		DNSPropagation:   60 * time.Second,
-		StackUpdate:      20 * time.Minute,
-		TableRestore:     20 * time.Minute,
-		TableUpdate:      30 * time.Second,
-		FunctionUpdate:   3 * time.Second,
+		// "within approximately 60 minutes": Route 53 Developer Guide, accelerated recovery.
+		Route53ControlPlaneFailover: 60 * time.Minute,
+		StackUpdate:                 20 * time.Minute,
+		TableRestore:                20 * time.Minute,
+		TableUpdate:                 30 * time.Second,
+		FunctionUpdate:              3 * time.Second,
 	}
 }
 
@@ -135,8 +140,12 @@ type service struct {
 	xmlns  string
 	ops    map[string]opFunc
 	routes []route
-	// global services (Route 53) are not taken down by a region outage of their signing region.
-	global         bool
+	// anyRegion services answer whatever region signs the call, not only the topology's two: STS, EC2,
+	// Route 53 (signed for us-east-1) and ARC's cluster, whose five endpoints lie mostly outside them.
+	anyRegion bool
+	// hostedIn names the region whose outage takes a call down; nil means the signing region. Route 53 signs
+	// for us-east-1 and is hosted there, except what accelerated recovery moves to us-west-2.
+	hostedIn       func(s *Server, c *Call) string
 	throttleCode   string
 	throttleStatus int
 	// advance moves time-driven state on; called with the lock held before every call to any service.
@@ -205,7 +214,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	s.mu.Lock()
 	c.Now = s.now()
-	if _, known := s.world.Regions[region]; !known && !svc.global && svc.name != "sts" && svc.name != "ec2" {
+	if _, known := s.world.Regions[region]; !known && !svc.anyRegion {
 		s.mu.Unlock()
 		svc.protocol.writeError(w, svc, c, Errf(400, "UnrecognizedClientException", "awssim: region %s is not part of this topology (%s, %s)", region, s.topo.PrimaryRegion, s.topo.DRRegion))
 		return

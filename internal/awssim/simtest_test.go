@@ -17,9 +17,18 @@ import (
 // start serves a fresh awssim seeded from the local example topology and returns SDK clients for it.
 func start(t *testing.T, opts Options) (*Server, *awsclient.Factory, string) {
 	t.Helper()
+	return startWith(t, opts, nil)
+}
+
+// startWith is start with the example topology changed by edit first (nil: unchanged).
+func startWith(t *testing.T, opts Options, edit func(*topology.Topology)) (*Server, *awsclient.Factory, string) {
+	t.Helper()
 	topo, err := topology.Load("../../examples/roadcall-local.json")
 	if err != nil {
 		t.Fatal(err)
+	}
+	if edit != nil {
+		edit(&topo)
 	}
 	sim := New(topo, opts)
 	hs := httptest.NewServer(sim)
@@ -29,6 +38,19 @@ func start(t *testing.T, opts Options) (*Server, *awsclient.Factory, string) {
 		t.Fatal(err)
 	}
 	return sim, f, hs.URL
+}
+
+// upsertMode turns the example into an older topology: DNS mode upsert, no failover records, routing
+// controls or RECOVERY_CONTROL checks, so the zone holds one simple alias record as before issue 10.
+func upsertMode(t *topology.Topology) {
+	t.DNS.Mode, t.DNS.Records, t.DNS.RoutingControls = topology.DNSUpsert, nil, nil
+	var https []topology.HealthCheck
+	for _, hc := range t.HealthChecks {
+		if hc.Type != topology.HealthCheckRecoveryControl {
+			https = append(https, hc)
+		}
+	}
+	t.HealthChecks = https
 }
 
 // awsCLI runs the machine's AWS CLI against the simulator at url and decodes its JSON output. The CLI is a

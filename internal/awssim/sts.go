@@ -8,7 +8,7 @@ import (
 // STS speaks awsQuery; GetCallerIdentity answers as the DR operator's assumed role.
 func init() {
 	register(&service{
-		name: "sts", protocol: queryProtocol{}, xmlns: "https://sts.amazonaws.com/doc/2011-06-15/",
+		name: "sts", anyRegion: true, protocol: queryProtocol{}, xmlns: "https://sts.amazonaws.com/doc/2011-06-15/",
 		ops: map[string]opFunc{"GetCallerIdentity": stsGetCallerIdentity},
 	})
 }

@@ -19,7 +19,11 @@ type World struct {
 	HostedZones    map[string]*HostedZone    `json:"hostedZones"`
 	HealthChecks   map[string]*HealthCheck   `json:"healthChecks"`
 	Changes        map[string]*Change        `json:"changes"`
-	Buckets        map[string]*Bucket        `json:"buckets"`
+	// RoutingControls are the ARC cluster's routing controls by ARN.
+	RoutingControls map[string]*RoutingControl `json:"routingControls"`
+	// RegionsOut are the regions Route 53's health checkers see out, refreshed by observeHealth.
+	RegionsOut []string           `json:"regionsOut"`
+	Buckets    map[string]*Bucket `json:"buckets"`
 	// Seeded is the wall time the world was (re)seeded; seeded history (items, backups, PITR) predates it.
 	Seeded time.Time `json:"seeded"`
 	// Metrics is what CloudWatch needs to remember about the past; nil until the first request.
@@ -49,14 +53,15 @@ const seedAge = 7 * 24 * time.Hour
 // service's model seeds its own part.
 func NewWorld(t topology.Topology, now time.Time) *World {
 	w := &World{
-		AccountID:      t.AccountID,
-		Regions:        map[string]*Region{},
-		GlobalClusters: map[string]*GlobalCluster{},
-		HostedZones:    map[string]*HostedZone{},
-		HealthChecks:   map[string]*HealthCheck{},
-		Changes:        map[string]*Change{},
-		Buckets:        map[string]*Bucket{},
-		Seeded:         now,
+		AccountID:       t.AccountID,
+		Regions:         map[string]*Region{},
+		GlobalClusters:  map[string]*GlobalCluster{},
+		HostedZones:     map[string]*HostedZone{},
+		HealthChecks:    map[string]*HealthCheck{},
+		Changes:         map[string]*Change{},
+		RoutingControls: map[string]*RoutingControl{},
+		Buckets:         map[string]*Bucket{},
+		Seeded:          now,
 	}
 	for _, r := range t.Regions() {
 		w.Regions[r] = &Region{
@@ -72,6 +77,7 @@ func NewWorld(t topology.Topology, now time.Time) *World {
 	seedSNS(w, t)
 	seedBackup(w, t, now)
 	seedRDS(w, t, born)
+	seedARC(w, t)
 	seedRoute53(w, t)
 	seedS3(w, t)
 	seedCloudFormation(w, t, born)
@@ -104,6 +110,7 @@ func (s *Server) after(d time.Duration) time.Time {
 }
 
 func (s *Server) advanceAll(now time.Time) {
+	s.observeHealth(now)
 	for _, name := range SortedKeys(services) {
 		if a := services[name].advance; a != nil {
 			a(s, now)
