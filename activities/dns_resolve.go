@@ -79,7 +79,24 @@ func (a *Activities) resolver(ctx context.Context) (Resolver, error) {
 			return SimResolver{Endpoint: info.Endpoint, HTTP: a.HTTP}, nil
 		}
 	}
+	if a.Getenv != nil {
+		if server := a.Getenv(DNSServerEnv); server != "" {
+			return DNSResolver{Lookup: directResolver(server)}, nil
+		}
+	}
 	return DNSResolver{Lookup: net.DefaultResolver}, nil
+}
+
+// DNSServerEnv names the worker's environment variable with a name server (host:port) to ask directly,
+// e.g. one of the hosted zone's Route 53 name servers: a recursive resolver's cache would answer the old
+// region until the record's TTL runs out.
+const DNSServerEnv = "DR_DNS_SERVER"
+
+func directResolver(server string) *net.Resolver {
+	return &net.Resolver{PreferGo: true, Dial: func(ctx context.Context, network, _ string) (net.Conn, error) {
+		var d net.Dialer
+		return d.DialContext(ctx, network, server)
+	}}
 }
 
 // Resolve answers once what region the name resolves to.

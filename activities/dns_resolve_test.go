@@ -13,6 +13,8 @@ import (
 	"github.com/aws/smithy-go"
 	"github.com/stretchr/testify/require"
 	"go.temporal.io/sdk/temporal"
+
+	"github.com/roadcall/dr/internal/awsclient"
 )
 
 var roadcallTargets = []RegionTarget{
@@ -173,4 +175,44 @@ func TestRoute53ErrorsTellAnUnreachableControlPlane(t *testing.T) {
 	ae = appErr(t, classifyRoute53(fakeAPIError{"NoSuchHealthCheck"}, "route53:GetHealthCheckStatus", "hc"))
 	require.Equal(t, "NoSuchHealthCheck", ae.Type())
 	require.True(t, ae.NonRetryable())
+}
+
+func TestResolverChoice(t *testing.T) {
+	fixed := &scriptedResolver{answers: []Resolution{{Region: "us-west-2"}}}
+	r, err := (&Activities{Resolver: fixed}).resolver(context.Background())
+	require.NoError(t, err)
+	require.Same(t, fixed, r)
+
+	r, err = (&Activities{Getenv: func(string) string { return "" }}).resolver(context.Background())
+	require.NoError(t, err)
+	require.Equal(t, DNSResolver{Lookup: net.DefaultResolver}, r, "no simulator and no name server: the system's resolver")
+
+	r, err = (&Activities{Getenv: func(k string) string {
+		if k == DNSServerEnv {
+			return "ns-1.awsdns-01.org:53"
+		}
+		return ""
+	}}).resolver(context.Background())
+	require.NoError(t, err)
+	require.NotEqual(t, net.DefaultResolver, r.(DNSResolver).Lookup, "a name server given is asked directly")
+}
+
+// An AWS endpoint that answers awssim's control API is asked /_sim/dns; any other custom endpoint
+// (LocalStack) leaves resolution to DNS.
+func TestResolverDetectsTheSimulator(t *testing.T) {
+	sim := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = w.Write([]byte("[]"))
+	}))
+	defer sim.Close()
+	other := httptest.NewServer(http.NotFoundHandler())
+	defer other.Close()
+	for url, sim := range map[string]bool{sim.URL: true, other.URL: false} {
+		f, err := awsclient.New(context.Background(), awsclient.Static(url))
+		require.NoError(t, err)
+		r, err := New(f).resolver(context.Background())
+		require.NoError(t, err)
+		_, isSim := r.(SimResolver)
+		require.Equal(t, sim, isSim, url)
+	}
 }
