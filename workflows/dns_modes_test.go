@@ -344,6 +344,12 @@ func TestFailbackRoutingControlTurnsThePrimaryBackOn(t *testing.T) {
 	s.topo = modeTopology(t, topology.DNSRoutingControl)
 	w := newDNSWorld(s.topo, false)
 	w.mock(s.env)
+	// The primary's RECOVERY_CONTROL check fails because its control is OFF, not because the primary is
+	// unhealthy: it must not refuse the failback.
+	s.env.OnActivity(a.GetHealthCheckStatus, mock.Anything, mock.Anything).Return(func(_ context.Context, in activities.HealthCheckRef) (activities.HealthCheckInfo, error) {
+		ok := !strings.Contains(in.ID, s.topo.PrimaryRegion)
+		return activities.HealthCheckInfo{ID: in.ID, Healthy: ok, Checkers: 8}, nil
+	})
 	var atGate Status
 	s.env.RegisterDelayedCallback(func() { atGate = s.status() }, 10*time.Minute)
 	s.signal(11*time.Minute, SignalApprove, Approval{Gate: GateFailback, Decision: "approve", Approver: "alice"})
@@ -352,6 +358,9 @@ func TestFailbackRoutingControlTurnsThePrimaryBackOn(t *testing.T) {
 	require.Zero(t, s.count("UpsertFailoverRecord"))
 	require.Equal(t, Pass, rep.Precheck[0].Status, rep.Precheck[0])
 	require.Equal(t, "routing controls", rep.Precheck[0].Resource)
+	for _, row := range rep.Precheck {
+		require.Equal(t, Pass, row.Status, row)
+	}
 	require.Len(t, w.sets, 1)
 	require.Equal(t, "us-east-1", w.sets[0].On.Region)
 	require.Equal(t, "us-west-2", w.sets[0].Off.Region)

@@ -25,6 +25,11 @@ func (fb *failback) precheck(ctx workflow.Context) error {
 	t := fb.t
 	checks := []func(workflow.Context) CheckRow{fb.checkRecord, fb.checkReachable}
 	for _, hc := range t.HealthChecks {
+		// A RECOVERY_CONTROL check follows its routing control, which the failover turned OFF: it tells
+		// nothing of the primary's health, and the dns-record row reads the control itself.
+		if fb.into.modes && hc.Type == topology.HealthCheckRecoveryControl {
+			continue
+		}
 		if hc.Region == t.PrimaryRegion {
 			checks = append(checks, func(ctx workflow.Context) CheckRow { return checkHealth(ctx, hc.ID, hc.Region) })
 		}
