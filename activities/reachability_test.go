@@ -16,10 +16,13 @@ import (
 
 // foSim serves an awssim seeded from the local topology with its health URLs pointing at it, for the
 // RegionFailover activities. scale is awssim's time scale (0: operations finish on the next read).
-func foSim(t *testing.T, scale float64) (*awssim.Server, *Activities, topology.Topology) {
+func foSim(t *testing.T, scale float64, edits ...func(*topology.Topology)) (*awssim.Server, *Activities, topology.Topology) {
 	t.Helper()
 	topo, err := topology.Load("../examples/roadcall-local.json")
 	require.NoError(t, err)
+	for _, e := range edits {
+		e(&topo)
+	}
 	sim := awssim.New(topo, awssim.Options{TimeScale: scale})
 	hs := httptest.NewServer(sim)
 	t.Cleanup(hs.Close)
@@ -95,4 +98,17 @@ func TestProbeRegionThrottledIsStillReachable(t *testing.T) {
 	require.NoError(t, err)
 	require.True(t, p.Reachable, "a throttled answer is an answer: %+v", p)
 	require.Contains(t, p.EC2Error, "RequestLimitExceeded")
+}
+
+// upsertMode is the zone the runbook's UPSERT was written against: one simple alias record and no routing
+// controls. Route 53 refuses a simple record beside failover records of the same name and type.
+func upsertMode(t *topology.Topology) {
+	t.DNS.Mode, t.DNS.Records, t.DNS.RoutingControls = topology.DNSUpsert, nil, nil
+	hcs := t.HealthChecks[:0]
+	for _, hc := range t.HealthChecks {
+		if hc.Type != topology.HealthCheckRecoveryControl {
+			hcs = append(hcs, hc)
+		}
+	}
+	t.HealthChecks = hcs
 }

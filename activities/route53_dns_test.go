@@ -26,7 +26,7 @@ func serving(sim *awssim.Server, topo topology.Topology) string {
 
 func TestUpsertFailoverRecordOnceThenWaitInsync(t *testing.T) {
 	// 0.01 turns Route 53's modeled 60 s into 0.6 s: the wait sees PENDING first.
-	sim, acts, topo := foSim(t, 0.01)
+	sim, acts, topo := foSim(t, 0.01, upsertMode)
 	ctx := context.Background()
 	in := foDNSInput(topo, topo.DRRegion)
 	res, err := acts.UpsertFailoverRecord(ctx, in)
@@ -52,7 +52,7 @@ func TestUpsertFailoverRecordOnceThenWaitInsync(t *testing.T) {
 // A retry of the UPSERT after Route 53 accepted it (the worker died before reporting) finds the record in
 // place and returns the change id the first attempt heartbeated, so the wait still has a change to follow.
 func TestUpsertFailoverRecordRetryReturnsTheHeartbeatedChange(t *testing.T) {
-	sim, acts, topo := foSim(t, 0)
+	sim, acts, topo := foSim(t, 0, upsertMode)
 	in := foDNSInput(topo, topo.DRRegion)
 	first, err := acts.UpsertFailoverRecord(context.Background(), in)
 	require.NoError(t, err)
@@ -71,7 +71,7 @@ func TestUpsertFailoverRecordRetryReturnsTheHeartbeatedChange(t *testing.T) {
 }
 
 func TestUpsertFailoverRecordAccessDeniedIsNonRetryable(t *testing.T) {
-	sim, acts, topo := foSim(t, 0)
+	sim, acts, topo := foSim(t, 0, upsertMode)
 	_, err := sim.AddFault(awssim.Fault{Kind: awssim.FaultError, Service: "route53", Operation: "ChangeResourceRecordSets", Code: "AccessDenied"})
 	require.NoError(t, err)
 	_, err = acts.UpsertFailoverRecord(context.Background(), foDNSInput(topo, topo.DRRegion))
