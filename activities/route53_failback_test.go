@@ -7,8 +7,9 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
+// The upsert mode's simple alias record: the UPSERT moves it, and reading it changes nothing.
 func TestDescribeFailoverRecordFollowsTheCutover(t *testing.T) {
-	sim, acts, topo := restoreSim(t, false)
+	sim, acts, topo := foSim(t, 0, upsertMode)
 	ctx := context.Background()
 	tg := topo.DNS.Targets[topo.DRRegion]
 	in := DNSCutoverInput{HostedZoneID: topo.DNS.HostedZoneID, RecordName: topo.DNS.RecordName, RecordType: topo.DNS.RecordType, Region: topo.DRRegion,
