@@ -27,7 +27,7 @@ const (
 // routing-control, the ARC cluster with its five endpoints and RECOVERY_CONTROL health checks.
 func modeTopology(t *testing.T, mode string) topology.Topology {
 	t.Helper()
-	topo := localTopology(t)
+	topo := upsertTopology(t)
 	p, d := topo.PrimaryRegion, topo.DRRegion
 	topo.DNS.Mode = mode
 	hcP, hcD := "hc-roadcall-api-"+p, "hc-roadcall-api-"+d
@@ -307,7 +307,7 @@ func TestFailoverUpsertPausesWhileRoute53ControlPlaneIsOut(t *testing.T) {
 }
 
 func TestControlPlaneMessagesSayWhetherAcceleratedRecoveryHelps(t *testing.T) {
-	topo := localTopology(t)
+	topo := upsertTopology(t)
 	topo.DNS.AcceleratedRecovery = true
 	msg := controlPlaneMessage(topo, "Route53ControlPlaneUnreachable: refused")
 	require.Contains(t, msg, "accelerated recovery (dns.acceleratedRecovery) is on for zone Z0ROADCALLEXAMPLE, so record changes answer again about 60 minutes into the impairment: retry then")

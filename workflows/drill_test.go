@@ -28,6 +28,9 @@ type drillFake struct {
 
 func newDrillFake(t *testing.T, faults ...awssim.Fault) *drillFake {
 	d := &drillFake{fakeEnv: newFakeEnv(t)}
+	// The example as it is, in dns.mode routing-control: with us-east-1 out, Route 53's control plane is
+	// out too, and the drill moves traffic through the ARC cluster's data plane.
+	d.topo = localTopology(t)
 	d.sim = awssim.New(d.topo, awssim.Options{})
 	hs := httptest.NewServer(d.sim)
 	t.Cleanup(hs.Close)
@@ -90,6 +93,15 @@ func (d *drillFake) steady() {
 	require.Empty(d.t, d.sim.Faults(), "no injected fault may outlive the drill")
 	d.sim.With(func(w *awssim.World) {
 		require.Equal(d.t, topo.PrimaryRegion, w.ServingRegion(topo), "DNS serves from the primary")
+		if rc := topo.DNS.RoutingControls; rc != nil {
+			for region, arn := range rc.Controls {
+				want := "Off"
+				if region == topo.PrimaryRegion {
+					want = "On"
+				}
+				require.Equal(d.t, want, w.RoutingControls[arn].State, "routing control of %s", region)
+			}
+		}
 		gc := w.GlobalClusters[topo.Aurora.GlobalClusterID]
 		require.Nil(d.t, gc.Pending)
 		require.Len(d.t, gc.Members, 2, "replication to DR is kept")
@@ -166,12 +178,18 @@ func TestDrillInjectModeRestoresInitialTopology(t *testing.T) {
 	// The review and the terminal report of this drill are asserted in drill_render_test.go.
 	d.steady()
 
-	// Exactly-once effects: the writer moved out and back, DNS twice, each stack up and down once.
+	// Exactly-once effects: the writer moved out and back, DNS twice (in routing-control mode, each routing
+	// control flipped once each way through the cluster's data plane, no record change: Route 53's control
+	// plane was out with us-east-1), each stack up and down once.
 	once := d.changedOnce()
 	g := d.topo.Aurora.GlobalClusterID
 	require.Equal(t, 1, once["FailoverGlobalCluster "+g])
 	require.Equal(t, 1, once["SwitchoverGlobalCluster "+g])
-	require.Equal(t, 2, once["ChangeResourceRecordSets "+d.topo.DNS.HostedZoneID], "%v", once)
+	require.Equal(t, topology.DNSRoutingControl, d.topo.DNS.Mode)
+	require.Zero(t, once["ChangeResourceRecordSets "+d.topo.DNS.HostedZoneID], "%v", once)
+	for region, arn := range d.topo.DNS.RoutingControls.Controls {
+		require.Equal(t, 2, once["UpdateRoutingControlStates "+arn], "routing control of %s: %v", region, once)
+	}
 	for _, st := range d.topo.Stacks.Names {
 		require.Equal(t, 2, once["UpdateStack "+st], "%v", once)
 	}

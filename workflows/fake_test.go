@@ -31,7 +31,7 @@ type fakeEnv struct {
 }
 
 func newFakeEnv(t *testing.T) fakeEnv {
-	return fakeEnv{t: t, env: newEnv(t), topo: localTopology(t), calls: map[string]int{}, fail: map[string]int{}}
+	return fakeEnv{t: t, env: newEnv(t), topo: upsertTopology(t), calls: map[string]int{}, fail: map[string]int{}}
 }
 
 // newEnv is a test workflow environment with the activities registered (to be mocked) and a quiet logger.
@@ -47,6 +47,24 @@ func localTopology(t *testing.T) topology.Topology {
 	t.Helper()
 	topo, err := topology.Load("../examples/roadcall-local.json")
 	require.NoError(t, err)
+	return topo
+}
+
+// upsertTopology is the local example in dns.mode upsert, the zone the runbook's UPSERT was written
+// against: one simple alias record, no routing controls, no RECOVERY_CONTROL health checks. The scenario
+// fakes run on it; the other modes are derived from it by modeTopology.
+func upsertTopology(t *testing.T) topology.Topology {
+	t.Helper()
+	topo := localTopology(t)
+	topo.DNS.Mode, topo.DNS.Records, topo.DNS.RoutingControls = topology.DNSUpsert, nil, nil
+	var hcs []topology.HealthCheck
+	for _, hc := range topo.HealthChecks {
+		if hc.Type != topology.HealthCheckRecoveryControl {
+			hcs = append(hcs, hc)
+		}
+	}
+	topo.HealthChecks = hcs
+	require.NoError(t, topo.Validate())
 	return topo
 }
 

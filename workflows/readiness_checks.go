@@ -8,6 +8,7 @@ import (
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/roadcall/dr/activities"
+	"github.com/roadcall/dr/internal/topology"
 )
 
 // readinessChecks starts every check at once and collects the rows in a fixed order, so the report and
@@ -28,6 +29,12 @@ func readinessChecks(ctx workflow.Context, req ReadinessRequest) []CheckRow {
 	}
 	checks = append(checks, func(ctx workflow.Context) []CheckRow { return []CheckRow{checkBackups(ctx, req)} })
 	for _, hc := range t.HealthChecks {
+		if hc.Type == topology.HealthCheckRecoveryControl {
+			checks = append(checks, func(ctx workflow.Context) []CheckRow {
+				return []CheckRow{checkRecoveryControlHealth(ctx, hc.ID, hc.Region, hc.Region == t.PrimaryRegion)}
+			})
+			continue
+		}
 		checks = append(checks, func(ctx workflow.Context) []CheckRow { return []CheckRow{checkHealth(ctx, hc.ID, hc.Region)} })
 	}
 	for _, st := range t.Stacks.Names {
@@ -245,6 +252,33 @@ func checkHealth(ctx workflow.Context, id, region string) CheckRow {
 		return CheckRow{check, res, Fail, obs, "healthy", strings.Join(hc.Failures, "; ")}
 	}
 	return CheckRow{Check: check, Resource: res, Status: Pass, Observed: obs, Threshold: "healthy"}
+}
+
+// checkRecoveryControlHealth reads a RECOVERY_CONTROL health check, which follows its routing control
+// rather than its region's health: in the steady state the primary's control is ON (healthy) and the DR
+// region's OFF (unhealthy, the standby), so a failing DR check is expected. A primary check that fails
+// means its control is OFF and traffic is not on the primary; a DR check that passes means the DR control
+// is ON too, a failover or failback left half-done.
+func checkRecoveryControlHealth(ctx workflow.Context, id, region string, primary bool) CheckRow {
+	const check = "route53-health-check"
+	res := fmt.Sprintf("%s (%s)", id, region)
+	want := "healthy (routing control ON: the primary serves)"
+	if !primary {
+		want = "unhealthy (routing control OFF: the DR standby)"
+	}
+	var hc activities.HealthCheckInfo
+	c := describeCtx(ctx, "Route 53 GetHealthCheckStatus "+id)
+	if err := workflow.ExecuteActivity(c, a.GetHealthCheckStatus, activities.HealthCheckRef{ID: id}).Get(c, &hc); err != nil {
+		return errRow(check, res, want, err)
+	}
+	obs := fmt.Sprintf("%d/%d checkers healthy", hc.Success, hc.Checkers)
+	switch {
+	case primary && !hc.Healthy:
+		return CheckRow{check, res, Fail, obs, want, "the primary's routing control is OFF, so traffic is not on the primary: " + strings.Join(hc.Failures, "; ")}
+	case !primary && hc.Healthy:
+		return CheckRow{check, res, Warn, obs, want, "the DR region's routing control is ON while the primary serves: a failover or failback left half-done?"}
+	}
+	return CheckRow{Check: check, Resource: res, Status: Pass, Observed: obs, Threshold: want}
 }
 
 func checkStack(ctx workflow.Context, region, stack string) CheckRow {

@@ -39,7 +39,16 @@ func healthyReadinessMocks(env *testsuite.TestWorkflowEnvironment, topo topology
 	env.OnActivity(a.GetBucketReplication, mock.Anything, mock.Anything).Return(activities.BucketReplicationInfo{Rules: []activities.ReplicationRuleInfo{
 		{ID: "r1", Status: "Enabled", Destination: topo.Buckets[0].Destination}}}, nil)
 	env.OnActivity(a.ListRecoveryPoints, mock.Anything, mock.Anything).Return(activities.RecoveryPoints{Points: []activities.RecoveryPointInfo{{Status: "COMPLETED"}}}, nil)
-	env.OnActivity(a.GetHealthCheckStatus, mock.Anything, mock.Anything).Return(activities.HealthCheckInfo{Healthy: true, Success: 3, Checkers: 3}, nil)
+	// The steady state: every check healthy but the DR region's RECOVERY_CONTROL check, which follows its
+	// routing control, OFF on the standby.
+	env.OnActivity(a.GetHealthCheckStatus, mock.Anything, mock.Anything).Return(func(_ context.Context, in activities.HealthCheckRef) (activities.HealthCheckInfo, error) {
+		for _, hc := range topo.HealthChecks {
+			if hc.ID == in.ID && hc.Type == topology.HealthCheckRecoveryControl && hc.Region != topo.PrimaryRegion {
+				return activities.HealthCheckInfo{ID: in.ID, Checkers: 3, Failures: []string{"us-east-1: Failure: routing control OFF"}}, nil
+			}
+		}
+		return activities.HealthCheckInfo{ID: in.ID, Healthy: true, Success: 3, Checkers: 3}, nil
+	})
 	env.OnActivity(a.DescribeStack, mock.Anything, mock.Anything).Return(activities.StackInfo{Exists: true, Status: "CREATE_COMPLETE"}, nil)
 }
 
@@ -58,8 +67,12 @@ func TestReadinessAllPass(t *testing.T) {
 	var rep ReadinessReport
 	require.NoError(t, env.GetWorkflowResult(&rep))
 	require.Equal(t, Pass, rep.Overall, rep.Rows)
-	// 5 tables × 3 checks, Aurora 2, S3 2, backups 1, health checks 2, stacks 4.
-	require.Len(t, rep.Rows, 15+2+2+1+2+4)
+	// 5 tables × 3 checks, Aurora 2, S3 2, backups 1, health checks 4 (HTTPS and RECOVERY_CONTROL per
+	// region, the local example in dns.mode routing-control), stacks 4.
+	require.Len(t, topo.HealthChecks, 4)
+	require.Len(t, rep.Rows, 15+2+2+1+4+4)
+	require.Contains(t, rep.Rows, CheckRow{Check: "route53-health-check", Resource: "hc-roadcall-rc-us-west-2 (us-west-2)", Status: Pass,
+		Observed: "0/3 checkers healthy", Threshold: "unhealthy (routing control OFF: the DR standby)"}, "the standby's control is OFF by design")
 	require.Zero(t, published, "a passing check must not page anyone")
 	require.False(t, rep.Alarmed)
 }
@@ -84,6 +97,36 @@ func TestReadinessLagOverRPOFailsAndAlarmsOnce(t *testing.T) {
 	require.Contains(t, failing[0].Reason, "exceeds the RPO")
 	require.Len(t, subjects, 1, "one message to the alarm topic")
 	require.True(t, rep.Alarmed)
+}
+
+// A RECOVERY_CONTROL check follows its routing control: the primary's failing means traffic is off the
+// primary (a fail); the DR's passing means both controls are ON (a warning).
+func TestReadinessRecoveryControlChecksFollowTheControls(t *testing.T) {
+	topo := localTopology(t)
+	env := newEnv(t)
+	env.OnActivity(a.GetHealthCheckStatus, mock.Anything, mock.Anything).Return(func(_ context.Context, in activities.HealthCheckRef) (activities.HealthCheckInfo, error) {
+		if in.ID == "hc-roadcall-rc-us-east-1" {
+			return activities.HealthCheckInfo{ID: in.ID, Checkers: 3, Failures: []string{"us-east-1: Failure: routing control roadcall-primary OFF"}}, nil
+		}
+		return activities.HealthCheckInfo{ID: in.ID, Healthy: true, Success: 3, Checkers: 3}, nil
+	})
+	healthyReadinessMocks(env, topo, 30)
+	env.OnActivity(a.Publish, mock.Anything, mock.Anything).Return(activities.PublishResult{}, nil)
+	env.ExecuteWorkflow(ReadinessCheck, ReadinessRequest{Common: Common{Topology: topo}})
+	var rep ReadinessReport
+	require.NoError(t, env.GetWorkflowResult(&rep))
+	require.Equal(t, Fail, rep.Overall)
+	failing := rep.Failing()
+	require.Len(t, failing, 1, rep.Rows)
+	require.Equal(t, "hc-roadcall-rc-us-east-1 (us-east-1)", failing[0].Resource)
+	require.Contains(t, failing[0].Reason, "the primary's routing control is OFF, so traffic is not on the primary")
+	require.Equal(t, 1, rep.Warn)
+	for _, row := range rep.Rows {
+		if row.Status == Warn {
+			require.Equal(t, "hc-roadcall-rc-us-west-2 (us-west-2)", row.Resource)
+			require.Contains(t, row.Reason, "routing control is ON while the primary serves")
+		}
+	}
 }
 
 func TestReadinessUnreadableCheckFailsRow(t *testing.T) {
