@@ -34,6 +34,13 @@ func assertInitialTopology(t *testing.T, env *testenv.Env, initial simState) {
 	if len(st.Faults) != 0 {
 		t.Errorf("faults left behind: %v", st.Faults)
 	}
+	if got := resolveDNS(t, env); got != topo.PrimaryRegion {
+		t.Errorf("GET /_sim/dns answers %q, want %s", got, topo.PrimaryRegion)
+	}
+	if topo.DNS.Mode == topology.DNSRoutingControl {
+		// The primary's routing control back ON, the DR's OFF, as seeded.
+		assertRoutingControls(t, env, topo.PrimaryRegion)
+	}
 	g := st.World.GlobalClusters[topo.Aurora.GlobalClusterID]
 	if g.Pending != nil || len(g.Members) != 2 {
 		t.Errorf("global cluster: pending %v, %d members; want settled with 2", g.Pending, len(g.Members))
@@ -77,8 +84,15 @@ func assertInitialTopology(t *testing.T, env *testenv.Env, initial simState) {
 func assertFailedOverAndBackOnce(t *testing.T, env *testenv.Env) {
 	t.Helper()
 	counts := journalCounts(env.Sim.Journal())
-	want := map[string][2]int{"FailoverGlobalCluster": {1, 0}, "SwitchoverGlobalCluster": {1, 0}, "ChangeResourceRecordSets": {2, 0},
+	want := map[string][2]int{"FailoverGlobalCluster": {1, 0}, "SwitchoverGlobalCluster": {1, 0},
 		"UpdateStack": {2 * len(env.Topology.Stacks.Names), 0}}
+	for op, w := range dnsCutoverOps(t, env.Topology, 2) {
+		want[op] = w
+	}
+	if env.Topology.DNS.Mode == topology.DNSRoutingControl {
+		// No record change, out and back: both cutovers went through the ARC cluster's data plane.
+		want["ChangeResourceRecordSets"] = [2]int{0, 0}
+	}
 	for op, w := range want {
 		if counts[op] != w {
 			t.Errorf("journal %s: %v (changed, unchanged), want %v: each change exactly once", op, counts[op], w)

@@ -73,7 +73,8 @@ func TestFailbackRefusesWithNoChange(t *testing.T) {
 
 // TestFailbackSurvivesWorkerKillDuringDNSWait fails the platform over, lifts the outage, then fails back at
 // real modeled time (switchover 2 min, DNS 60 s, stacks 20 min; the test finishes each only once it has
-// seen what it wants). The worker process is SIGKILLed while the DNS change is awaited; a new one resumes
+// seen what it wants). The worker process is SIGKILLed while the DNS change is awaited (in routing-control
+// mode, which moves traffic at once, while the DR stacks' scale-down is awaited); a new one resumes
 // the wait and the run completes with every change made exactly once.
 func TestFailbackSurvivesWorkerKillDuringDNSWait(t *testing.T) {
 	start := time.Now()
@@ -95,19 +96,39 @@ func TestFailbackSurvivesWorkerKillDuringDNSWait(t *testing.T) {
 	changed := func(op string) int { return journalCounts(env.Sim.Journal())[op][0] }
 	waitFor(t, time.Minute, "the switchover", func() bool { return changed("SwitchoverGlobalCluster") == 1 })
 	finishAWS(env)
-	waitFor(t, time.Minute, "WaitDNSChange running after the UPSERT back", func() bool {
-		return changed("ChangeResourceRecordSets") == 2 && pendingActivity(t, c, id, "WaitDNSChange") > 0
-	})
-	env.Worker.Kill()
-	killed := time.Now()
-	env.Worker.Start()
-	waitFor(t, time.Minute, "WaitDNSChange resumed by the new worker", func() bool { return pendingActivity(t, c, id, "WaitDNSChange") >= 2 })
-	t.Logf("killed during WaitDNSChange; a new worker resumed it %s later", time.Since(killed).Round(time.Millisecond))
-	finishAWS(env)
-	waitFor(t, time.Minute, "the DR stacks scaling down", func() bool {
-		return changed("UpdateStack") == afterFailover["UpdateStack"][0]+len(env.Topology.Stacks.Names)
-	})
-	finishAWS(env)
+	if env.Topology.DNS.Mode != topology.DNSRoutingControl {
+		waitFor(t, time.Minute, "WaitDNSChange running after the UPSERT back", func() bool {
+			return changed("ChangeResourceRecordSets") == 2 && pendingActivity(t, c, id, "WaitDNSChange") > 0
+		})
+		env.Worker.Kill()
+		killed := time.Now()
+		env.Worker.Start()
+		waitFor(t, time.Minute, "WaitDNSChange resumed by the new worker", func() bool { return pendingActivity(t, c, id, "WaitDNSChange") >= 2 })
+		t.Logf("killed during WaitDNSChange; a new worker resumed it %s later", time.Since(killed).Round(time.Millisecond))
+		finishAWS(env)
+		waitFor(t, time.Minute, "the DR stacks scaling down", func() bool {
+			return changed("UpdateStack") == afterFailover["UpdateStack"][0]+len(env.Topology.Stacks.Names)
+		})
+		finishAWS(env)
+	} else {
+		// Routing controls move traffic back at once (the primary ON, DR OFF: no change to wait INSYNC
+		// for), so the kill lands in the failback's remaining long wait, the DR stacks' scale-down, after
+		// the routing controls were flipped back exactly once.
+		waitFor(t, time.Minute, "WaitStackParameter running after the routing controls back and the DR stacks' scale-down", func() bool {
+			return changed("UpdateRoutingControlStates") == 2*len(env.Topology.DNS.RoutingControls.Controls) &&
+				changed("UpdateStack") == afterFailover["UpdateStack"][0]+len(env.Topology.Stacks.Names) &&
+				pendingActivity(t, c, id, "WaitStackParameter") > 0
+		})
+		if got := resolveDNS(t, env); got != env.Topology.PrimaryRegion {
+			t.Errorf("after the routing controls back, /_sim/dns answers %q, want %s", got, env.Topology.PrimaryRegion)
+		}
+		env.Worker.Kill()
+		killed := time.Now()
+		env.Worker.Start()
+		waitFor(t, time.Minute, "WaitStackParameter resumed by the new worker", func() bool { return pendingActivity(t, c, id, "WaitStackParameter") >= 2 })
+		t.Logf("killed during WaitStackParameter; a new worker resumed it %s later", time.Since(killed).Round(time.Millisecond))
+		finishAWS(env)
+	}
 
 	rep := runResult[workflows.FailbackReport](ctx, t, env, id)
 	if rep.Outcome != workflows.PhaseCompleted || rep.AuroraPath != workflows.AuroraSwitchover || !rep.RPOKnown || rep.RPO != 0 {

@@ -3,6 +3,8 @@ package e2e
 import (
 	"encoding/json"
 	"fmt"
+	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -29,6 +31,12 @@ func assertFailedOver(t *testing.T, env *testenv.Env) {
 	if st.ServingRegion != topo.DRRegion {
 		t.Errorf("DNS serves %q, want %s", st.ServingRegion, topo.DRRegion)
 	}
+	if got := resolveDNS(t, env); got != topo.DRRegion {
+		t.Errorf("GET /_sim/dns answers %q, want %s", got, topo.DRRegion)
+	}
+	if topo.DNS.Mode == topology.DNSRoutingControl {
+		assertRoutingControls(t, env, topo.DRRegion)
+	}
 	writer := ""
 	for _, m := range st.World.GlobalClusters[topo.Aurora.GlobalClusterID].Members {
 		if m.IsWriter {
@@ -50,7 +58,10 @@ func assertFailedOver(t *testing.T, env *testenv.Env) {
 func assertExactlyOnce(t *testing.T, env *testenv.Env) {
 	t.Helper()
 	counts := journalCounts(env.Sim.Journal())
-	want := map[string][2]int{"FailoverGlobalCluster": {1, 0}, "ChangeResourceRecordSets": {1, 0}, "UpdateStack": {len(env.Topology.Stacks.Names), 0}}
+	want := map[string][2]int{"FailoverGlobalCluster": {1, 0}, "UpdateStack": {len(env.Topology.Stacks.Names), 0}}
+	for op, w := range dnsCutoverOps(t, env.Topology, 1) {
+		want[op] = w
+	}
 	for op, w := range want {
 		if counts[op] != w {
 			t.Errorf("journal %s: %d changed, %d unchanged; want %d and %d", op, counts[op][0], counts[op][1], w[0], w[1])
@@ -59,6 +70,71 @@ func assertExactlyOnce(t *testing.T, env *testenv.Env) {
 	for op := range counts {
 		if _, ok := want[op]; !ok && op != "Publish" {
 			t.Errorf("unexpected mutating call %s: %v", op, counts[op])
+		}
+	}
+}
+
+// resolveDNS is the region GET /_sim/dns answers for the topology's record: Route 53's data plane.
+func resolveDNS(t *testing.T, env *testenv.Env) string {
+	t.Helper()
+	q := url.Values{"name": {env.Topology.DNS.RecordName}, "type": {env.Topology.DNS.RecordType}}
+	resp, err := http.Get(env.Sim.URL + "/_sim/dns?" + q.Encode())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var r struct {
+		Region string `json:"region"`
+		Reason string `json:"reason"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&r); err != nil || resp.StatusCode != http.StatusOK {
+		t.Fatalf("GET /_sim/dns: %d, %v", resp.StatusCode, err)
+	}
+	t.Logf("/_sim/dns: %s (%s)", r.Region, r.Reason)
+	return r.Region
+}
+
+// dnsCutoverOps is what the journal shows of n DNS cutovers in the topology's dns.mode: in routing-control
+// mode (the examples) one UpdateRoutingControlStates per cutover through the ARC cluster's data plane,
+// journaled once per routing control it changes (service route53-recovery-cluster), and no record change,
+// Route 53's control plane being out with us-east-1; in upsert mode one ChangeResourceRecordSets each.
+func dnsCutoverOps(t *testing.T, topo topology.Topology, n int) map[string][2]int {
+	t.Helper()
+	switch topo.DNS.Mode {
+	case topology.DNSRoutingControl:
+		return map[string][2]int{"UpdateRoutingControlStates": {n * len(topo.DNS.RoutingControls.Controls), 0}}
+	case topology.DNSUpsert:
+		return map[string][2]int{"ChangeResourceRecordSets": {n, 0}}
+	}
+	t.Fatalf("dns.mode %q: no cutover ops expected", topo.DNS.Mode)
+	return nil
+}
+
+// assertRoutingControls checks the routing controls' states in awssim: ON for the region traffic should
+// go to, OFF for the other, and every change journaled by the route53-recovery-cluster service.
+func assertRoutingControls(t *testing.T, env *testenv.Env, serving string) {
+	t.Helper()
+	rc := env.Topology.DNS.RoutingControls
+	if rc == nil {
+		t.Fatalf("dns.mode %s has no routing controls", env.Topology.DNS.Mode)
+	}
+	env.Sim.Server.With(func(w *awssim.World) {
+		for region, arn := range rc.Controls {
+			want := "Off"
+			if region == serving {
+				want = "On"
+			}
+			if c := w.RoutingControls[arn]; c == nil || c.State != want {
+				t.Errorf("routing control of %s (%s): %+v, want %s", region, arn, c, want)
+			}
+		}
+	})
+	for _, j := range env.Sim.Journal() {
+		if j.Operation == "UpdateRoutingControlStates" && j.Service != "route53-recovery-cluster" {
+			t.Errorf("journal: %s by service %q, want route53-recovery-cluster", j.Operation, j.Service)
+		}
+		if j.Operation == "ChangeResourceRecordSets" && j.Changed {
+			t.Errorf("journal: a record change (%s) with Route 53's control plane out", j.Resource)
 		}
 	}
 }
@@ -240,7 +316,7 @@ func TestFailoverRejectedChangesNothing(t *testing.T) {
 }
 
 // TestFailoverSurvivesWorkerKills SIGKILLs the worker process during the Aurora failover wait and again
-// during the DNS wait. awssim runs at real time (scale 1: Aurora 90 s, stacks 20 min, DNS 60 s) and the
+// during the DNS wait (in routing-control mode, which has none, during the DR stacks' wait). awssim runs at real time (scale 1: Aurora 90 s, stacks 20 min, DNS 60 s) and the
 // test finishes each operation only once a new worker has resumed the wait. The run completes and the
 // journal shows each mutating call changing state exactly once.
 func TestFailoverSurvivesWorkerKills(t *testing.T) {
@@ -256,7 +332,13 @@ func TestFailoverSurvivesWorkerKills(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	for _, w := range []struct{ op, wait string }{{"FailoverGlobalCluster", "WaitAuroraWriter"}, {"ChangeResourceRecordSets", "WaitDNSChange"}} {
+	waits := []struct{ op, wait string }{{"FailoverGlobalCluster", "WaitAuroraWriter"}, {"ChangeResourceRecordSets", "WaitDNSChange"}}
+	if env.Topology.DNS.Mode == topology.DNSRoutingControl {
+		// Routing controls move traffic at once (no change to wait INSYNC for): the second kill lands in
+		// the other long wait, the DR stacks' update, and the journal still shows one routing-control change.
+		waits[1] = struct{ op, wait string }{"UpdateStack", "WaitStackParameter"}
+	}
+	for _, w := range waits {
 		waitFor(t, time.Minute, w.wait+" running after "+w.op, func() bool { return journaled(env, w.op) && pendingActivity(t, c, id, w.wait) > 0 })
 		env.Worker.Kill()
 		killed := time.Now()
@@ -303,14 +385,21 @@ func TestFailoverUnderThrottling(t *testing.T) {
 	assertExactlyOnce(t, env)
 }
 
-// TestFailoverAccessDeniedOnDNS: AccessDenied on ChangeResourceRecordSets pauses the run in
+// TestFailoverAccessDeniedOnDNS: AccessDenied on the DNS write (UpdateRoutingControlStates in routing-control
+// mode, ChangeResourceRecordSets in upsert mode) pauses the run in
 // awaiting-operator with the AWS error in its status. Retry after the fault is lifted completes it; in a
 // second run, abort ends it cleanly with the report of what was done.
 func TestFailoverAccessDeniedOnDNS(t *testing.T) {
 	env := testenv.New(t, testenv.Options{TimeScale: 0.002})
 	id := workflows.WorkflowID("failover", env.Topology)
-	denied := awssim.Fault{Kind: awssim.FaultError, Service: "route53", Operation: "ChangeResourceRecordSets", Code: "AccessDenied",
-		Message: "User: arn:aws:sts::123456789012:assumed-role/dr-worker is not authorized to perform: route53:ChangeResourceRecordSets"}
+	// The DNS step's write: in routing-control mode (the examples) the ARC cluster's UpdateRoutingControlStates,
+	// Route 53's control plane being out with us-east-1; in upsert mode ChangeResourceRecordSets.
+	service, op, code := "route53", "ChangeResourceRecordSets", "AccessDenied"
+	if env.Topology.DNS.Mode == topology.DNSRoutingControl {
+		service, op, code = "route53-recovery-cluster", "UpdateRoutingControlStates", "AccessDeniedException"
+	}
+	denied := awssim.Fault{Kind: awssim.FaultError, Service: service, Operation: op, Code: code,
+		Message: "User: arn:aws:sts::123456789012:assumed-role/dr-worker is not authorized to perform: " + service + ":" + op}
 	startRun := func() {
 		env.Sim.AddFault(awssim.Fault{Kind: awssim.FaultRegionOutage, Region: env.Topology.PrimaryRegion})
 		env.StartWorkflowCLI("RegionFailover", id, env.RequestFile(failoverExtra(t, map[string]any{"monitorWindow": "1s"})))
@@ -359,7 +448,7 @@ func TestFailoverAccessDeniedOnDNS(t *testing.T) {
 		t.Fatalf("after abort: %s, RTO %s\n%s", rep.Outcome, rep.RTO, render.FailoverReport(rep))
 	}
 	counts := journalCounts(env.Sim.Journal())
-	if counts["ChangeResourceRecordSets"][0] != 0 || counts["FailoverGlobalCluster"][0] != 1 {
+	if counts[op][0] != 0 || counts["ChangeResourceRecordSets"][0] != 0 || counts["FailoverGlobalCluster"][0] != 1 {
 		t.Fatalf("abort at DNS: journal %v", counts)
 	}
 	if !strings.Contains(strings.Join(rep.Actions, "\n"), "FailoverGlobalCluster") {

@@ -123,10 +123,25 @@ if ((rc == 0)); then
 	primary=$(grep -o '"primaryRegion": *"[^"]*"' "$TOPOLOGY" | head -n1 | sed 's/.*"\([^"]*\)"$/\1/')
 	state=$(curl -fsS "http://$AWSSIM_ADDR/_sim/state")
 	serving=$(grep -o '"servingRegion":"[^"]*"' <<<"$state" | sed 's/.*"\([^"]*\)"$/\1/')
-	if [[ $serving == "$primary" ]] && grep -Eq '"faults":(null|\[\])' <<<"$state"; then
-		say "drill completed: failed over and back; awssim's state: DNS serves from $serving again, no fault left"
+	# Route 53's data plane: what a resolver gets for the record now.
+	record=$(grep -o '"recordName": *"[^"]*"' "$TOPOLOGY" | head -n1 | sed 's/.*"\([^"]*\)"$/\1/')
+	resolved=$(curl -fsS "http://$AWSSIM_ADDR/_sim/dns?name=$record&type=A" | grep -o '"region":"[^"]*"' | head -n1 | sed 's/.*"\([^"]*\)"$/\1/')
+	# In dns.mode routing-control, the routing controls as seeded: the primary's On, every other Off.
+	controls_ok=1 controls=""
+	rcs=$(grep -oE '"routingControls":\{("[^"]*":\{[^}]*\},?)*\}' <<<"$state" | head -n1)
+	while read -r pair; do
+		[[ -n $pair ]] || continue
+		region=$(sed 's/"region":"\([^"]*\)".*/\1/' <<<"$pair")
+		st=$(sed 's/.*"state":"\([^"]*\)"/\1/' <<<"$pair")
+		controls+="${controls:+, }$region $st"
+		want=Off
+		[[ $region == "$primary" ]] && want=On
+		[[ $st == "$want" ]] || controls_ok=0
+	done < <(grep -o '"region":"[^"]*","state":"[^"]*"' <<<"$rcs")
+	if [[ $serving == "$primary" && $resolved == "$primary" && $controls_ok == 1 ]] && grep -Eq '"faults":(null|\[\])' <<<"$state"; then
+		say "drill completed: failed over and back; awssim's state: DNS serves from $serving again (/_sim/dns answers $resolved), routing controls ${controls:-none}, no fault left"
 	else
-		say "drill completed but awssim's state disagrees: DNS serves from ${serving:-?} (want $primary), faults: $(grep -o '"faults":\[[^]]*' <<<"$state" | head -c 300)"
+		say "drill completed but awssim's state disagrees: DNS serves from ${serving:-?}, /_sim/dns answers ${resolved:-?} (want $primary), routing controls ${controls:-none} (want $primary On, the others Off), faults: $(grep -o '"faults":\[[^]]*' <<<"$state" | head -c 300)"
 		rc=1
 	fi
 else
