@@ -260,7 +260,14 @@ func assertSummariesAndSearchAttributes(t *testing.T, env *testenv.Env, id, runI
 		summaries = append(summaries, s)
 	}
 	all := strings.Join(summaries, "\n")
-	for _, want := range []string{"Probe " + env.Topology.PrimaryRegion, "RDS global-failover", "CloudFormation UpdateStack", "Route 53 UPSERT", "Wait until Route 53 change", "SNS: failover complete"} {
+	topo := env.Topology
+	dns := []string{"Route 53 UPSERT", "Wait until Route 53 change"}
+	if topo.DNS.Mode == topology.DNSRoutingControl {
+		// The DNS step in routing-control mode: the ARC cluster's data plane, then resolution.
+		dns = []string{fmt.Sprintf("ARC: turn %s ON, %s OFF via cluster endpoint", topo.DRRegion, topo.PrimaryRegion),
+			fmt.Sprintf("Wait until %s %s resolves to %s", topo.DNS.RecordName, topo.DNS.RecordType, topo.DRRegion)}
+	}
+	for _, want := range append([]string{"Probe " + topo.PrimaryRegion, "RDS global-failover", "CloudFormation UpdateStack", "SNS: failover complete"}, dns...) {
 		if !strings.Contains(all, want) {
 			t.Errorf("no activity summary with %q:\n%s", want, all)
 		}
