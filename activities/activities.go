@@ -19,6 +19,11 @@ type Activities struct {
 	Getenv func(string) string
 	// PollInterval is how often wait activities poll AWS.
 	PollInterval time.Duration
+	// EndpointTimeout bounds one call to one ARC cluster endpoint before the next is tried (default 5s).
+	EndpointTimeout time.Duration
+	// Resolver answers which region the API's name resolves to; nil picks awssim's /_sim/dns when the
+	// worker talks to an awssim, else DNS.
+	Resolver Resolver
 }
 
 // New returns Activities with sensible defaults for the optional fields.

@@ -26,7 +26,7 @@ type HealthCheckInfo struct {
 func (a *Activities) GetHealthCheckStatus(ctx context.Context, in HealthCheckRef) (HealthCheckInfo, error) {
 	out, err := a.AWS.Route53().GetHealthCheckStatus(ctx, &route53.GetHealthCheckStatusInput{HealthCheckId: aws.String(in.ID)})
 	if err != nil {
-		return HealthCheckInfo{}, classify(err, "route53:GetHealthCheckStatus", in.ID, "global")
+		return HealthCheckInfo{}, classifyRoute53(err, "route53:GetHealthCheckStatus", in.ID)
 	}
 	info := HealthCheckInfo{ID: in.ID, Checkers: len(out.HealthCheckObservations)}
 	for _, o := range out.HealthCheckObservations {

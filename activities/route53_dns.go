@@ -78,7 +78,7 @@ func (a *Activities) UpsertFailoverRecord(ctx context.Context, in DNSCutoverInpu
 		ChangeBatch:  &types.ChangeBatch{Comment: aws.String(comment), Changes: []types.Change{{Action: types.ChangeActionUpsert, ResourceRecordSet: &rs}}},
 	})
 	if err != nil {
-		return res, classify(err, "route53:ChangeResourceRecordSets", where+" -> "+in.Region, "global")
+		return res, classifyRoute53(err, "route53:ChangeResourceRecordSets", where+" -> "+in.Region)
 	}
 	res.ChangeID = strings.TrimPrefix(aws.ToString(out.ChangeInfo.Id), "/change/")
 	if activity.IsActivity(ctx) {
@@ -95,7 +95,7 @@ func (a *Activities) findRecord(ctx context.Context, in DNSCutoverInput) (*types
 	}
 	out, err := a.AWS.Route53().ListResourceRecordSets(ctx, li)
 	if err != nil {
-		return nil, classify(err, "route53:ListResourceRecordSets", in.RecordName+" in zone "+in.HostedZoneID, "global")
+		return nil, classifyRoute53(err, "route53:ListResourceRecordSets", in.RecordName+" in zone "+in.HostedZoneID)
 	}
 	for i, rs := range out.ResourceRecordSets {
 		if sameName(aws.ToString(rs.Name), in.RecordName) && string(rs.Type) == in.RecordType && aws.ToString(rs.SetIdentifier) == in.SetIdentifier {
@@ -128,7 +128,7 @@ func (a *Activities) WaitDNSChange(ctx context.Context, in ChangeRef) (ChangeSta
 	p, err := a.waitFor(ctx, func(ctx context.Context) (bool, string, error) {
 		out, err := a.AWS.Route53().GetChange(ctx, &route53.GetChangeInput{Id: aws.String(in.ChangeID)})
 		if err != nil {
-			return false, "", classify(err, "route53:GetChange", in.ChangeID, "global")
+			return false, "", classifyRoute53(err, "route53:GetChange", in.ChangeID)
 		}
 		st.Status = string(out.ChangeInfo.Status)
 		return out.ChangeInfo.Status == types.ChangeStatusInsync, st.Status, nil

@@ -2,6 +2,7 @@ package activities
 
 import (
 	"context"
+	"errors"
 	"time"
 
 	"go.temporal.io/sdk/activity"
@@ -16,8 +17,17 @@ type Progress struct {
 	LastSeen string    `json:"lastSeen"`
 }
 
+// errPastWithin is waitWithin's answer when the state was not reached in time.
+var errPastWithin = errors.New("the wait ran past its time")
+
 // waitFor polls check every poll interval until it reports done, heartbeating Progress each time.
 func (a *Activities) waitFor(ctx context.Context, check func(ctx context.Context) (done bool, seen string, err error)) (Progress, error) {
+	return a.waitWithin(ctx, 0, check)
+}
+
+// waitWithin is waitFor that gives up with errPastWithin once within has passed since the wait began (a
+// resumed attempt counts from the first one's start); 0 waits until the activity's own timeout.
+func (a *Activities) waitWithin(ctx context.Context, within time.Duration, check func(ctx context.Context) (done bool, seen string, err error)) (Progress, error) {
 	var p Progress
 	if activity.IsActivity(ctx) && activity.HasHeartbeatDetails(ctx) {
 		_ = activity.GetHeartbeatDetails(ctx, &p)
@@ -37,6 +47,9 @@ func (a *Activities) waitFor(ctx context.Context, check func(ctx context.Context
 		}
 		if done {
 			return p, nil
+		}
+		if within > 0 && time.Since(p.Since) >= within {
+			return p, errPastWithin
 		}
 		select {
 		case <-ctx.Done():

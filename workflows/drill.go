@@ -29,6 +29,8 @@ type DrillRequest struct {
 	MonitorWindow topology.Duration `json:"monitorWindow,omitempty"`
 	// WaitHeartbeat is passed to RegionFailover and Failback.
 	WaitHeartbeat topology.Duration `json:"waitHeartbeat,omitempty"`
+	// DNSWait is passed to RegionFailover and Failback.
+	DNSWait topology.Duration `json:"dnsWait,omitempty"`
 }
 
 func (r *DrillRequest) UnmarshalJSON(b []byte) error {
@@ -95,13 +97,13 @@ func (r *DrillRequest) child() Common {
 func (r *DrillRequest) failoverRequest(detected *time.Time) FailoverRequest {
 	c := r.child()
 	c.DetectedAt = detected
-	return FailoverRequest{Common: c, MonitorWindow: r.MonitorWindow, WaitHeartbeat: r.WaitHeartbeat}
+	return FailoverRequest{Common: c, MonitorWindow: r.MonitorWindow, WaitHeartbeat: r.WaitHeartbeat, DNSWait: r.DNSWait}
 }
 
 func (r *DrillRequest) failbackRequest(restore map[string]string) FailbackRequest {
 	c := r.child()
 	c.DetectedAt = nil
-	return FailbackRequest{Common: c, MonitorWindow: r.MonitorWindow, WaitHeartbeat: r.WaitHeartbeat, RestoreDRMode: restore}
+	return FailbackRequest{Common: c, MonitorWindow: r.MonitorWindow, WaitHeartbeat: r.WaitHeartbeat, DNSWait: r.DNSWait, RestoreDRMode: restore}
 }
 
 // drillBudgets is empty on purpose. The runbook gives no figures for the drill's own steps (readiness,
@@ -169,6 +171,8 @@ type drill struct {
 	rep      *DrillReport
 	injected bool // an outage is in place that the drill must lift, whatever happens
 	restore  map[string]string
+	// modes: version dnsModes, so the checklist reads DNS the way dns.mode moves it.
+	modes bool
 }
 
 // DRDrill rehearses a region outage end to end: readiness, the disaster (an injected outage in awssim, a
@@ -183,6 +187,7 @@ func DRDrill(ctx workflow.Context, req DrillRequest) (DrillReport, error) {
 		return DrillReport{}, err
 	}
 	d := &drill{r: r, req: req, t: req.Topology, rep: &DrillReport{Scenario: "region-outage", Mode: req.Mode, Forced: req.Force, Lessons: []string{}}}
+	d.modes = version(ctx, dnsModes) >= 1
 	err = d.execute()
 	if d.injected {
 		// Never leave a drill's disaster behind: lift it on a context a cancellation cannot stop.

@@ -185,8 +185,17 @@ func (d *drill) checklist(ctx workflow.Context) error {
 	items := append([]ChecklistItem{}, d.rep.Failover.Checklist...)
 	fb := &failback{t: t}
 	var rec activities.RecordState
-	rc := describeCtx(ctx, "Route 53 ListResourceRecordSets "+t.DNS.RecordName)
-	recF := workflow.ExecuteActivity(rc, a.DescribeFailoverRecord, fb.recordInput(t.DRRegion))
+	// Outside upsert the record never changes: where the name resolves is what moved, and resolution
+	// answers while Route 53's API (in us-east-1) may not.
+	resolve := d.modes && t.DNS.Mode != topology.DNSUpsert
+	var recF workflow.Future
+	if resolve {
+		rc := describeCtx(ctx, fmt.Sprintf("Resolve %s %s", t.DNS.RecordName, t.DNS.RecordType))
+		recF = workflow.ExecuteActivity(rc, a.Resolve, resolveQuery(t))
+	} else {
+		rc := describeCtx(ctx, "Route 53 ListResourceRecordSets "+t.DNS.RecordName)
+		recF = workflow.ExecuteActivity(rc, a.DescribeFailoverRecord, fb.recordInput(t.DRRegion))
+	}
 	gc := describeCtx(ctx, "RDS DescribeGlobalClusters "+t.Aurora.GlobalClusterID)
 	gF := workflow.ExecuteActivity(gc, a.DescribeGlobalCluster, activities.GlobalClusterRef{Region: t.DRRegion, ID: t.Aurora.GlobalClusterID})
 	stF := make([]workflow.Future, len(t.Stacks.Names))
@@ -196,11 +205,17 @@ func (d *drill) checklist(ctx workflow.Context) error {
 			stF[i] = workflow.ExecuteActivity(c, a.DescribeStack, activities.StackRef{Region: t.DRRegion, Stack: st})
 		}
 	}
-	err := recF.Get(ctx, &rec)
-	items = append(items, readBack("DNS serves from "+t.DRRegion, err, sameDNS(rec.AliasDNSName, t.DNS.Targets[t.DRRegion].DNSName),
-		fmt.Sprintf("%s aliases %s", t.DNS.RecordName, rec.AliasDNSName)))
+	if resolve {
+		var res activities.Resolution
+		err := recF.Get(ctx, &res)
+		items = append(items, readBack("DNS serves from "+t.DRRegion, err, res.Region == t.DRRegion, fmt.Sprintf("%s resolves to %s", t.DNS.RecordName, res)))
+	} else {
+		err := recF.Get(ctx, &rec)
+		items = append(items, readBack("DNS serves from "+t.DRRegion, err, sameDNS(rec.AliasDNSName, t.DNS.Targets[t.DRRegion].DNSName),
+			fmt.Sprintf("%s aliases %s", t.DNS.RecordName, rec.AliasDNSName)))
+	}
 	var g activities.GlobalClusterInfo
-	err = gF.Get(ctx, &g)
+	err := gF.Get(ctx, &g)
 	w, _ := g.Writer()
 	items = append(items, readBack("Aurora writer in "+t.DRRegion, err, w.Region == t.DRRegion || t.Aurora.FailoverMode != topology.FailoverGlobal,
 		fmt.Sprintf("%s writer %s (%s)", t.Aurora.GlobalClusterID, orText(w.ClusterID, "none"), orText(w.Region, "-"))))

@@ -45,6 +45,9 @@ type FailbackRequest struct {
 	DecommissionCommand []string `json:"decommissionCommand,omitempty"`
 	// RebuildTimeout bounds the wait for an operator's rebuild of a detached primary (default 24h).
 	RebuildTimeout topology.Duration `json:"rebuildTimeout,omitempty"`
+	// DNSWait overrides how long resolution may take to answer the primary in the routing-control and
+	// failover-records modes before the DNS step pauses for an operator (default 5m).
+	DNSWait topology.Duration `json:"dnsWait,omitempty"`
 }
 
 func (r *FailbackRequest) UnmarshalJSON(b []byte) error {
@@ -58,7 +61,8 @@ func (r *FailbackRequest) Validate() error {
 		return err
 	}
 	t := r.Topology
-	es := negativeDurations(durationField{"monitorWindow", r.MonitorWindow}, durationField{"waitHeartbeat", r.WaitHeartbeat}, durationField{"rebuildTimeout", r.RebuildTimeout})
+	es := negativeDurations(durationField{"monitorWindow", r.MonitorWindow}, durationField{"waitHeartbeat", r.WaitHeartbeat}, durationField{"rebuildTimeout", r.RebuildTimeout},
+		durationField{"dnsWait", r.DNSWait})
 	for _, stack := range sortedKeys(r.RestoreDRMode) {
 		if !slices.Contains(t.Stacks.Names, stack) {
 			es = append(es, topology.FieldError{Field: "restoreDrMode." + stack, Problem: "is not a DR stack of the topology",
@@ -134,6 +138,7 @@ func Failback(ctx workflow.Context, req FailbackRequest) (FailbackReport, error)
 	fb := &failback{r: r, req: req, t: t, rep: &FailbackReport{PrimaryRegion: t.PrimaryRegion, DRRegion: t.DRRegion},
 		into: &regionSteps{r: r, t: t, heartbeat: req.WaitHeartbeat.D(), window: req.MonitorWindow.D(),
 			to: regionTarget{Region: t.PrimaryRegion, HealthURL: t.API.HealthURLs[t.PrimaryRegion], Writer: t.Aurora.PrimaryClusterID}}}
+	fb.into.modes, fb.into.dnsWait = version(ctx, dnsModes) >= 1, req.DNSWait.D()
 	err = fb.execute()
 	if errors.Is(err, errRefused) {
 		r.finish(PhaseRefused, 0)
@@ -170,7 +175,7 @@ func (fb *failback) execute() error {
 			return err
 		}
 	}
-	if _, err := r.gate(GateFailback, gateOpts{Summary: failbackGateSummary(t, fb.rep, fb.req.decommissionArgv())}); err != nil {
+	if _, err := r.gate(GateFailback, gateOpts{Summary: failbackGateSummary(t, fb.rep, fb.req.decommissionArgv(), fb.into.modes)}); err != nil {
 		return err
 	}
 	if fb.rep.AuroraPath == AuroraSwitchover {

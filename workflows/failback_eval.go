@@ -58,6 +58,25 @@ func recordRow(t topology.Topology, st activities.RecordState, threshold string)
 	return row
 }
 
+// routingRow judges the routing controls in the pre-check: the primary ON and DR OFF means no failover
+// has happened; any other state is one the failback puts right.
+func routingRow(t topology.Topology, st activities.RoutingControlStates, threshold string) CheckRow {
+	row := CheckRow{Check: checkRecord, Resource: "routing controls", Threshold: threshold, Status: Pass,
+		Observed: fmt.Sprintf("%s (via cluster endpoint %s)", statesText(st.States), st.Endpoint.Region)}
+	if st.On(t.PrimaryRegion) && !st.On(t.DRRegion) {
+		row.Status = Fail
+		row.Reason = fmt.Sprintf("no failover has happened: the routing control of %s is ON and that of %s OFF", t.PrimaryRegion, t.DRRegion)
+	}
+	return row
+}
+
+// resolutionRow is the pre-check's DNS row in failover-records mode: traffic follows the health checks,
+// so it may already be back in the primary; where it resolves is reported, never a refusal.
+func resolutionRow(t topology.Topology, res activities.Resolution) CheckRow {
+	return CheckRow{Check: checkRecord, Resource: t.DNS.RecordName, Status: Pass, Observed: "resolves to " + res.String(),
+		Threshold: "failover-records: traffic follows the health checks"}
+}
+
 // reachableRow judges the primary's probe; with a health URL, the URL must answer too.
 func reachableRow(region string, r activities.Reachability, hasURL bool, threshold string) CheckRow {
 	row := CheckRow{Check: checkReachable, Resource: region, Status: Pass, Observed: r.Summary(), Threshold: threshold}
@@ -206,7 +225,8 @@ Reject to stop here with nothing changed.`,
 }
 
 // failbackGateSummary tells the approvers what the pre-check and the sync found and what approving will do.
-func failbackGateSummary(t topology.Topology, rep *FailbackReport, decommission []string) string {
+// With modes (version dnsModes) it says how dns.mode moves traffic back.
+func failbackGateSummary(t topology.Topology, rep *FailbackReport, decommission []string, modes bool) string {
 	s := rep.Sync
 	var b strings.Builder
 	fmt.Fprintf(&b, "Fail %s back from %s to %s.\n", t.ID(), t.DRRegion, t.PrimaryRegion)
@@ -218,7 +238,11 @@ func failbackGateSummary(t topology.Topology, rep *FailbackReport, decommission 
 	if rep.AuroraPath == AuroraSwitchover {
 		fmt.Fprintf(&b, "switch %s over to %s (SwitchoverGlobalCluster, no data loss; writes pause while the roles change); ", t.Aurora.GlobalClusterID, t.Aurora.PrimaryClusterID)
 	}
-	fmt.Fprintf(&b, "point %s at %s; ", t.DNS.RecordName, t.DNS.Targets[t.PrimaryRegion].DNSName)
+	if modes {
+		fmt.Fprintf(&b, "%s; ", dnsPlan(t, t.PrimaryRegion))
+	} else {
+		fmt.Fprintf(&b, "point %s at %s; ", t.DNS.RecordName, t.DNS.Targets[t.PrimaryRegion].DNSName)
+	}
 	if t.Stacks.Activation == topology.ActivationCommand {
 		fmt.Fprintf(&b, "run %q. ", strings.Join(decommission, " "))
 	} else {

@@ -131,14 +131,14 @@ func TestFailbackGateSummary(t *testing.T) {
 	topo := localTopology(t)
 	rep := &FailbackReport{Precheck: []CheckRow{{Check: checkRecord, Resource: "api", Observed: "alias x"}},
 		Sync: &SyncResult{Tables: []Observation{{OK: true}, {OK: true}}, Aurora: "intact"}, AuroraPath: AuroraSwitchover}
-	s := failbackGateSummary(topo, rep, nil)
+	s := failbackGateSummary(topo, rep, nil, false)
 	for _, w := range []string{"Fail roadcall-prod back from us-west-2 to us-east-1.\n", "dns-record api: alias x\n", "in sync both ways: 2/2\nAurora: intact\n",
 		"(SwitchoverGlobalCluster, no data loss", "back to standby on 4 stacks in us-west-2. Replication stays on."} {
 		require.Contains(t, s, w)
 	}
 	rep.AuroraPath = AuroraAlreadyPrimary
 	topo.Stacks.Activation = topology.ActivationCommand
-	s = failbackGateSummary(topo, rep, []string{"deploy", "drMode=false"})
+	s = failbackGateSummary(topo, rep, []string{"deploy", "drMode=false"}, false)
 	require.NotContains(t, s, "SwitchoverGlobalCluster")
 	require.Contains(t, s, `run "deploy drMode=false". `)
 	require.Contains(t, rebuildSummary(topo, "detached", "snap-1"), "detached. Approving takes snapshot snap-1 of "+topo.Aurora.DRClusterID)

@@ -25,6 +25,11 @@ func (fb *failback) precheck(ctx workflow.Context) error {
 	t := fb.t
 	checks := []func(workflow.Context) CheckRow{fb.checkRecord, fb.checkReachable}
 	for _, hc := range t.HealthChecks {
+		// A RECOVERY_CONTROL check follows its routing control, which the failover turned OFF: it tells
+		// nothing of the primary's health, and the dns-record row reads the control itself.
+		if fb.into.modes && hc.Type == topology.HealthCheckRecoveryControl {
+			continue
+		}
 		if hc.Region == t.PrimaryRegion {
 			checks = append(checks, func(ctx workflow.Context) CheckRow { return checkHealth(ctx, hc.ID, hc.Region) })
 		}
@@ -42,8 +47,28 @@ func (fb *failback) recordInput(region string) activities.DNSCutoverInput {
 	return cutoverInput(fb.t, region)
 }
 
+// checkRecord tells whether a failover happened the way dns.mode moved traffic: the record's alias
+// (upsert), the routing controls (routing-control), or where the name resolves (failover-records).
 func (fb *failback) checkRecord(ctx workflow.Context) CheckRow {
 	t := fb.t
+	if fb.into.modes && t.DNS.Mode == topology.DNSRoutingControl {
+		threshold := fmt.Sprintf("%s ON, %s OFF", t.DRRegion, t.PrimaryRegion)
+		in := routingControlsInput(t)
+		var st activities.RoutingControlStates
+		c := describeCtx(ctx, "ARC: read the routing controls via cluster endpoint "+endpointRegions(in.Endpoints)+" (first that answers)")
+		if err := workflow.ExecuteActivity(c, a.GetRoutingControlStates, in).Get(c, &st); err != nil {
+			return errRow(checkRecord, "routing controls", threshold, err)
+		}
+		return routingRow(t, st, threshold)
+	}
+	if fb.into.modes && t.DNS.Mode == topology.DNSFailoverRecords {
+		var res activities.Resolution
+		c := describeCtx(ctx, fmt.Sprintf("Resolve %s %s", t.DNS.RecordName, t.DNS.RecordType))
+		if err := workflow.ExecuteActivity(c, a.Resolve, resolveQuery(t)).Get(c, &res); err != nil {
+			return errRow(checkRecord, t.DNS.RecordName, "resolves", err)
+		}
+		return resolutionRow(t, res)
+	}
 	threshold := "aliases " + t.DNS.Targets[t.DRRegion].DNSName
 	var st activities.RecordState
 	c := describeCtx(ctx, "Route 53 ListResourceRecordSets "+t.DNS.RecordName)

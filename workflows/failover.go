@@ -32,6 +32,9 @@ type FailoverRequest struct {
 	// WaitHeartbeat overrides the heartbeat timeout of the waits (default 30s): how soon a wait whose worker
 	// died is resumed by another worker.
 	WaitHeartbeat topology.Duration `json:"waitHeartbeat,omitempty"`
+	// DNSWait overrides how long resolution may take to answer the DR region in the routing-control and
+	// failover-records modes before the DNS step pauses for an operator (default 5m).
+	DNSWait topology.Duration `json:"dnsWait,omitempty"`
 }
 
 func (r *FailoverRequest) UnmarshalJSON(b []byte) error {
@@ -44,7 +47,8 @@ func (r *FailoverRequest) Validate() error {
 	if err := r.Prepare(); err != nil {
 		return err
 	}
-	es := negativeDurations(durationField{"monitorWindow", r.MonitorWindow}, durationField{"probeTimeout", r.ProbeTimeout}, durationField{"waitHeartbeat", r.WaitHeartbeat})
+	es := negativeDurations(durationField{"monitorWindow", r.MonitorWindow}, durationField{"probeTimeout", r.ProbeTimeout}, durationField{"waitHeartbeat", r.WaitHeartbeat},
+		durationField{"dnsWait", r.DNSWait})
 	es = append(es, r.initiatorProblems()...)
 	if len(es) > 0 {
 		return es
@@ -66,6 +70,9 @@ type Assessment struct {
 	RPOKnown    bool          `json:"rpoKnown"`
 	RPOEstimate time.Duration `json:"rpoEstimate"`
 	Findings    []string      `json:"findings,omitempty"`
+	// RoutingControls are the ARC routing controls' states, read through the cluster (version dnsModes,
+	// routing controls configured).
+	RoutingControls *activities.RoutingControlStates `json:"routingControls,omitempty"`
 }
 
 // FailoverReport is RegionFailover's result. Its Recovery's RPO is the Aurora replication lag at the
@@ -110,6 +117,7 @@ func RegionFailover(ctx workflow.Context, req FailoverRequest) (FailoverReport, 
 	f := &failover{r: r, req: req, t: t, rep: &FailoverReport{PrimaryRegion: t.PrimaryRegion, DRRegion: t.DRRegion, FailoverMode: t.Aurora.FailoverMode},
 		into: &regionSteps{r: r, t: t, heartbeat: req.WaitHeartbeat.D(), window: req.MonitorWindow.D(),
 			to: regionTarget{Region: t.DRRegion, HealthURL: t.API.HealthURLs[t.DRRegion], Writer: t.Aurora.DRClusterID, DSNEnv: t.Aurora.DSNEnv}}}
+	f.into.modes, f.into.dnsWait = version(ctx, dnsModes) >= 1, req.DNSWait.D()
 	phase := r.end(ctx, f.execute(), r.doneSoFar)
 	r.finish(phase, f.rto)
 	return f.report(phase), nil
@@ -124,7 +132,7 @@ func (f *failover) execute() error {
 		return err
 	}
 	ackNeeded := needsDataLossAck(f.rep.Assessment, t.Objectives)
-	if _, err := r.gate(GateFailover, gateOpts{Summary: failoverGateSummary(t, f.rep.Assessment, ackNeeded), RequireDataLossAck: ackNeeded}); err != nil {
+	if _, err := r.gate(GateFailover, gateOpts{Summary: failoverGateSummary(t, f.rep.Assessment, ackNeeded, f.into.modes), RequireDataLossAck: ackNeeded}); err != nil {
 		return err
 	}
 	err := r.parallel(

@@ -46,6 +46,13 @@ func (f *failover) assess(ctx workflow.Context) error {
 		Dimensions: []activities.Dimension{{Name: "DBClusterIdentifier", Value: t.Aurora.DRClusterID}}, Stat: "Maximum", Period: time.Minute, Window: 15 * time.Minute}
 	lc := describeCtx(ctx, "CloudWatch AuroraGlobalDBReplicationLag "+t.Aurora.DRClusterID)
 	lagF := workflow.ExecuteActivity(lc, a.GetMetric, lagQ)
+	// The routing controls are read through ARC's data plane, which answers when Route 53's API does not.
+	var rcF workflow.Future
+	if f.into.modes && t.DNS.RoutingControls != nil {
+		in := routingControlsInput(t)
+		c := describeCtx(ctx, "ARC: read the routing controls via cluster endpoint "+endpointRegions(in.Endpoints)+" (first that answers)")
+		rcF = workflow.ExecuteActivity(c, a.GetRoutingControlStates, in)
+	}
 
 	as := &Assessment{HealthChecks: []Observation{}, Replicas: []Observation{}}
 	f.rep.Assessment = as
@@ -55,11 +62,26 @@ func (f *failover) assess(ctx workflow.Context) error {
 	if err := drF.Get(ctx, &as.DR); err != nil {
 		as.DR = activities.Reachability{Region: t.DRRegion, EC2Error: errMessage(err)}
 	}
+	if rcF != nil {
+		var st activities.RoutingControlStates
+		if err := rcF.Get(ctx, &st); err != nil {
+			as.Findings = append(as.Findings, "routing controls unreadable through the ARC cluster: "+errMessage(err))
+		} else {
+			as.RoutingControls = &st
+		}
+	}
+	unanswered := 0
 	for i, fut := range hcF {
 		var info activities.HealthCheckInfo
 		err := fut.Get(ctx, &info)
-		as.HealthChecks = append(as.HealthChecks, healthObservation(t.HealthChecks[i], info, err))
+		o := healthObservation(t.HealthChecks[i], info, err)
+		if f.into.modes && err != nil && controlPlaneDown(err) {
+			o = judgeWithoutRoute53(t, t.HealthChecks[i], o, as)
+			unanswered++
+		}
+		as.HealthChecks = append(as.HealthChecks, o)
 	}
+	as.Findings = appendFinding(as.Findings, route53Unanswered(unanswered, as.RoutingControls))
 	for i, fut := range tableF {
 		var info activities.TableInfo
 		err := fut.Get(ctx, &info)

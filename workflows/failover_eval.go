@@ -25,6 +25,52 @@ func healthObservation(hc topology.HealthCheck, info activities.HealthCheckInfo,
 	return o
 }
 
+// judgeWithoutRoute53 judges a health check whose status Route 53's API did not return, from what the
+// data plane shows: an HTTPS check from the probe of its region's health URL, a RECOVERY_CONTROL check
+// from its routing control's state.
+func judgeWithoutRoute53(t topology.Topology, hc topology.HealthCheck, o Observation, as *Assessment) Observation {
+	o.Observed = "Route 53 did not answer"
+	if hc.Type == topology.HealthCheckRecoveryControl {
+		if as.RoutingControls == nil {
+			o.Observed += "; routing control unread"
+			return o
+		}
+		for _, c := range as.RoutingControls.States {
+			if c.ARN == hc.RoutingControlARN {
+				o.OK = strings.EqualFold(c.State, "On")
+				o.Observed += fmt.Sprintf("; judged from routing control %s: %s", orText(c.Name, c.ARN), strings.ToUpper(c.State))
+				return o
+			}
+		}
+		o.Observed += "; routing control " + hc.RoutingControlARN + " not read"
+		return o
+	}
+	probe := as.DR
+	if hc.Region == t.PrimaryRegion {
+		probe = as.Primary
+	}
+	o.OK = probe.Healthy
+	if probe.Healthy {
+		o.Observed += fmt.Sprintf("; judged from the health URL: HTTP %d", probe.HealthStatus)
+	} else {
+		o.Observed += "; judged from the health URL: failing"
+	}
+	return o
+}
+
+// route53Unanswered says that n health checks were judged without Route 53's API, and from what.
+func route53Unanswered(n int, rcs *activities.RoutingControlStates) string {
+	if n == 0 {
+		return ""
+	}
+	from := "the health-URL probes"
+	if rcs != nil {
+		from += " and the routing-control states read via ARC cluster endpoint " + rcs.Endpoint.Region
+	}
+	return fmt.Sprintf("Route 53's API (its control plane, in %s) did not answer GetHealthCheckStatus for %d health check(s): they were judged from %s",
+		topology.Route53ControlPlaneRegion, n, from)
+}
+
 // replicaObservation judges a table's replica in the DR region; a replica that is not ACTIVE is a finding.
 func replicaObservation(table, region string, info activities.TableInfo, err error) (Observation, string) {
 	o := Observation{Resource: "DynamoDB replica " + table, Region: region}
@@ -125,6 +171,9 @@ func assessmentText(t topology.Topology, as *Assessment) string {
 	if len(as.Reads) > 0 {
 		fmt.Fprintf(&b, "DynamoDB tables readable in %s (Scan --limit 1): %d/%d\n", t.DRRegion, countOK(as.Reads), len(as.Reads))
 	}
+	if rc := as.RoutingControls; rc != nil {
+		fmt.Fprintf(&b, "ARC routing controls (via cluster endpoint %s): %s\n", rc.Endpoint.Region, statesText(rc.States))
+	}
 	fmt.Fprintf(&b, "Aurora replication lag → RPO estimate %s (objective %s)\n", rpoText(as), t.Objectives.RPO)
 	for _, fi := range as.Findings {
 		fmt.Fprintf(&b, "! %s\n", fi)
@@ -143,7 +192,9 @@ func countOK(obs []Observation) int {
 }
 
 // failoverGateSummary tells the approvers what was found and what approving will change.
-func failoverGateSummary(t topology.Topology, as *Assessment, ackNeeded bool) string {
+// With modes (version dnsModes) it says how dns.mode moves traffic and warns when that needs a control
+// plane hosted in the primary region.
+func failoverGateSummary(t topology.Topology, as *Assessment, ackNeeded, modes bool) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "Fail %s over from %s to %s.\n", t.ID(), t.PrimaryRegion, t.DRRegion)
 	b.WriteString(assessmentText(t, as))
@@ -161,7 +212,11 @@ func failoverGateSummary(t topology.Topology, as *Assessment, ackNeeded bool) st
 	} else {
 		fmt.Fprintf(&b, "; set %s=true on %d stacks", t.Stacks.DRModeParameter, len(t.Stacks.Names))
 	}
-	fmt.Fprintf(&b, "; point %s at %s.", t.DNS.RecordName, t.DNS.Targets[t.DRRegion].DNSName)
+	if modes {
+		fmt.Fprintf(&b, "; %s.%s", dnsPlan(t, t.DRRegion), controlPlaneWarning(t))
+	} else {
+		fmt.Fprintf(&b, "; point %s at %s.", t.DNS.RecordName, t.DNS.Targets[t.DRRegion].DNSName)
+	}
 	if ackNeeded {
 		b.WriteString("\nThe RPO estimate exceeds the objective or is unknown: approve with acceptDataLoss=true.")
 	}

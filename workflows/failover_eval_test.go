@@ -105,7 +105,7 @@ func TestFailoverGateSummary(t *testing.T) {
 	} {
 		topo := base
 		tc.change(&topo)
-		s := failoverGateSummary(topo, as, tc.ack)
+		s := failoverGateSummary(topo, as, tc.ack, false)
 		require.True(t, strings.HasPrefix(s, "Fail roadcall-prod over from us-east-1 to us-west-2.\n"), s)
 		for _, w := range tc.want {
 			require.Contains(t, s, w, name)

@@ -62,6 +62,10 @@ type regionSteps struct {
 	to regionTarget
 	// heartbeat overrides the waits' heartbeat timeout; window overrides thresholds.monitorWindow.
 	heartbeat, window time.Duration
+	// modes: the run has version dnsModes, so the cutover follows dns.mode; without it, the UPSERT alone.
+	modes bool
+	// dnsWait overrides how long resolution may take to answer the region (defaultDNSWait).
+	dnsWait time.Duration
 
 	verified  *VerifyResult
 	monitored *MonitorResult
@@ -87,15 +91,16 @@ func waitHB(ctx workflow.Context, summary string, timeout, heartbeat time.Durati
 	return c
 }
 
-// dns points the failover record at the region and waits until Route 53 has it everywhere.
-func (s *regionSteps) dns(ctx workflow.Context) error {
+// upsert points the failover record at the region and waits until Route 53 has it everywhere. With
+// explain, a control plane that does not answer fails the step with the ways out instead of the bare error.
+func (s *regionSteps) upsert(ctx workflow.Context, explain bool) error {
 	t, r := s.t, s.r
 	in := cutoverInput(t, s.to.Region)
 	target := in.Target.DNSName
 	var res activities.DNSCutoverResult
 	c := mutateCtx(ctx, fmt.Sprintf("Route 53 UPSERT %s → %s", t.DNS.RecordName, target))
 	if err := workflow.ExecuteActivity(c, a.UpsertFailoverRecord, in).Get(c, &res); err != nil {
-		return err
+		return s.controlPlane(ctx, err, explain)
 	}
 	if !res.AlreadyInPlace {
 		r.action(fmt.Sprintf("route53 UPSERT %s %s → %s (was %s), change %s", t.DNS.RecordName, t.DNS.RecordType, target, orNone(res.Previous), res.ChangeID))
@@ -107,7 +112,7 @@ func (s *regionSteps) dns(ctx workflow.Context) error {
 	var st activities.ChangeState
 	w := waitHB(ctx, "Wait until Route 53 change "+res.ChangeID+" is INSYNC", 15*time.Minute, s.heartbeat)
 	if err := workflow.ExecuteActivity(w, a.WaitDNSChange, activities.ChangeRef{ChangeID: res.ChangeID}).Get(w, &st); err != nil {
-		return err
+		return s.controlPlane(ctx, err, explain)
 	}
 	r.detail("dns", "%s → %s, change %s %s", t.DNS.RecordName, target, st.ChangeID, st.Status)
 	return nil

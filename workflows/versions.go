@@ -15,10 +15,16 @@ const (
 	// assessDRScan added Scan --limit 1 per DR table to RegionFailover's assessment: an ACTIVE replica that
 	// refuses reads is not a usable one. Runs recorded before it replay without those scans.
 	assessDRScan changeID = "assess-dr-scan"
+	// dnsModes made the DNS cutover follow dns.mode (ARC routing controls through the cluster, failover
+	// records observed by resolution, or the UPSERT explaining a control plane that does not answer), the
+	// assessment read the routing controls and fall back on them and the health URLs when Route 53's API
+	// does not answer, and Failback's pre-check and the drill's checklist read DNS the way the mode moves
+	// it. Runs recorded before it replay the UPSERT alone.
+	dnsModes changeID = "dns-modes"
 )
 
 // changeIDs lists every changeID, so a test can check that each is used and documented.
-var changeIDs = []changeID{assessDRScan}
+var changeIDs = []changeID{assessDRScan, dnsModes}
 
 // version is workflow.GetVersion for one of the typed change IDs, from the default to version 1.
 func version(ctx workflow.Context, id changeID) workflow.Version {

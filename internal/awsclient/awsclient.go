@@ -23,6 +23,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
 	"github.com/aws/aws-sdk-go-v2/service/rds"
 	"github.com/aws/aws-sdk-go-v2/service/route53"
+	"github.com/aws/aws-sdk-go-v2/service/route53recoverycluster"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/sns"
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
@@ -116,6 +117,22 @@ func (f *Factory) Backup(region string) *backup.Client {
 func (f *Factory) Route53() *route53.Client {
 	return get(f, "route53", "us-east-1", func(c aws.Config) *route53.Client { return route53.NewFromConfig(c) })
 }
+
+// ARCCluster is a client for one regional endpoint of a Route 53 ARC cluster: signed for the endpoint's
+// region and sent to the endpoint's URL. A cluster has no public regional endpoint to resolve, so without
+// a URL the worker's custom endpoint (awssim, LocalStack) is used. It makes a single attempt: the caller
+// moves on to the cluster's next endpoint instead of retrying one whose region may be out.
+func (f *Factory) ARCCluster(region, endpoint string) *route53recoverycluster.Client {
+	return get(f, "route53-recovery-cluster/"+endpoint, region, func(c aws.Config) *route53recoverycluster.Client {
+		return route53recoverycluster.NewFromConfig(c, func(o *route53recoverycluster.Options) {
+			if endpoint != "" {
+				o.BaseEndpoint = aws.String(endpoint)
+			}
+			o.RetryMaxAttempts = 1
+		})
+	})
+}
+
 func (f *Factory) CloudFormation(region string) *cloudformation.Client {
 	return get(f, "cloudformation", region, func(c aws.Config) *cloudformation.Client { return cloudformation.NewFromConfig(c) })
 }
