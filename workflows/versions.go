@@ -15,10 +15,15 @@ const (
 	// assessDRScan added Scan --limit 1 per DR table to RegionFailover's assessment: an ACTIVE replica that
 	// refuses reads is not a usable one. Runs recorded before it replay without those scans.
 	assessDRScan changeID = "assess-dr-scan"
+	// readinessStaticStability added ReadinessCheck's static-stability rows: the DNS mode graded for its
+	// dependence on the primary region's control planes, the ARC routing controls read through the
+	// cluster's endpoints (ReadRoutingControlStates) and the failover records' health checks. Runs recorded
+	// before it replay without the routing-control read.
+	readinessStaticStability changeID = "readiness-static-stability"
 )
 
 // changeIDs lists every changeID, so a test can check that each is used and documented.
-var changeIDs = []changeID{assessDRScan}
+var changeIDs = []changeID{assessDRScan, readinessStaticStability}
 
 // version is workflow.GetVersion for one of the typed change IDs, from the default to version 1.
 func version(ctx workflow.Context, id changeID) workflow.Version {
