@@ -80,11 +80,29 @@ func TestAlarmText(t *testing.T) {
 	require.Equal(t, 2, strings.Count(got, "\n"))
 }
 
+// upsertTopology is the local topology in upsert mode: no routing controls, no failover records, HTTPS
+// health checks only. The helpers below start from it so that they describe the same platform whatever
+// mode examples/roadcall-local.json is in.
+func upsertTopology(t *testing.T) topology.Topology {
+	t.Helper()
+	topo := localTopology(t)
+	topo.DNS.Mode, topo.DNS.RoutingControls, topo.DNS.Records = topology.DNSUpsert, nil, nil
+	var https []topology.HealthCheck
+	for _, hc := range topo.HealthChecks {
+		if hc.Type == topology.HealthCheckHTTPS {
+			https = append(https, hc)
+		}
+	}
+	topo.HealthChecks = https
+	require.NoError(t, topo.Validate())
+	return topo
+}
+
 // rcTopology is the local topology in routing-control mode: an ARC cluster with five regional endpoints,
 // failover records bound to RECOVERY_CONTROL health checks, as examples/ describe it once awssim models ARC.
 func rcTopology(t *testing.T) topology.Topology {
 	t.Helper()
-	topo := localTopology(t)
+	topo := upsertTopology(t)
 	arn := func(name string) string {
 		return "arn:aws:route53-recovery-control::123456789012:controlpanel/roadcall/routingcontrol/" + name
 	}
@@ -110,7 +128,7 @@ func rcTopology(t *testing.T) topology.Topology {
 // frTopology is the local topology in failover-records mode: the records follow the HTTPS health checks.
 func frTopology(t *testing.T) topology.Topology {
 	t.Helper()
-	topo := localTopology(t)
+	topo := upsertTopology(t)
 	topo.DNS.Mode = topology.DNSFailoverRecords
 	topo.DNS.Records = map[string]topology.FailoverRecord{
 		"us-east-1": {SetIdentifier: "Primary-Region", Failover: "PRIMARY", HealthCheckID: "hc-roadcall-api-us-east-1"},
@@ -122,7 +140,7 @@ func frTopology(t *testing.T) topology.Topology {
 
 func TestDNSModeRow(t *testing.T) {
 	upsert := func(primary string, require, accelerated bool) topology.Topology {
-		topo := localTopology(t)
+		topo := upsertTopology(t)
 		topo.PrimaryRegion, topo.RequireStaticStability, topo.DNS.AcceleratedRecovery = primary, require, accelerated
 		return topo
 	}
@@ -279,7 +297,7 @@ func TestStaticStabilityRows(t *testing.T) {
 		"pass SECONDARY record DR-Region (us-west-2) → hc-roadcall-rc-us-west-2: exists, 4/9 checkers healthy",
 	}, got, "the records are graded from the health-check reads of their own IDs")
 	// upsert without failover records: the mode row alone.
-	rows = staticStabilityRows(localTopology(t), nil, nil)
+	rows = staticStabilityRows(upsertTopology(t), nil, nil)
 	require.Len(t, rows, 1)
 	require.Equal(t, Warn, rows[0].Status)
 }

@@ -96,7 +96,7 @@ func TestReadinessStaticStabilityAllPassInRoutingControlMode(t *testing.T) {
 // upsert with a us-east-1 primary warns; with requireStaticStability it fails and pages.
 func TestReadinessStaticStabilityUpsert(t *testing.T) {
 	for _, required := range []bool{false, true} {
-		topo := localTopology(t)
+		topo := upsertTopology(t)
 		topo.RequireStaticStability = required
 		published := 0
 		rep := runReadiness(t, topo, func(env *testsuite.TestWorkflowEnvironment) {
