@@ -45,8 +45,12 @@ func (p Plan) Write(w io.Writer) {
 	fmt.Fprintln(w)
 	needed := p.NeedsPrimary()
 	if len(needed) == 0 {
-		fmt.Fprintf(w, "Nothing on the failover path needs %s: the calls go to %s, to Route 53's name servers or to the first ARC endpoint that answers;\n"+
-			"the calls sent to %s are probes whose failure is a finding.\n", p.Primary, p.DR, p.Primary)
+		where := p.DR + " or Route 53's name servers"
+		if p.DNSMode == topology.DNSRoutingControl {
+			where = p.DR + ", Route 53's name servers or the first ARC endpoint that answers"
+		}
+		fmt.Fprintf(w, "Nothing on the failover path needs %s: the calls go to %s;\n"+
+			"the calls sent to %s are reads whose failure the assessment records as a finding.\n", p.Primary, where, p.Primary)
 	} else {
 		var ops []string
 		for _, c := range needed {
