@@ -2,18 +2,19 @@ package workflows
 
 import (
 	"fmt"
-	"strings"
 	"time"
 
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/roadcall/dr/activities"
+	"github.com/roadcall/dr/internal/topology"
 )
 
 // readinessChecks starts every check at once and collects the rows in a fixed order, so the report and
 // the history are the same on every replay.
 func readinessChecks(ctx workflow.Context, req ReadinessRequest) []CheckRow {
 	t := req.Topology
+	static := version(ctx, readinessStaticStability) >= 1
 	var checks []func(ctx workflow.Context) []CheckRow
 	for _, tb := range t.Tables {
 		checks = append(checks,
@@ -27,15 +28,31 @@ func readinessChecks(ctx workflow.Context, req ReadinessRequest) []CheckRow {
 		checks = append(checks, func(ctx workflow.Context) []CheckRow { return checkS3(ctx, req, b.Source, b.Destination) })
 	}
 	checks = append(checks, func(ctx workflow.Context) []CheckRow { return []CheckRow{checkBackups(ctx, req)} })
-	for _, hc := range t.HealthChecks {
-		checks = append(checks, func(ctx workflow.Context) []CheckRow { return []CheckRow{checkHealth(ctx, hc.ID, hc.Region)} })
+	// The static-stability rows grade the failover records' health checks from these reads: one
+	// GetHealthCheckStatus per health check serves both.
+	health := make([]healthRead, len(t.HealthChecks))
+	for i, hc := range t.HealthChecks {
+		checks = append(checks, func(ctx workflow.Context) []CheckRow {
+			health[i] = readHealthCheck(ctx, hc.ID)
+			return []CheckRow{healthRow(hc, t.PrimaryRegion, health[i])}
+		})
 	}
 	for _, st := range t.Stacks.Names {
 		checks = append(checks, func(ctx workflow.Context) []CheckRow { return []CheckRow{checkStack(ctx, t.DRRegion, st)} })
 	}
+	var rc *routingControlRead
+	if static && t.DNS.Mode == topology.DNSRoutingControl && t.DNS.RoutingControls != nil {
+		checks = append(checks, func(ctx workflow.Context) []CheckRow {
+			rc = readRoutingControls(ctx, t)
+			return nil
+		})
+	}
 	var rows []CheckRow
 	for _, rs := range gather(ctx, checks) {
 		rows = append(rows, rs...)
+	}
+	if static {
+		rows = append(rows, staticStabilityRows(t, rc, health)...)
 	}
 	return rows
 }
@@ -232,19 +249,17 @@ func checkBackups(ctx workflow.Context, req ReadinessRequest) CheckRow {
 	return CheckRow{Check: check, Resource: t.BackupVault, Status: Pass, Observed: fmt.Sprintf("%d completed, newest %s", completed, newest.UTC().Format(time.RFC3339)), Threshold: threshold}
 }
 
+// checkHealth grades one health check as a check that must be healthy (failback's pre-check).
 func checkHealth(ctx workflow.Context, id, region string) CheckRow {
-	const check = "route53-health-check"
-	res := fmt.Sprintf("%s (%s)", id, region)
-	var hc activities.HealthCheckInfo
+	return healthStatusRow(id, region, readHealthCheck(ctx, id))
+}
+
+// readHealthCheck is GetHealthCheckStatus, its answer or its error kept for grading.
+func readHealthCheck(ctx workflow.Context, id string) healthRead {
+	var h healthRead
 	c := describeCtx(ctx, "Route 53 GetHealthCheckStatus "+id)
-	if err := workflow.ExecuteActivity(c, a.GetHealthCheckStatus, activities.HealthCheckRef{ID: id}).Get(c, &hc); err != nil {
-		return errRow(check, res, "healthy", err)
-	}
-	obs := fmt.Sprintf("%d/%d checkers healthy", hc.Success, hc.Checkers)
-	if !hc.Healthy {
-		return CheckRow{check, res, Fail, obs, "healthy", strings.Join(hc.Failures, "; ")}
-	}
-	return CheckRow{Check: check, Resource: res, Status: Pass, Observed: obs, Threshold: "healthy"}
+	h.Err = workflow.ExecuteActivity(c, a.GetHealthCheckStatus, activities.HealthCheckRef{ID: id}).Get(c, &h.Info)
+	return h
 }
 
 func checkStack(ctx workflow.Context, region, stack string) CheckRow {

@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/testsuite"
+	"go.temporal.io/sdk/workflow"
 
 	"github.com/roadcall/dr/activities"
 	"github.com/roadcall/dr/internal/topology"
@@ -39,13 +40,34 @@ func healthyReadinessMocks(env *testsuite.TestWorkflowEnvironment, topo topology
 	env.OnActivity(a.GetBucketReplication, mock.Anything, mock.Anything).Return(activities.BucketReplicationInfo{Rules: []activities.ReplicationRuleInfo{
 		{ID: "r1", Status: "Enabled", Destination: topo.Buckets[0].Destination}}}, nil)
 	env.OnActivity(a.ListRecoveryPoints, mock.Anything, mock.Anything).Return(activities.RecoveryPoints{Points: []activities.RecoveryPointInfo{{Status: "COMPLETED"}}}, nil)
-	env.OnActivity(a.GetHealthCheckStatus, mock.Anything, mock.Anything).Return(activities.HealthCheckInfo{Healthy: true, Success: 3, Checkers: 3}, nil)
+	// A RECOVERY_CONTROL check follows its routing control: in the steady state the DR region's is Off.
+	drControlled := map[string]bool{}
+	for _, hc := range topo.HealthChecks {
+		drControlled[hc.ID] = hc.Type == topology.HealthCheckRecoveryControl && hc.Region == topo.DRRegion
+	}
+	env.OnActivity(a.GetHealthCheckStatus, mock.Anything, mock.Anything).Return(func(_ context.Context, in activities.HealthCheckRef) (activities.HealthCheckInfo, error) {
+		if drControlled[in.ID] {
+			return activities.HealthCheckInfo{ID: in.ID, Success: 0, Checkers: 3, Failures: []string{"routing control Off"}}, nil
+		}
+		return activities.HealthCheckInfo{Healthy: true, Success: 3, Checkers: 3}, nil
+	})
 	env.OnActivity(a.DescribeStack, mock.Anything, mock.Anything).Return(activities.StackInfo{Exists: true, Status: "CREATE_COMPLETE"}, nil)
+	// The steady state of the routing controls: traffic to the primary, DR standing by.
+	env.OnActivity(a.GetRoutingControlStates, mock.Anything, mock.Anything).Return(activities.RoutingControlStates{
+		Endpoint: activities.ClusterEndpoint{Region: topo.DRRegion},
+		States:   []activities.ControlState{{Region: topo.PrimaryRegion, State: "On"}, {Region: topo.DRRegion, State: "Off"}}}, nil).Maybe()
+}
+
+// beforeStaticStability runs ReadinessCheck as recorded before the static-stability rows: the checks this
+// file's row counts and verdicts describe. TestReadinessStaticStability* cover version 1.
+func beforeStaticStability(env *testsuite.TestWorkflowEnvironment) {
+	env.OnGetVersion(string(readinessStaticStability), workflow.DefaultVersion, 1).Return(workflow.DefaultVersion)
 }
 
 func TestReadinessAllPass(t *testing.T) {
 	topo := localTopology(t)
 	env := newEnv(t)
+	beforeStaticStability(env)
 	healthyReadinessMocks(env, topo, 30)
 	published := 0
 	env.OnActivity(a.Publish, mock.Anything, mock.Anything).Return(func(_ context.Context, in activities.PublishInput) (activities.PublishResult, error) {
