@@ -2,7 +2,6 @@ package workflows
 
 import (
 	"fmt"
-	"strings"
 	"time"
 
 	"go.temporal.io/sdk/workflow"
@@ -15,6 +14,7 @@ import (
 // the history are the same on every replay.
 func readinessChecks(ctx workflow.Context, req ReadinessRequest) []CheckRow {
 	t := req.Topology
+	static := version(ctx, readinessStaticStability) >= 1
 	var checks []func(ctx workflow.Context) []CheckRow
 	for _, tb := range t.Tables {
 		checks = append(checks,
@@ -28,21 +28,31 @@ func readinessChecks(ctx workflow.Context, req ReadinessRequest) []CheckRow {
 		checks = append(checks, func(ctx workflow.Context) []CheckRow { return checkS3(ctx, req, b.Source, b.Destination) })
 	}
 	checks = append(checks, func(ctx workflow.Context) []CheckRow { return []CheckRow{checkBackups(ctx, req)} })
-	for _, hc := range t.HealthChecks {
-		if hc.Type == topology.HealthCheckRecoveryControl {
-			checks = append(checks, func(ctx workflow.Context) []CheckRow {
-				return []CheckRow{checkRecoveryControlHealth(ctx, hc.ID, hc.Region, hc.Region == t.PrimaryRegion)}
-			})
-			continue
-		}
-		checks = append(checks, func(ctx workflow.Context) []CheckRow { return []CheckRow{checkHealth(ctx, hc.ID, hc.Region)} })
+	// The static-stability rows grade the failover records' health checks from these reads: one
+	// GetHealthCheckStatus per health check serves both.
+	health := make([]healthRead, len(t.HealthChecks))
+	for i, hc := range t.HealthChecks {
+		checks = append(checks, func(ctx workflow.Context) []CheckRow {
+			health[i] = readHealthCheck(ctx, hc.ID)
+			return []CheckRow{healthRow(hc, t.PrimaryRegion, health[i])}
+		})
 	}
 	for _, st := range t.Stacks.Names {
 		checks = append(checks, func(ctx workflow.Context) []CheckRow { return []CheckRow{checkStack(ctx, t.DRRegion, st)} })
 	}
+	var rc *routingControlRead
+	if static && t.DNS.Mode == topology.DNSRoutingControl && t.DNS.RoutingControls != nil {
+		checks = append(checks, func(ctx workflow.Context) []CheckRow {
+			rc = readRoutingControls(ctx, t)
+			return nil
+		})
+	}
 	var rows []CheckRow
 	for _, rs := range gather(ctx, checks) {
 		rows = append(rows, rs...)
+	}
+	if static {
+		rows = append(rows, staticStabilityRows(t, rc, health)...)
 	}
 	return rows
 }
@@ -239,46 +249,17 @@ func checkBackups(ctx workflow.Context, req ReadinessRequest) CheckRow {
 	return CheckRow{Check: check, Resource: t.BackupVault, Status: Pass, Observed: fmt.Sprintf("%d completed, newest %s", completed, newest.UTC().Format(time.RFC3339)), Threshold: threshold}
 }
 
+// checkHealth grades one health check as a check that must be healthy (failback's pre-check).
 func checkHealth(ctx workflow.Context, id, region string) CheckRow {
-	const check = "route53-health-check"
-	res := fmt.Sprintf("%s (%s)", id, region)
-	var hc activities.HealthCheckInfo
-	c := describeCtx(ctx, "Route 53 GetHealthCheckStatus "+id)
-	if err := workflow.ExecuteActivity(c, a.GetHealthCheckStatus, activities.HealthCheckRef{ID: id}).Get(c, &hc); err != nil {
-		return errRow(check, res, "healthy", err)
-	}
-	obs := fmt.Sprintf("%d/%d checkers healthy", hc.Success, hc.Checkers)
-	if !hc.Healthy {
-		return CheckRow{check, res, Fail, obs, "healthy", strings.Join(hc.Failures, "; ")}
-	}
-	return CheckRow{Check: check, Resource: res, Status: Pass, Observed: obs, Threshold: "healthy"}
+	return healthStatusRow(id, region, readHealthCheck(ctx, id))
 }
 
-// checkRecoveryControlHealth reads a RECOVERY_CONTROL health check, which follows its routing control
-// rather than its region's health: in the steady state the primary's control is ON (healthy) and the DR
-// region's OFF (unhealthy, the standby), so a failing DR check is expected. A primary check that fails
-// means its control is OFF and traffic is not on the primary; a DR check that passes means the DR control
-// is ON too, a failover or failback left half-done.
-func checkRecoveryControlHealth(ctx workflow.Context, id, region string, primary bool) CheckRow {
-	const check = "route53-health-check"
-	res := fmt.Sprintf("%s (%s)", id, region)
-	want := "healthy (routing control ON: the primary serves)"
-	if !primary {
-		want = "unhealthy (routing control OFF: the DR standby)"
-	}
-	var hc activities.HealthCheckInfo
+// readHealthCheck is GetHealthCheckStatus, its answer or its error kept for grading.
+func readHealthCheck(ctx workflow.Context, id string) healthRead {
+	var h healthRead
 	c := describeCtx(ctx, "Route 53 GetHealthCheckStatus "+id)
-	if err := workflow.ExecuteActivity(c, a.GetHealthCheckStatus, activities.HealthCheckRef{ID: id}).Get(c, &hc); err != nil {
-		return errRow(check, res, want, err)
-	}
-	obs := fmt.Sprintf("%d/%d checkers healthy", hc.Success, hc.Checkers)
-	switch {
-	case primary && !hc.Healthy:
-		return CheckRow{check, res, Fail, obs, want, "the primary's routing control is OFF, so traffic is not on the primary: " + strings.Join(hc.Failures, "; ")}
-	case !primary && hc.Healthy:
-		return CheckRow{check, res, Warn, obs, want, "the DR region's routing control is ON while the primary serves: a failover or failback left half-done?"}
-	}
-	return CheckRow{Check: check, Resource: res, Status: Pass, Observed: obs, Threshold: want}
+	h.Err = workflow.ExecuteActivity(c, a.GetHealthCheckStatus, activities.HealthCheckRef{ID: id}).Get(c, &h.Info)
+	return h
 }
 
 func checkStack(ctx workflow.Context, region, stack string) CheckRow {

@@ -46,6 +46,7 @@ func TestReadinessAgainstAwssim(t *testing.T) {
 			f, err := awsclient.New(context.Background(), awsclient.Static(hs.URL))
 			require.NoError(t, err)
 			env := newEnv(t)
+			beforeStaticStability(env)
 			env.RegisterActivity(activities.New(f))
 			env.ExecuteWorkflow(ReadinessCheck, ReadinessRequest{Common: Common{Topology: topo}})
 			require.NoError(t, env.GetWorkflowError())
@@ -85,6 +86,7 @@ func BenchmarkReadinessAgainstAwssim(b *testing.B) {
 		var s testsuite.WorkflowTestSuite
 		s.SetLogger(log.NewStructuredLogger(slog.New(slog.NewTextHandler(io.Discard, nil))))
 		env := s.NewTestWorkflowEnvironment()
+		beforeStaticStability(env)
 		env.RegisterActivity(acts)
 		env.ExecuteWorkflow(ReadinessCheck, ReadinessRequest{Common: Common{Topology: topo}})
 		var rep ReadinessReport

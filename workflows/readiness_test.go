@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/testsuite"
+	"go.temporal.io/sdk/workflow"
 
 	"github.com/roadcall/dr/activities"
 	"github.com/roadcall/dr/internal/topology"
@@ -39,22 +40,34 @@ func healthyReadinessMocks(env *testsuite.TestWorkflowEnvironment, topo topology
 	env.OnActivity(a.GetBucketReplication, mock.Anything, mock.Anything).Return(activities.BucketReplicationInfo{Rules: []activities.ReplicationRuleInfo{
 		{ID: "r1", Status: "Enabled", Destination: topo.Buckets[0].Destination}}}, nil)
 	env.OnActivity(a.ListRecoveryPoints, mock.Anything, mock.Anything).Return(activities.RecoveryPoints{Points: []activities.RecoveryPointInfo{{Status: "COMPLETED"}}}, nil)
-	// The steady state: every check healthy but the DR region's RECOVERY_CONTROL check, which follows its
-	// routing control, OFF on the standby.
+	// A RECOVERY_CONTROL check follows its routing control: in the steady state the DR region's is Off.
+	drControlled := map[string]bool{}
+	for _, hc := range topo.HealthChecks {
+		drControlled[hc.ID] = hc.Type == topology.HealthCheckRecoveryControl && hc.Region == topo.DRRegion
+	}
 	env.OnActivity(a.GetHealthCheckStatus, mock.Anything, mock.Anything).Return(func(_ context.Context, in activities.HealthCheckRef) (activities.HealthCheckInfo, error) {
-		for _, hc := range topo.HealthChecks {
-			if hc.ID == in.ID && hc.Type == topology.HealthCheckRecoveryControl && hc.Region != topo.PrimaryRegion {
-				return activities.HealthCheckInfo{ID: in.ID, Checkers: 3, Failures: []string{"us-east-1: Failure: routing control OFF"}}, nil
-			}
+		if drControlled[in.ID] {
+			return activities.HealthCheckInfo{ID: in.ID, Success: 0, Checkers: 3, Failures: []string{"routing control Off"}}, nil
 		}
-		return activities.HealthCheckInfo{ID: in.ID, Healthy: true, Success: 3, Checkers: 3}, nil
+		return activities.HealthCheckInfo{Healthy: true, Success: 3, Checkers: 3}, nil
 	})
 	env.OnActivity(a.DescribeStack, mock.Anything, mock.Anything).Return(activities.StackInfo{Exists: true, Status: "CREATE_COMPLETE"}, nil)
+	// The steady state of the routing controls: traffic to the primary, DR standing by.
+	env.OnActivity(a.GetRoutingControlStates, mock.Anything, mock.Anything).Return(activities.RoutingControlStates{
+		Endpoint: activities.ClusterEndpoint{Region: topo.DRRegion},
+		States:   []activities.ControlState{{Region: topo.PrimaryRegion, State: "On"}, {Region: topo.DRRegion, State: "Off"}}}, nil).Maybe()
+}
+
+// beforeStaticStability runs ReadinessCheck as recorded before the static-stability rows: the checks this
+// file's row counts and verdicts describe. TestReadinessStaticStability* cover version 1.
+func beforeStaticStability(env *testsuite.TestWorkflowEnvironment) {
+	env.OnGetVersion(string(readinessStaticStability), workflow.DefaultVersion, 1).Return(workflow.DefaultVersion)
 }
 
 func TestReadinessAllPass(t *testing.T) {
 	topo := localTopology(t)
 	env := newEnv(t)
+	beforeStaticStability(env)
 	healthyReadinessMocks(env, topo, 30)
 	published := 0
 	env.OnActivity(a.Publish, mock.Anything, mock.Anything).Return(func(_ context.Context, in activities.PublishInput) (activities.PublishResult, error) {
@@ -72,7 +85,7 @@ func TestReadinessAllPass(t *testing.T) {
 	require.Len(t, topo.HealthChecks, 4)
 	require.Len(t, rep.Rows, 15+2+2+1+4+4)
 	require.Contains(t, rep.Rows, CheckRow{Check: "route53-health-check", Resource: "hc-roadcall-rc-us-west-2 (us-west-2)", Status: Pass,
-		Observed: "0/3 checkers healthy", Threshold: "unhealthy (routing control OFF: the DR standby)"}, "the standby's control is OFF by design")
+		Observed: "0/3 checkers healthy", Threshold: "unhealthy (routing control Off until a failover)"}, "the standby's control is OFF by design")
 	require.Zero(t, published, "a passing check must not page anyone")
 	require.False(t, rep.Alarmed)
 }
@@ -100,7 +113,7 @@ func TestReadinessLagOverRPOFailsAndAlarmsOnce(t *testing.T) {
 }
 
 // A RECOVERY_CONTROL check follows its routing control: the primary's failing means traffic is off the
-// primary (a fail); the DR's passing means both controls are ON (a warning).
+// primary, and the DR's passing means its control is On while it should stand by; both fail the row.
 func TestReadinessRecoveryControlChecksFollowTheControls(t *testing.T) {
 	topo := localTopology(t)
 	env := newEnv(t)
@@ -117,16 +130,11 @@ func TestReadinessRecoveryControlChecksFollowTheControls(t *testing.T) {
 	require.NoError(t, env.GetWorkflowResult(&rep))
 	require.Equal(t, Fail, rep.Overall)
 	failing := rep.Failing()
-	require.Len(t, failing, 1, rep.Rows)
+	require.Len(t, failing, 2, rep.Rows)
 	require.Equal(t, "hc-roadcall-rc-us-east-1 (us-east-1)", failing[0].Resource)
-	require.Contains(t, failing[0].Reason, "the primary's routing control is OFF, so traffic is not on the primary")
-	require.Equal(t, 1, rep.Warn)
-	for _, row := range rep.Rows {
-		if row.Status == Warn {
-			require.Equal(t, "hc-roadcall-rc-us-west-2 (us-west-2)", row.Resource)
-			require.Contains(t, row.Reason, "routing control is ON while the primary serves")
-		}
-	}
+	require.Contains(t, failing[0].Reason, "the primary's routing control is Off")
+	require.Equal(t, "hc-roadcall-rc-us-west-2 (us-west-2)", failing[1].Resource)
+	require.Contains(t, failing[1].Reason, "the DR region's routing control is On")
 }
 
 func TestReadinessUnreadableCheckFailsRow(t *testing.T) {

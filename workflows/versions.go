@@ -21,10 +21,15 @@ const (
 	// does not answer, and Failback's pre-check and the drill's checklist read DNS the way the mode moves
 	// it. Runs recorded before it replay the UPSERT alone.
 	dnsModes changeID = "dns-modes"
+	// readinessStaticStability added ReadinessCheck's static-stability rows: the DNS mode graded for its
+	// dependence on the primary region's control planes, the ARC routing controls read through the
+	// cluster's endpoints (ReadRoutingControlStates) and the failover records' health checks. Runs recorded
+	// before it replay without the routing-control read.
+	readinessStaticStability changeID = "readiness-static-stability"
 )
 
 // changeIDs lists every changeID, so a test can check that each is used and documented.
-var changeIDs = []changeID{assessDRScan, dnsModes}
+var changeIDs = []changeID{assessDRScan, dnsModes, readinessStaticStability}
 
 // version is workflow.GetVersion for one of the typed change IDs, from the default to version 1.
 func version(ctx workflow.Context, id changeID) workflow.Version {
