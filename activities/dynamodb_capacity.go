@@ -131,15 +131,17 @@ func (r limitsFinalRetryer) IsErrorRetryable(err error) bool {
 	return r.RetryerV2.IsErrorRetryable(err)
 }
 
-// waitTableActive polls DescribeTable until the table is ACTIVE and returns what it read last.
+// waitTableActive polls DescribeTable until the table is ACTIVE (judged as WaitTableActive judges it) and
+// returns what it read last.
 func (a *Activities) waitTableActive(ctx context.Context, ref TableRef) (TableInfo, Progress, error) {
 	var info TableInfo
+	w := &tableWait{ref: ref}
 	p, err := a.waitFor(ctx, func(ctx context.Context) (bool, string, error) {
-		var err error
-		if info, err = a.DescribeTable(ctx, ref); err != nil {
-			return false, "", err
+		out, done, seen, err := w.poll(ctx, a)
+		if out != nil {
+			info = tableInfoOf(ref, out)
 		}
-		return info.Status == string(types.TableStatusActive), info.Status, nil
+		return done, seen, err
 	})
 	return info, p, err
 }

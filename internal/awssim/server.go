@@ -34,6 +34,10 @@ type Durations struct {
 	TableRestore     time.Duration `json:"tableRestore"`
 	TableUpdate      time.Duration `json:"tableUpdate"`
 	FunctionUpdate   time.Duration `json:"functionUpdate"`
+	// TableVisible is how long after a restore DescribeTable still answers ResourceNotFoundException:
+	// DynamoDB's control plane is eventually consistent (the DescribeTable API reference says so), which
+	// is why the SDK's TableExists waiter retries that error.
+	TableVisible time.Duration `json:"tableVisible"`
 }
 
 // DefaultDurations are the figures AWS publishes or that operators observe.
@@ -51,6 +55,7 @@ func DefaultDurations() Durations {
 		TableRestore:     20 * time.Minute,
 		TableUpdate:      30 * time.Second,
 		FunctionUpdate:   3 * time.Second,
+		TableVisible:     5 * time.Second,
 	}
 }
 
