@@ -35,8 +35,8 @@ type Durations struct {
 	TableUpdate      time.Duration `json:"tableUpdate"`
 	FunctionUpdate   time.Duration `json:"functionUpdate"`
 	// TableVisible is how long after a restore DescribeTable still answers ResourceNotFoundException:
-	// DynamoDB's control plane is eventually consistent (the DescribeTable API reference says so), which
-	// is why the SDK's TableExists waiter retries that error.
+	// DescribeTable is an eventually consistent query, and its API reference says to wait "a few seconds"
+	// after a create, which is why the SDK's TableExists waiter retries that error.
 	TableVisible time.Duration `json:"tableVisible"`
 }
 
