@@ -33,6 +33,10 @@ func (a *Activities) DescribeTable(ctx context.Context, in TableRef) (TableInfo,
 	if err != nil {
 		return TableInfo{}, classify(err, "dynamodb:DescribeTable", in.Table, in.Region)
 	}
+	return tableInfoOf(in, out), nil
+}
+
+func tableInfoOf(in TableRef, out *dynamodb.DescribeTableOutput) TableInfo {
 	t := out.Table
 	info := TableInfo{Table: in.Table, Region: in.Region, Status: string(t.TableStatus), BillingMode: string(types.BillingModeProvisioned),
 		ItemCount: aws.ToInt64(t.ItemCount), Replicas: map[string]string{}}
@@ -45,7 +49,7 @@ func (a *Activities) DescribeTable(ctx context.Context, in TableRef) (TableInfo,
 	for _, r := range t.Replicas {
 		info.Replicas[aws.ToString(r.RegionName)] = string(r.ReplicaStatus)
 	}
-	return info, nil
+	return info
 }
 
 // PITRInfo is a table's point-in-time recovery state and restorable window.

@@ -14,6 +14,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/aws/smithy-go"
+	"go.temporal.io/sdk/temporal"
 )
 
 // Billing modes as DynamoDB names them.
@@ -131,21 +132,24 @@ func (r limitsFinalRetryer) IsErrorRetryable(err error) bool {
 	return r.RetryerV2.IsErrorRetryable(err)
 }
 
-// waitTableActive polls DescribeTable until the table is ACTIVE and returns what it read last.
+// waitTableActive polls DescribeTable until the table is ACTIVE (judged as WaitTableActive judges it) and
+// returns what it read last.
 func (a *Activities) waitTableActive(ctx context.Context, ref TableRef) (TableInfo, Progress, error) {
 	var info TableInfo
+	w := &tableWait{ref: ref}
 	p, err := a.waitFor(ctx, func(ctx context.Context) (bool, string, error) {
-		var err error
-		if info, err = a.DescribeTable(ctx, ref); err != nil {
-			return false, "", err
+		out, done, seen, err := w.poll(ctx, a)
+		if out != nil {
+			info = tableInfoOf(ref, out)
 		}
-		return info.Status == string(types.TableStatusActive), info.Status, nil
+		return done, seen, err
 	})
 	return info, p, err
 }
 
 // limitRefusal explains DynamoDB's per-table limits: how often a table may switch to on-demand, and how
-// often provisioned throughput may be decreased in a day. Retrying cannot help until AWS's window passes.
+// often provisioned throughput may be decreased in a day. Retrying cannot help until AWS's window passes,
+// so those are non-retryable; the concurrent-operations limit is transient and retryable.
 func limitRefusal(in CapacityChange, prev TableCapacity, ae smithy.APIError) error {
 	msg := fmt.Sprintf("dynamodb:UpdateTable %s in %s: AWS refused %s (table now %s): %s: %s",
 		in.Table, in.Region, in.Target, prev, ae.ErrorCode(), ae.ErrorMessage())
@@ -159,7 +163,11 @@ func limitRefusal(in CapacityChange, prev TableCapacity, ae smithy.APIError) err
 	case strings.Contains(m, "decrease"):
 		msg += ". DynamoDB limits provisioned-throughput decreases per table per day; the table keeps its current (higher) capacity, which is safe. Apply the decrease after the limit resets: " + cmd
 	default:
-		msg += ". Wait for the account's concurrent table operations to finish or request a quota increase, then retry: " + cmd
+		// DynamoDB's other LimitExceededException is its limit on concurrent control-plane operations ("up to
+		// 500 simultaneous table operations", the LimitExceededException shape in DynamoDB's model): it
+		// passes as they finish, so the step retries.
+		msg += ". The account's concurrent table operations are at DynamoDB's limit; the step retries as they finish: " + cmd
+		return temporal.NewApplicationError(msg, ae.ErrorCode())
 	}
 	return refuse(ae.ErrorCode(), "%s", msg)
 }

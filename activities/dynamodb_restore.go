@@ -99,16 +99,15 @@ type TableState struct {
 }
 
 // WaitTableActive waits until the table is ACTIVE (a restore takes 20 minutes or more in AWS), heartbeating
-// so that a replacement worker resumes the wait rather than starting anything again.
+// so that a replacement worker resumes the wait rather than starting anything again. Its states are the
+// SDK's TableExists waiter's (ResourceNotFoundException is retried: a just-restored table may not be
+// visible yet) plus tableFailureStates, which fail the step at once.
 func (a *Activities) WaitTableActive(ctx context.Context, in TableRef) (TableState, error) {
 	res := TableState{Table: in.Table, Region: in.Region}
+	w := &tableWait{ref: in}
 	p, err := a.waitFor(ctx, func(ctx context.Context) (bool, string, error) {
-		out, err := a.AWS.DynamoDB(in.Region).DescribeTable(ctx, &dynamodb.DescribeTableInput{TableName: aws.String(in.Table)})
-		if err != nil {
-			return false, "", classify(err, "dynamodb:DescribeTable", in.Table, in.Region)
-		}
-		s := out.Table.TableStatus
-		return s == types.TableStatusActive, string(s), nil
+		_, done, seen, err := w.poll(ctx, a)
+		return done, seen, err
 	})
 	res.Status, res.Progress = p.LastSeen, p
 	return res, err

@@ -188,7 +188,8 @@ type FunctionUpdate struct {
 }
 
 // WaitFunctionUpdated waits until the function's last update is Successful; a Failed update is
-// non-retryable with Lambda's reason, because retrying the wait cannot change it.
+// non-retryable with Lambda's reason, because retrying the wait cannot change it. The states are the SDK's
+// FunctionUpdated waiter's.
 func (a *Activities) WaitFunctionUpdated(ctx context.Context, ref FunctionEnvRef) (FunctionUpdate, error) {
 	res := FunctionUpdate{Function: ref.Function, Region: ref.Region}
 	p, err := a.waitFor(ctx, func(ctx context.Context) (bool, string, error) {
@@ -197,10 +198,14 @@ func (a *Activities) WaitFunctionUpdated(ctx context.Context, ref FunctionEnvRef
 			return false, "", err
 		}
 		res.RevisionID = fc.rev
-		if fc.status == types.LastUpdateStatusFailed {
-			return false, string(fc.status), refuse("FunctionUpdateFailed", "lambda %s in %s: the last configuration update failed: %s", ref.Function, ref.Region, fc.reason)
+		switch functionUpdatedVerdict(ctx, fc.status) {
+		case pollFailure:
+			return false, string(fc.status), refuse("FunctionUpdateFailed", "lambda %s in %s: the last configuration update is %s (a failure state of the SDK's FunctionUpdated waiter): %s",
+				ref.Function, ref.Region, fc.status, fc.reason)
+		case pollSuccess:
+			return true, string(fc.status), nil
 		}
-		return fc.status == types.LastUpdateStatusSuccessful, string(fc.status), nil
+		return false, string(fc.status), nil
 	})
 	res.Status, res.Progress = p.LastSeen, p
 	return res, err

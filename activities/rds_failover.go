@@ -120,7 +120,8 @@ type AuroraWriterState struct {
 
 // WaitAuroraWriter polls until the DR cluster is available and is the writer: for a global failover the
 // global cluster names it writer and has no failover in flight; for the other modes it is standalone and
-// one of its instances is the cluster writer. It heartbeats, so a replacement worker resumes the wait.
+// one of its instances is the cluster writer. It heartbeats, so a replacement worker resumes the wait. A
+// failure state of the SDK's DBClusterAvailable waiter (failed, deleting, ...) fails it at once.
 func (a *Activities) WaitAuroraWriter(ctx context.Context, in AuroraFailoverInput) (AuroraWriterState, error) {
 	st := AuroraWriterState{Cluster: in.DRClusterID, Region: in.Region}
 	p, err := a.waitFor(ctx, func(ctx context.Context) (bool, string, error) {
@@ -129,6 +130,9 @@ func (a *Activities) WaitAuroraWriter(ctx context.Context, in AuroraFailoverInpu
 			return false, "", err
 		}
 		st.Status, st.Endpoint = aws.ToString(cl.Status), aws.ToString(cl.Endpoint)
+		if clusterVerdict(ctx, cl) == pollFailure {
+			return false, "cluster " + st.Status, failureState("rds cluster", in.DRClusterID, in.Region, st.Status, "DBClusterAvailable", rdsFailureHint(st.Status))
+		}
 		instWriter := false
 		for _, m := range cl.DBClusterMembers {
 			instWriter = instWriter || aws.ToBool(m.IsClusterWriter)

@@ -116,7 +116,9 @@ type ClusterState struct {
 	Progress Progress `json:"progress"`
 }
 
-// WaitClusterAvailable waits until the cluster is available, heartbeating progress.
+// WaitClusterAvailable waits until the cluster is available, heartbeating progress. Its states are the SDK's
+// DBClusterAvailable waiter's: a failure state (failed, incompatible-restore, deleting, ...) fails the step
+// at once, because a dead restore would otherwise be polled until the 4 h timeout.
 func (a *Activities) WaitClusterAvailable(ctx context.Context, in ClusterRef) (ClusterState, error) {
 	var st ClusterState
 	p, err := a.waitFor(ctx, func(ctx context.Context) (bool, string, error) {
@@ -125,7 +127,13 @@ func (a *Activities) WaitClusterAvailable(ctx context.Context, in ClusterRef) (C
 			return false, "", err
 		}
 		st.ClusterWindow = windowOf(in, c)
-		return st.Status == "available", st.Status, nil
+		switch clusterVerdict(ctx, c) {
+		case pollFailure:
+			return false, st.Status, failureState("rds cluster", in.Cluster, in.Region, st.Status, "DBClusterAvailable", rdsFailureHint(st.Status))
+		case pollSuccess:
+			return true, st.Status, nil
+		}
+		return false, st.Status, nil
 	})
 	st.Progress = p
 	return st, err
@@ -181,7 +189,9 @@ func (a *Activities) CreateClusterWriter(ctx context.Context, in ClusterWriterIn
 	return res, nil
 }
 
-// WaitClusterWriter waits until the instance is available and is the cluster's writer.
+// WaitClusterWriter waits until the instance is available and is the cluster's writer. The instance is
+// judged by the SDK's DBInstanceAvailable waiter and the cluster by DBClusterAvailable's failure states: a
+// failure state of either fails the step at once.
 func (a *Activities) WaitClusterWriter(ctx context.Context, in ClusterWriterInput) (ClusterState, error) {
 	var st ClusterState
 	p, err := a.waitFor(ctx, func(ctx context.Context) (bool, string, error) {
@@ -189,16 +199,26 @@ func (a *Activities) WaitClusterWriter(ctx context.Context, in ClusterWriterInpu
 		if err != nil {
 			return false, "", classify(err, "rds:DescribeDBInstances", in.Instance, in.Region)
 		}
-		status := ""
+		status, instOK := "", false
 		if len(out.DBInstances) > 0 {
-			status = aws.ToString(out.DBInstances[0].DBInstanceStatus)
+			inst := out.DBInstances[0]
+			status = aws.ToString(inst.DBInstanceStatus)
+			switch instanceVerdict(ctx, inst) {
+			case pollFailure:
+				return false, "instance " + status, failureState("rds instance", in.Instance, in.Region, status, "DBInstanceAvailable", rdsFailureHint(status))
+			case pollSuccess:
+				instOK = true
+			}
 		}
 		c, err := a.clusterOf(ctx, ClusterRef{Region: in.Region, Cluster: in.Cluster})
 		if err != nil {
 			return false, "", err
 		}
 		st.ClusterWindow = windowOf(ClusterRef{Region: in.Region, Cluster: in.Cluster}, c)
-		return status == "available" && st.Writer == in.Instance, fmt.Sprintf("instance %s, writer %q", status, st.Writer), nil
+		if clusterVerdict(ctx, c) == pollFailure {
+			return false, "cluster " + st.Status, failureState("rds cluster", in.Cluster, in.Region, st.Status, "DBClusterAvailable", rdsFailureHint(st.Status))
+		}
+		return instOK && st.Writer == in.Instance, fmt.Sprintf("instance %s, writer %q", status, st.Writer), nil
 	})
 	st.Progress = p
 	return st, err

@@ -182,7 +182,8 @@ func (a *Activities) SnapshotCluster(ctx context.Context, in ClusterSnapshotInpu
 	return st, nil
 }
 
-// WaitClusterSnapshot polls until the snapshot is available.
+// WaitClusterSnapshot polls until the snapshot is available; the states are the SDK's
+// DBClusterSnapshotAvailable waiter's, and a failure state (failed, deleting, ...) fails the step at once.
 func (a *Activities) WaitClusterSnapshot(ctx context.Context, in ClusterSnapshotInput) (ClusterSnapshotState, error) {
 	st := ClusterSnapshotState{SnapshotID: in.SnapshotID}
 	p, err := a.waitFor(ctx, func(ctx context.Context) (bool, string, error) {
@@ -194,10 +195,14 @@ func (a *Activities) WaitClusterSnapshot(ctx context.Context, in ClusterSnapshot
 			return false, "", refuse("DBClusterSnapshotNotFoundFault", "rds:DescribeDBClusterSnapshots: snapshot %s of %s in %s disappeared while it was being created", in.SnapshotID, in.ClusterID, in.Region)
 		}
 		st.ARN, st.Status = cur.ARN, cur.Status
-		if cur.Status == "failed" {
-			return false, cur.Status, refuse("SnapshotFailed", "rds:CreateDBClusterSnapshot %s of %s in %s failed", in.SnapshotID, in.ClusterID, in.Region)
+		switch snapshotVerdict(ctx, cur.Status) {
+		case pollFailure:
+			return false, cur.Status, refuse("SnapshotFailed", "rds:CreateDBClusterSnapshot %s of %s in %s: the snapshot is %s, a failure state of the SDK's DBClusterSnapshotAvailable waiter; take a new one under another identifier",
+				in.SnapshotID, in.ClusterID, in.Region, cur.Status)
+		case pollSuccess:
+			return true, cur.Status, nil
 		}
-		return cur.Status == "available", cur.Status, nil
+		return false, cur.Status, nil
 	})
 	st.Progress = p
 	return st, err

@@ -129,7 +129,7 @@ func probeError(err error, op, region string, timeout time.Duration) string {
 	}
 	msg := err.Error()
 	if len(msg) > 300 {
-		msg = msg[:300] + "…"
+		msg = truncateUTF8(msg, 300, "…")
 	}
 	return fmt.Sprintf("%s in %s failed within %s: %s", op, region, timeout, msg)
 }

@@ -187,7 +187,7 @@ func (a *Activities) simCall(ctx context.Context, method, url string, body []byt
 func snippet(b []byte) string {
 	s := strings.TrimSpace(string(b))
 	if len(s) > 120 {
-		s = s[:120] + "…"
+		s = truncateUTF8(s, 120, "…")
 	}
 	return s
 }

@@ -19,13 +19,15 @@ type PublishResult struct {
 }
 
 // Publish sends one message to an SNS topic. SNS has no idempotency token for standard topics, so a retried
-// attempt may page twice; paging twice is better than not paging.
+// attempt may page twice; paging twice is better than not paging. Subject and message are fitted to
+// SNS's limits (limits.go) rather than refused.
 func (a *Activities) Publish(ctx context.Context, in PublishInput) (PublishResult, error) {
-	subject := in.Subject
-	if len(subject) > 100 {
-		subject = subject[:100] // SNS refuses subjects over 100 characters
+	req := &sns.PublishInput{TopicArn: aws.String(in.TopicARN), Message: aws.String(snsMessage(in.Message))}
+	if subject := snsSubject(in.Subject); subject != "" {
+		// Sent only when there is one: an empty Subject is not "no subject" to SNS.
+		req.Subject = aws.String(subject)
 	}
-	out, err := a.AWS.SNS(in.Region).Publish(ctx, &sns.PublishInput{TopicArn: aws.String(in.TopicARN), Subject: aws.String(subject), Message: aws.String(in.Message)})
+	out, err := a.AWS.SNS(in.Region).Publish(ctx, req)
 	if err != nil {
 		return PublishResult{}, classify(err, "sns:Publish", in.TopicARN, in.Region)
 	}

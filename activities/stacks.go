@@ -103,14 +103,14 @@ func (a *Activities) WaitStackParameter(ctx context.Context, in StackParamInput)
 			return false, "", refuse("ValidationError", "stack %s in %s disappeared while it was updating", in.Stack, in.Region)
 		}
 		st.Status = info.Status
+		atValue := info.Parameters[in.Parameter] == in.Value
 		switch {
-		case strings.HasSuffix(info.Status, "_FAILED") || strings.Contains(info.Status, "ROLLBACK_IN_PROGRESS") ||
-			(strings.Contains(info.Status, "ROLLBACK") && info.Parameters[in.Parameter] != in.Value):
-			return false, info.Status, refuse("StackRollback", "stack %s in %s went to %s while setting %s=%s: the update failed and was rolled back; see its events",
+		case stackFailed(ctx, info.Status, atValue):
+			return false, info.Status, refuse("StackRollback", "stack %s in %s went to %s while setting %s=%s, a failure state of the SDK's StackUpdateComplete waiter: the update failed; see its events",
 				in.Stack, in.Region, info.Status, in.Parameter, in.Value)
 		case strings.HasSuffix(info.Status, "_IN_PROGRESS"):
 			return false, info.Status, nil
-		case info.Parameters[in.Parameter] != in.Value:
+		case !atValue:
 			return false, info.Status, refuse("StackParameterMismatch", "stack %s in %s is %s with %s=%s, not %s: another update changed it",
 				in.Stack, in.Region, info.Status, in.Parameter, info.Parameters[in.Parameter], in.Value)
 		}
@@ -118,6 +118,23 @@ func (a *Activities) WaitStackParameter(ctx context.Context, in StackParamInput)
 	})
 	st.Progress = p
 	return st, err
+}
+
+// stackFailed applies the SDK's StackUpdateComplete waiter's failure states (UPDATE_FAILED,
+// UPDATE_ROLLBACK_FAILED, UPDATE_ROLLBACK_COMPLETE) and two earlier signs of the same end: any *_FAILED,
+// and a rollback in progress, which only ends in UPDATE_ROLLBACK_COMPLETE or UPDATE_ROLLBACK_FAILED. The
+// one exception is a stack settled in a rollback with the parameter already at its value: a rollback
+// restores the previous parameters, so what rolled back was not our change (SetStackParameter found it
+// done and started nothing), and the SDK waiter, which assumes it follows our own UpdateStack, does not
+// apply. For the same reason success is any settled state with the value, not only UPDATE_COMPLETE.
+func stackFailed(ctx context.Context, status string, atValue bool) bool {
+	switch {
+	case strings.HasSuffix(status, "_FAILED") || strings.Contains(status, "ROLLBACK_IN_PROGRESS"):
+		return true
+	case strings.Contains(status, "ROLLBACK"):
+		return !atValue
+	}
+	return stackUpdateVerdict(ctx, status) == pollFailure
 }
 
 func sortedKeys(m map[string]string) []string {

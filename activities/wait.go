@@ -38,6 +38,11 @@ func (a *Activities) waitWithin(ctx context.Context, within time.Duration, check
 	for {
 		done, seen, err := check(ctx)
 		if err != nil {
+			if seen != "" {
+				// A poll that saw a state and failed on it (a waiter's failure state) is one the result names.
+				p.Polls++
+				p.LastSeen = seen
+			}
 			return p, err
 		}
 		p.Polls++

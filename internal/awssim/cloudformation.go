@@ -123,7 +123,7 @@ func cfnUpdateStack(s *Server, c *Call) (any, error) {
 		st.FailNextUpdate = false
 		st.NextStatus, st.ReadyAt = "UPDATE_ROLLBACK_IN_PROGRESS", s.after(time.Duration(0.6*float64(d)))
 	} else {
-		st.Parameters = params
+		st.PreviousParameters, st.Parameters = st.Parameters, params
 		st.NextStatus, st.ReadyAt = "UPDATE_COMPLETE_CLEANUP_IN_PROGRESS", s.after(time.Duration(0.9*float64(d)))
 	}
 	s.record(c, st.Name, true, "parameters "+formatParams(params))

@@ -22,6 +22,10 @@ type Stack struct {
 	LastUpdated time.Time         `json:"lastUpdated,omitzero"`
 	// FailNextUpdate makes the next UpdateStack roll back, as a broken template would.
 	FailNextUpdate bool `json:"failNextUpdate,omitempty"`
+	// PreviousParameters are the parameters before the update in flight, which a failed update returns to.
+	PreviousParameters map[string]string `json:"previousParameters,omitempty"`
+	// FailTo is the failure state a failure-state fault makes the update in flight end in.
+	FailTo string `json:"failTo,omitempty"`
 	// Events are newest last; DescribeStackEvents returns them newest first.
 	Events []*StackEvent `json:"events,omitempty"`
 }
@@ -88,9 +92,12 @@ func cfnAdvance(s *Server, now time.Time) {
 				s.cfnEvent(st, at, "")
 				if leg, ok := cfnLegs[st.Status]; ok {
 					st.NextStatus = leg.next
+					if st.Status == "UPDATE_ROLLBACK_IN_PROGRESS" && st.FailTo == "UPDATE_ROLLBACK_FAILED" {
+						st.NextStatus = st.FailTo
+					}
 					st.ReadyAt = at.Add(time.Duration(leg.share * float64(s.durations.StackUpdate) * s.scale))
 				} else {
-					st.ReadyAt = time.Time{}
+					st.ReadyAt, st.FailTo = time.Time{}, ""
 				}
 			}
 		}

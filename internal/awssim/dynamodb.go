@@ -29,9 +29,13 @@ func init() {
 }
 
 func ddbDescribeTable(s *Server, c *Call) (any, error) {
-	t, _, err := ddbTable(s, c, "TableName")
+	t, name, err := ddbTable(s, c, "TableName")
 	if err != nil {
 		return nil, err
+	}
+	if c.Now.Before(t.VisibleAt) {
+		// Eventually consistent: the restore has answered, but DescribeTable does not see the table yet.
+		return nil, ddbNotFound(name)
 	}
 	return map[string]any{"Table": s.tableDescription(c.Region, t)}, nil
 }
@@ -348,7 +352,7 @@ func ddbRestoreTableToPointInTime(s *Server, c *Call) (any, error) {
 	}
 	t := &Table{
 		Name: target, ARN: fmt.Sprintf("arn:aws:dynamodb:%s:%s:table/%s", c.Region, s.world.AccountID, target),
-		Status: "CREATING", ReadyAt: s.after(s.durations.TableRestore), CreatedAt: c.Now, KeyAttribute: src.KeyAttribute,
+		Status: "CREATING", ReadyAt: s.after(s.durations.TableRestore), VisibleAt: s.after(s.durations.TableVisible), CreatedAt: c.Now, KeyAttribute: src.KeyAttribute,
 		BillingMode: src.BillingMode, ReadCap: src.ReadCap, WriteCap: src.WriteCap,
 		// AWS does not carry PITR or global-table membership over to a restored table.
 		Replicas: []string{c.Region}, RestoredFrom: src.ARN, RestoredTo: at,

@@ -51,6 +51,8 @@ type Table struct {
 	// RestoredFrom and RestoredTo are set on a table made by RestoreTableToPointInTime.
 	RestoredFrom string    `json:"restoredFrom,omitempty"`
 	RestoredTo   time.Time `json:"restoredTo,omitzero"`
+	// VisibleAt is when DescribeTable first finds a just-restored table (Durations.TableVisible).
+	VisibleAt time.Time `json:"visibleAt,omitzero"`
 }
 
 // Item keeps every version of one item so a point-in-time restore really differs from a corrupted table.

@@ -39,6 +39,9 @@ type Fault struct {
 	Function  string    `json:"function,omitempty"`
 	Table     string    `json:"table,omitempty"`
 	At        time.Time `json:"at,omitzero"`
+	// Resource and State are a failure-state fault's resource and the state it goes to.
+	Resource string `json:"resource,omitempty"`
+	State    string `json:"state,omitempty"`
 	// Count limits an error fault to its first Count matching calls; 0 means until removed.
 	Count int `json:"count,omitempty"`
 	Fired int `json:"fired"`
@@ -110,6 +113,10 @@ func (s *Server) AddFault(f Fault) (string, error) {
 	case FaultDegradedFunction:
 		if !s.topo.HasFunction(f.Function) {
 			return "", fmt.Errorf("function: %q is not a function of the topology", f.Function)
+		}
+	case FaultFailureState:
+		if err := s.validFailureState(&f); err != nil {
+			return "", err
 		}
 	case FaultThrottledTable, FaultCorruptedTable:
 		if !s.topo.HasTable(f.Table) {

@@ -37,6 +37,10 @@ type Durations struct {
 	TableRestore                time.Duration `json:"tableRestore"`
 	TableUpdate                 time.Duration `json:"tableUpdate"`
 	FunctionUpdate              time.Duration `json:"functionUpdate"`
+	// TableVisible is how long after a restore DescribeTable still answers ResourceNotFoundException:
+	// DescribeTable is an eventually consistent query, and its API reference says to wait "a few seconds"
+	// after a create, which is why the SDK's TableExists waiter retries that error.
+	TableVisible time.Duration `json:"tableVisible"`
 }
 
 // DefaultDurations are the figures AWS publishes or that operators observe.
@@ -56,6 +60,7 @@ func DefaultDurations() Durations {
 		TableRestore:                20 * time.Minute,
 		TableUpdate:                 30 * time.Second,
 		FunctionUpdate:              3 * time.Second,
+		TableVisible:                5 * time.Second,
 	}
 }
 

@@ -5,6 +5,7 @@ import (
 	"regexp"
 	"strings"
 	"unicode"
+	"unicode/utf8"
 )
 
 const snsXMLNS = "http://sns.amazonaws.com/doc/2010-03-31/"
@@ -66,11 +67,16 @@ func snsPublish(s *Server, c *Call) (any, error) {
 	if msg == "" {
 		return nil, snsInvalid("Empty message")
 	}
-	if len(msg) > 256*1024 {
+	// PublishInput in SNS's model: a message is UTF-8 of at most 262,144 bytes; a subject is "UTF-8 text with
+	// no line breaks or control characters, and less than 100 characters long".
+	if len(msg) > 262144 {
 		return nil, snsInvalid("Message too long")
 	}
-	// AWS: a subject is ASCII text without line breaks, at most 100 characters.
-	if len(subject) > 100 || strings.IndexFunc(subject, func(r rune) bool { return r > unicode.MaxASCII || r == '\n' || r == '\r' }) >= 0 {
+	if !utf8.ValidString(msg) {
+		return nil, snsInvalid("Message must be UTF-8 encoded")
+	}
+	if subject != "" && (utf8.RuneCountInString(subject) >= 100 || !utf8.ValidString(subject) ||
+		strings.IndexFunc(subject, unicode.IsControl) >= 0) {
 		return nil, snsInvalid("Subject")
 	}
 	m := &Message{ID: snsMessageID(t.ARN, len(t.Messages), c.ReqID), Subject: subject, Body: msg, At: c.Now}

@@ -2,6 +2,7 @@ package awssim
 
 import (
 	"context"
+	"strings"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -94,4 +95,27 @@ func TestSNSRunbookThroughCLI(t *testing.T) {
 	raw, err := awsCLIRaw(t, url, "sns", "publish", "--topic-arn", "arn:aws:sns:us-east-1:123456789012:nope", "--message", "x", "--region", "us-east-1")
 	require.Error(t, err)
 	require.Contains(t, string(raw), "NotFound")
+}
+
+// TestSNSPublishEnforcesTheModelsLimits: PublishInput in SNS's model (botocore's sns service-2.json): a
+// Subject is "UTF-8 text with no line breaks or control characters, and less than 100 characters long"; a
+// Message is UTF-8 of "at most 256 KB in size (262,144 bytes, not 262,144 characters)". AWS answers
+// InvalidParameter.
+func TestSNSPublishEnforcesTheModelsLimits(t *testing.T) {
+	_, f, _ := start(t, Options{})
+	ctx := context.Background()
+	c := f.SNS("us-east-1")
+	publish := func(subject, msg string) error {
+		in := &sns.PublishInput{TopicArn: aws.String(testTopicARN), Message: aws.String(msg)}
+		if subject != "" {
+			in.Subject = aws.String(subject)
+		}
+		_, err := c.Publish(ctx, in)
+		return err
+	}
+	require.NoError(t, publish(strings.Repeat("é", 99), "x"), "99 characters (198 bytes) of UTF-8 is a valid subject")
+	require.Equal(t, "InvalidParameter", apiCode(t, publish(strings.Repeat("a", 100), "x")), "100 characters is not less than 100")
+	require.Equal(t, "InvalidParameter", apiCode(t, publish("tab\there", "x")), "a control character")
+	require.NoError(t, publish("", strings.Repeat("€", 262144/3)+"a"), "262,144 bytes")
+	require.Equal(t, "InvalidParameter", apiCode(t, publish("", strings.Repeat("a", 262145))))
 }

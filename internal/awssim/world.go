@@ -110,6 +110,7 @@ func (s *Server) after(d time.Duration) time.Time {
 }
 
 func (s *Server) advanceAll(now time.Time) {
+	s.applyFailureStates()
 	s.observeHealth(now)
 	for _, name := range SortedKeys(services) {
 		if a := services[name].advance; a != nil {
