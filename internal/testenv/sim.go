@@ -35,7 +35,10 @@ func StartSim(t testing.TB, topoFile string, timeScale float64) *Sim {
 	if topoFile == "" {
 		topoFile = "examples/roadcall-local.json"
 	}
-	topo, err := topology.Load(filepath.Join(ModuleRoot(t), topoFile))
+	if !filepath.IsAbs(topoFile) {
+		topoFile = filepath.Join(ModuleRoot(t), topoFile)
+	}
+	topo, err := topology.Load(topoFile)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -30,7 +30,8 @@ type Options struct {
 	NoWorker bool
 	// UI enables the dev server's web UI (off by default: tests do not need it and it costs a port).
 	UI bool
-	// Topology is the topology file, relative to the module root (default examples/roadcall-local.json).
+	// Topology is the topology file, absolute or relative to the module root (default
+	// examples/roadcall-local.json).
 	Topology string
 }
 

@@ -1,0 +1,158 @@
+package e2e
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/roadcall/dr/internal/awssim"
+	"github.com/roadcall/dr/internal/render"
+	"github.com/roadcall/dr/internal/starter"
+	"github.com/roadcall/dr/internal/testenv"
+	"github.com/roadcall/dr/internal/topology"
+	"github.com/roadcall/dr/workflows"
+)
+
+// The three ways RegionFailover moves DNS, each run with us-east-1 out: Route 53's control plane is hosted
+// there (Route 53 Developer Guide, "Resilience in Amazon Route 53"), so only the data plane — resolution,
+// the health checkers and ARC's routing-control cluster — can move traffic.
+
+// modeTopology writes the local example in the given DNS mode, for awssim to seed and the starter to send.
+func modeTopology(t *testing.T, mode string) string {
+	t.Helper()
+	topo, err := topology.Load(filepath.Join(testenv.ModuleRoot(t), "examples/roadcall-local.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	switch mode {
+	case topology.DNSFailoverRecords:
+		// Health-check driven: each record follows the HTTPS check of its region's endpoint.
+		topo.DNS.Mode, topo.DNS.RoutingControls = mode, nil
+		for r, rec := range topo.DNS.Records {
+			rec.HealthCheckID = "hc-roadcall-api-" + r
+			topo.DNS.Records[r] = rec
+		}
+		topo.HealthChecks = httpsChecks(topo.HealthChecks)
+	case topology.DNSUpsert:
+		topo.DNS.Mode, topo.DNS.Records, topo.DNS.RoutingControls = mode, nil, nil
+		topo.HealthChecks = httpsChecks(topo.HealthChecks)
+	}
+	path := filepath.Join(t.TempDir(), "topology-"+mode+".json")
+	if err := os.WriteFile(path, mustJSON(t, topo), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+func httpsChecks(hcs []topology.HealthCheck) []topology.HealthCheck {
+	var out []topology.HealthCheck
+	for _, hc := range hcs {
+		if hc.Type != topology.HealthCheckRecoveryControl {
+			out = append(out, hc)
+		}
+	}
+	return out
+}
+
+func TestFailoverAndFailbackInEveryDNSModeWithUSEast1Out(t *testing.T) {
+	for _, mode := range []string{topology.DNSRoutingControl, topology.DNSFailoverRecords} {
+		t.Run(mode, func(t *testing.T) {
+			env := testenv.New(t, testenv.Options{TimeScale: 0.002, Topology: modeTopology(t, mode)})
+			env.Sim.AddFault(awssim.Fault{Kind: awssim.FaultRegionOutage, Region: env.Topology.PrimaryRegion})
+			r := runStarter(ctxT(t, 2*time.Minute), env, "failover", "--topology", env.TopologyFile, "--auto-approve", "--follow", "--monitor-window", "1s")
+			if r.code != starter.ExitOK {
+				t.Fatalf("failover in %s mode: exit %d\n%s", mode, r.code, r.output())
+			}
+			// assertFailedOver also asks /_sim/dns, and in routing-control mode checks the controls.
+			assertFailedOver(t, env)
+			counts := journalCounts(env.Sim.Journal())
+			if counts["ChangeResourceRecordSets"] != [2]int{} {
+				t.Errorf("%s mode wrote to Route 53's control plane: %v", mode, counts["ChangeResourceRecordSets"])
+			}
+			arc := counts["UpdateRoutingControlStates"]
+			switch mode {
+			case topology.DNSRoutingControl:
+				if want := dnsCutoverOps(t, env.Topology, 1)["UpdateRoutingControlStates"]; arc != want {
+					t.Errorf("routing-control mode: UpdateRoutingControlStates %v, want %v", arc, want)
+				}
+			case topology.DNSFailoverRecords:
+				if arc != [2]int{} {
+					t.Errorf("failover-records mode made routing-control calls: %v", arc)
+				}
+			}
+
+			env.Sim.ClearFaults()
+			r = runStarter(ctxT(t, 2*time.Minute), env, "failback", "--topology", env.TopologyFile, "--auto-approve", "--follow", "--monitor-window", "1s")
+			if r.code != starter.ExitOK {
+				t.Fatalf("failback in %s mode: exit %d\n%s", mode, r.code, r.output())
+			}
+			if region := resolveDNS(t, env); region != env.Topology.PrimaryRegion {
+				t.Fatalf("after the failback %s resolves to %s, want %s", env.Topology.DNS.RecordName, region, env.Topology.PrimaryRegion)
+			}
+			if mode == topology.DNSRoutingControl {
+				assertRoutingControls(t, env, env.Topology.PrimaryRegion)
+			}
+		})
+	}
+}
+
+// In upsert mode the DNS step needs ChangeResourceRecordSets, which Route 53 serves from us-east-1 only:
+// with us-east-1 out the step pauses for an operator and says so, and nothing is half-written.
+func TestFailoverUpsertPausesAtDNSWhileUSEast1IsOut(t *testing.T) {
+	env := testenv.New(t, testenv.Options{TimeScale: 0.002, Topology: modeTopology(t, topology.DNSUpsert)})
+	env.Sim.AddFault(awssim.Fault{Kind: awssim.FaultRegionOutage, Region: env.Topology.PrimaryRegion})
+	id := workflows.WorkflowID("failover", env.Topology)
+	r := runStarter(ctxT(t, time.Minute), env, "failover", "--topology", env.TopologyFile, "--auto-approve", "--monitor-window", "1s")
+	if r.code != starter.ExitOK {
+		t.Fatalf("failover start: exit %d\n%s", r.code, r.output())
+	}
+	st := waitStatus(t, env, id, 3*time.Minute, "dns paused for an operator", func(s workflows.Status) bool {
+		return s.Phase == workflows.PhaseAwaitingOperator && len(s.PausedSteps) == 1 && s.PausedSteps[0] == "dns"
+	})
+	for _, want := range []string{"control plane", "us-east-1"} {
+		if !strings.Contains(st.LastError, want) {
+			t.Errorf("lastError lacks %q: %s", want, st.LastError)
+		}
+	}
+	if n := journalCount(env.Sim.Journal(), "ChangeResourceRecordSets", true); len(n) != 0 {
+		t.Errorf("a record changed while Route 53's control plane was out: %v", n)
+	}
+	op := runStarter(ctxT(t, time.Minute), env, "operator", "--workflow-id", id, "--action", "abort", "--operator", "alice")
+	if op.code != starter.ExitOK {
+		t.Fatalf("operator abort: exit %d\n%s", op.code, op.output())
+	}
+	rep := runResult[workflows.FailoverReport](ctxT(t, time.Minute), t, env, id)
+	if rep.Outcome != workflows.PhaseAborted {
+		t.Fatalf("after abort: %s\n%s", rep.Outcome, render.FailoverReport(rep))
+	}
+}
+
+// A topology that could not fail over is refused before anything starts, with the field named.
+func TestDNSModeBadInputRefused(t *testing.T) {
+	env := testenv.New(t, testenv.Options{NoWorker: true})
+	for name, c := range map[string]struct {
+		edit  func(m map[string]any)
+		field string
+	}{
+		"unknown mode": {func(m map[string]any) { m["dns"].(map[string]any)["mode"] = "telepathy" }, "dns.mode"},
+		"no routing control for DR": {func(m map[string]any) {
+			delete(m["dns"].(map[string]any)["routingControls"].(map[string]any)["controls"].(map[string]any), "us-west-2")
+		}, "dns.routingControls.controls.us-west-2"},
+		"a cluster with no endpoints": {func(m map[string]any) {
+			m["dns"].(map[string]any)["routingControls"].(map[string]any)["endpoints"] = []any{}
+		}, "dns.routingControls.endpoints"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			path := tempFile(t, "topology.json", editTopology(t, env.Topology, c.edit))
+			r := runStarter(ctxT(t, 30*time.Second), nil, "failover", "--topology", path, "--auto-approve")
+			if r.code != starter.ExitBadInput || !strings.Contains(r.stderr, c.field) {
+				t.Fatalf("starter failover: exit %d, want %d naming %s\n%s", r.code, starter.ExitBadInput, c.field, r.output())
+			}
+			if len(env.Sim.Journal()) != 0 {
+				t.Fatalf("a refused topology reached AWS: %v", env.Sim.Journal())
+			}
+		})
+	}
+}
