@@ -22,6 +22,10 @@ func init() {
 			"UpdateContinuousBackups":   journaled(inputParam("TableName"), ddbUpdateContinuousBackups),
 			"UpdateTable":               journaled(inputParam("TableName"), ddbUpdateTable),
 			"RestoreTableToPointInTime": journaled(inputParam("TargetTableName"), ddbRestoreTableToPointInTime),
+			"DescribeTimeToLive":        ddbDescribeTimeToLive,
+			"UpdateTimeToLive":          journaled(inputParam("TableName"), ddbUpdateTimeToLive),
+			"TagResource":               journaled(inputParam("ResourceArn"), ddbTagResource),
+			"ListTagsOfResource":        ddbListTagsOfResource,
 		},
 		advance: ddbAdvance,
 	})
@@ -244,13 +248,21 @@ func ddbUpdateTable(s *Server, c *Call) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	for _, f := range []string{"GlobalSecondaryIndexUpdates", "ReplicaUpdates", "StreamSpecification", "SSESpecification", "AttributeDefinitions", "TableClass", "OnDemandThroughput", "WarmThroughput", "DeletionProtectionEnabled"} {
+	for _, f := range []string{"GlobalSecondaryIndexUpdates", "ReplicaUpdates", "SSESpecification", "AttributeDefinitions", "TableClass", "OnDemandThroughput", "WarmThroughput"} {
 		if c.Input.Has(f) {
 			return nil, Errf(400, "ValidationException", "awssim does not model UpdateTable %s (table %s in %s)", f, name, c.Region)
 		}
 	}
+	settings, err := tableSettingsUpdate(t, c)
+	if err != nil {
+		return nil, err
+	}
 	mode := c.Input.Str("BillingMode")
 	pt := c.Input.Map("ProvisionedThroughput")
+	if mode == "" && pt == nil && settings != nil {
+		s.record(c, name, true, settings(c.Now))
+		return map[string]any{"TableDescription": s.tableDescription(c.Region, t)}, nil
+	}
 	if mode == "" && pt == nil {
 		return nil, Errf(400, "ValidationException", "At least one of ProvisionedThroughput, BillingMode, UpdateStreamEnabled, GlobalSecondaryIndexUpdates or SSESpecification or ReplicaUpdates is required")
 	}
@@ -305,8 +317,12 @@ func ddbUpdateTable(s *Server, c *Call) (any, error) {
 				t.ReadCap, rcu, t.WriteCap, wcu)
 		}
 	}
+	detail := fmt.Sprintf("billing=%s read=%d write=%d", mode, rcu, wcu)
+	if settings != nil {
+		detail += " " + settings(c.Now)
+	}
 	s.ddbSetCapacity(t, mode, rcu, wcu, c.Now)
-	s.record(c, name, true, fmt.Sprintf("billing=%s read=%d write=%d", mode, rcu, wcu))
+	s.record(c, name, true, detail)
 	return map[string]any{"TableDescription": s.tableDescription(c.Region, t)}, nil
 }
 
@@ -354,7 +370,7 @@ func ddbRestoreTableToPointInTime(s *Server, c *Call) (any, error) {
 		Name: target, ARN: fmt.Sprintf("arn:aws:dynamodb:%s:%s:table/%s", c.Region, s.world.AccountID, target),
 		Status: "CREATING", ReadyAt: s.after(s.durations.TableRestore), VisibleAt: s.after(s.durations.TableVisible), CreatedAt: c.Now, KeyAttribute: src.KeyAttribute,
 		BillingMode: src.BillingMode, ReadCap: src.ReadCap, WriteCap: src.WriteCap,
-		// AWS does not carry PITR or global-table membership over to a restored table.
+		// AWS carries neither PITR, global-table membership nor TableSettings over to a restored table.
 		Replicas: []string{c.Region}, RestoredFrom: src.ARN, RestoredTo: at,
 	}
 	if m := c.Input.Str("BillingModeOverride"); m != "" {
