@@ -36,7 +36,8 @@ var nonRetryableCodes = map[string]map[string]bool{
 	// RDS's wire codes are not always its shape names: InvalidDBInstanceStateFault answers InvalidDBInstanceState,
 	// DBInstanceNotFoundFault DBInstanceNotFound.
 	"rds": codeSet("DBClusterNotFoundFault", "GlobalClusterNotFoundFault", "DBInstanceNotFound", "DBClusterSnapshotNotFoundFault",
-		"InvalidDBClusterStateFault", "InvalidGlobalClusterStateFault", "InvalidRestoreFault", "DBClusterAlreadyExistsFault", "InvalidDBInstanceState"),
+		"InvalidDBClusterStateFault", "InvalidGlobalClusterStateFault", "InvalidRestoreFault", "DBClusterAlreadyExistsFault", "InvalidDBInstanceState",
+		"DBClusterParameterGroupNotFound", "DBParameterGroupNotFound", "DBSubnetGroupNotFoundFault"),
 	"route53": codeSet("InvalidInput", "InvalidChangeBatch", "NoSuchHealthCheck", "NoSuchHostedZone", "NoSuchChange"),
 	// S3's model lists few errors; these are in the S3 API reference's error code list.
 	"s3":  codeSet("AccessDenied", "NoSuchBucket", "ReplicationConfigurationNotFoundError"),
