@@ -21,10 +21,15 @@ const (
 	// does not answer, and Failback's pre-check and the drill's checklist read DNS the way the mode moves
 	// it. Runs recorded before it replay the UPSERT alone.
 	dnsModes changeID = "dns-modes"
+	// restoreSettings made DataCorruptionRecovery give each restored resource the settings a point-in-time
+	// restore drops: CarryTableSettings after a table's PITR (stream, TTL, tags, recovery period, deletion
+	// protection), and the source writer's class and parameter group for a restored cluster's writer.
+	// Runs recorded before it replay without that activity and with the topology's instance class.
+	restoreSettings changeID = "restore-settings"
 )
 
 // changeIDs lists every changeID, so a test can check that each is used and documented.
-var changeIDs = []changeID{assessDRScan, dnsModes}
+var changeIDs = []changeID{assessDRScan, dnsModes, restoreSettings}
 
 // version is workflow.GetVersion for one of the typed change IDs, from the default to version 1.
 func version(ctx workflow.Context, id changeID) workflow.Version {
