@@ -300,6 +300,11 @@ func ddbUpdateTable(s *Server, c *Call) (any, error) {
 				}
 			}
 		}
+		if len(t.Replicas) > 1 && !s.tableWriteAutoScaled(c.Region, name) {
+			// DynamoDB Developer Guide, global tables best practices: a global table is on-demand, or
+			// provisioned with write auto scaling; AWS refuses manually managed write capacity.
+			return nil, Errf(400, "ValidationException", "Table write capacity should either be Pay-Per-Request or AutoScaled")
+		}
 		if t.BillingMode == mode && rcu == t.ReadCap && wcu == t.WriteCap {
 			return nil, Errf(400, "ValidationException", "The provisioned throughput for the table will not change. The requested value equals the current value. Current ReadCapacityUnits provisioned for the table: %d. Requested ReadCapacityUnits: %d. Current WriteCapacityUnits provisioned for the table: %d. Requested WriteCapacityUnits: %d. Refer to the Amazon DynamoDB Developer Guide for current limits and how to request higher limits.",
 				t.ReadCap, rcu, t.WriteCap, wcu)
