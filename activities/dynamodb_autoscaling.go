@@ -244,6 +244,15 @@ func policyConfig(dim string, p ScalingPolicy) *aastypes.TargetTrackingScalingPo
 		ScaleInCooldown:               p.ScaleInCooldown, ScaleOutCooldown: p.ScaleOutCooldown, DisableScaleIn: aws.Bool(p.DisableScaleIn)}
 }
 
+func hasDimension(ts []ScalingTarget, dim string) bool {
+	for _, t := range ts {
+		if t.Dimension == dim {
+			return true
+		}
+	}
+	return false
+}
+
 func policyIndex(ps []ScalingPolicy, name string) int {
 	for i, p := range ps {
 		if p.Name == name {
@@ -263,6 +272,14 @@ func AutoScalingCommands(table string, c TableCapacity, prev []ScalingTarget) []
 	for _, t := range prev {
 		if findTarget(c.AutoScaling, t.Region, t.Dimension) == nil && findTarget(c.AutoScaling, "", t.Dimension) == nil {
 			cmds = append(cmds, fmt.Sprintf("aws application-autoscaling deregister-scalable-target --service-namespace dynamodb --resource-id %s --scalable-dimension %s --region %s", res, t.Dimension, t.Region))
+		}
+	}
+	if prev == nil {
+		// Without what the table has, a dimension the setting lacks is deregistered wherever it is.
+		for _, dim := range []string{DimensionWrite, DimensionRead} {
+			if !hasDimension(c.AutoScaling, dim) {
+				cmds = append(cmds, fmt.Sprintf("aws application-autoscaling deregister-scalable-target --service-namespace dynamodb --resource-id %s --scalable-dimension %s --region <each replica region>", res, dim))
+			}
 		}
 	}
 	for _, t := range c.AutoScaling {
@@ -287,4 +304,17 @@ func AutoScalingCommands(table string, c TableCapacity, prev []ScalingTarget) []
 		}
 	}
 	return cmds
+}
+
+// ReadTableCapacity reads a table's billing mode, capacity and auto scaling in every replica region: the
+// setting a revert restores exactly.
+func (a *Activities) ReadTableCapacity(ctx context.Context, in TableRef) (TableCapacity, error) {
+	info, err := a.DescribeTable(ctx, in)
+	if err != nil {
+		return TableCapacity{}, err
+	}
+	c := capacityOf(info)
+	c.AutoScaled = true
+	c.AutoScaling, err = a.readAutoScaling(ctx, in.Table, replicaRegions(info))
+	return c, err
 }

@@ -21,10 +21,15 @@ const (
 	// does not answer, and Failback's pre-check and the drill's checklist read DNS the way the mode moves
 	// it. Runs recorded before it replay the UPSERT alone.
 	dnsModes changeID = "dns-modes"
+	// degAutoScaling made PartialDegradation's table action one AWS accepts on a global table: PROVISIONED
+	// with Application Auto Scaling (targets whose minimum is the plan's capacity, target tracking) in every
+	// replica region, recorded and reverted with the table's previous auto scaling (ReadTableCapacity).
+	// Runs recorded before it replay the bare PROVISIONED UpdateTable and DescribeTable.
+	degAutoScaling changeID = "degradation-autoscaling"
 )
 
 // changeIDs lists every changeID, so a test can check that each is used and documented.
-var changeIDs = []changeID{assessDRScan, dnsModes}
+var changeIDs = []changeID{assessDRScan, dnsModes, degAutoScaling}
 
 // version is workflow.GetVersion for one of the typed change IDs, from the default to version 1.
 func version(ctx workflow.Context, id changeID) workflow.Version {
