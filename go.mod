@@ -23,6 +23,8 @@ require (
 	github.com/aws/smithy-go v1.28.9
 )
 
+require github.com/aws/aws-sdk-go-v2/service/applicationautoscaling v1.51.12 // indirect
+
 require (
 	github.com/aws/aws-sdk-go-v2/aws/protocol/eventstream v1.7.27 // indirect
 	github.com/aws/aws-sdk-go-v2/feature/ec2/imds v1.20.9 // indirect

@@ -26,10 +26,15 @@ const (
 	// protection), and the source writer's class and parameter group for a restored cluster's writer.
 	// Runs recorded before it replay without that activity and with the topology's instance class.
 	restoreSettings changeID = "restore-settings"
+	// degAutoScaling made PartialDegradation's table action one AWS accepts on a global table: PROVISIONED
+	// with Application Auto Scaling (targets whose minimum is the plan's capacity, target tracking) in every
+	// replica region, recorded and reverted with the table's previous auto scaling (ReadTableCapacity).
+	// Runs recorded before it replay the bare PROVISIONED UpdateTable and DescribeTable.
+	degAutoScaling changeID = "degradation-autoscaling"
 )
 
 // changeIDs lists every changeID, so a test can check that each is used and documented.
-var changeIDs = []changeID{assessDRScan, dnsModes, restoreSettings}
+var changeIDs = []changeID{assessDRScan, dnsModes, restoreSettings, degAutoScaling}
 
 // version is workflow.GetVersion for one of the typed change IDs, from the default to version 1.
 func version(ctx workflow.Context, id changeID) workflow.Version {
