@@ -28,22 +28,53 @@ type TableCapacity struct {
 	BillingMode   string `json:"billingMode"`
 	ReadCapacity  int64  `json:"readCapacity,omitempty"`
 	WriteCapacity int64  `json:"writeCapacity,omitempty"`
+	// AutoScaled says the setting includes the table's auto scaling: AutoScaling is then exactly its
+	// scalable targets (none means none), and applying the setting registers, updates and deregisters
+	// Application Auto Scaling targets and policies to match. Without it auto scaling is left alone.
+	AutoScaled  bool            `json:"autoScaled,omitempty"`
+	AutoScaling []ScalingTarget `json:"autoScaling,omitempty"`
 }
 
 // String renders the setting as an operator reads it.
 func (c TableCapacity) String() string {
+	s := fmt.Sprintf("PROVISIONED %d read / %d write", c.ReadCapacity, c.WriteCapacity)
 	if c.BillingMode == BillingPayPerRequest {
-		return "PAY_PER_REQUEST (on-demand)"
+		s = "PAY_PER_REQUEST (on-demand)"
 	}
-	return fmt.Sprintf("PROVISIONED %d read / %d write", c.ReadCapacity, c.WriteCapacity)
+	if !c.AutoScaled {
+		return s
+	}
+	if len(c.AutoScaling) == 0 {
+		return s + ", no auto scaling"
+	}
+	var as []string
+	for _, t := range c.AutoScaling {
+		as = append(as, t.String())
+	}
+	return s + ", " + strings.Join(as, ", ")
 }
 
-// same reports whether the table already has the target setting; capacity only matters when PROVISIONED.
+// same reports whether the table already has the target setting; capacity only matters when PROVISIONED,
+// and auto scaling only when the target includes it.
 func (c TableCapacity) same(o TableCapacity) bool {
 	if c.BillingMode != o.BillingMode {
 		return false
 	}
-	return c.BillingMode == BillingPayPerRequest || (c.ReadCapacity == o.ReadCapacity && c.WriteCapacity == o.WriteCapacity)
+	if c.BillingMode == BillingProvisioned && (c.ReadCapacity != o.ReadCapacity || c.WriteCapacity != o.WriteCapacity) {
+		return false
+	}
+	if !o.AutoScaled {
+		return true
+	}
+	if len(c.AutoScaling) != len(o.AutoScaling) {
+		return false
+	}
+	for i := range c.AutoScaling {
+		if !c.AutoScaling[i].same(o.AutoScaling[i]) {
+			return false
+		}
+	}
+	return true
 }
 
 func capacityOf(t TableInfo) TableCapacity {
@@ -87,21 +118,15 @@ func (a *Activities) SetTableCapacity(ctx context.Context, in CapacityChange) (C
 	if err != nil {
 		return res, err
 	}
+	if in.Target.AutoScaled {
+		return a.setAutoScaledCapacity(ctx, in, info, res)
+	}
 	res.Previous, res.Current = capacityOf(info), capacityOf(info)
 	if res.Previous.same(in.Target) {
 		return res, nil
 	}
-	up := &dynamodb.UpdateTableInput{TableName: aws.String(in.Table), BillingMode: types.BillingMode(in.Target.BillingMode)}
-	if in.Target.BillingMode == BillingProvisioned {
-		up.ProvisionedThroughput = &types.ProvisionedThroughput{
-			ReadCapacityUnits: aws.Int64(in.Target.ReadCapacity), WriteCapacityUnits: aws.Int64(in.Target.WriteCapacity)}
-	}
-	if _, err := a.AWS.DynamoDB(in.Region).UpdateTable(ctx, up, limitsAreFinal); err != nil {
-		var ae smithy.APIError
-		if errors.As(err, &ae) && ae.ErrorCode() == "LimitExceededException" {
-			return res, limitRefusal(in, res.Previous, ae)
-		}
-		return res, classify(err, "dynamodb:UpdateTable", in.Table, in.Region)
+	if err := a.updateTable(ctx, in, res.Previous); err != nil {
+		return res, err
 	}
 	res.Changed = true
 	info, p, err = a.waitTableActive(ctx, ref)
@@ -111,6 +136,81 @@ func (a *Activities) SetTableCapacity(ctx context.Context, in CapacityChange) (C
 	}
 	res.Current = capacityOf(info)
 	return res, nil
+}
+
+// setAutoScaledCapacity brings the table's billing, capacity and auto scaling (in every replica region) to
+// the target. The order keeps each call one AWS accepts on a global table: going PROVISIONED, the write
+// auto scaling is registered before UpdateTable; going on-demand, UpdateTable comes first and the targets
+// are deregistered after. Everything is read first, so a retried attempt carries on where one stopped.
+func (a *Activities) setAutoScaledCapacity(ctx context.Context, in CapacityChange, info TableInfo, res CapacityResult) (CapacityResult, error) {
+	ref := TableRef{Region: in.Region, Table: in.Table}
+	regions := replicaRegions(info)
+	read := func(info TableInfo) (TableCapacity, error) {
+		c := capacityOf(info)
+		c.AutoScaled = true
+		var err error
+		c.AutoScaling, err = a.readAutoScaling(ctx, in.Table, regions)
+		return c, err
+	}
+	cur, err := read(info)
+	if err != nil {
+		return res, err
+	}
+	res.Previous, res.Current = cur, cur
+	target := in.Target
+	target.AutoScaling = expandTargets(target.AutoScaling, regions)
+	if cur.same(target) {
+		return res, nil
+	}
+	bare := target
+	bare.AutoScaled = false
+	if target.BillingMode == BillingPayPerRequest && !capacityOf(info).same(bare) {
+		if err := a.updateTable(ctx, in, cur); err != nil {
+			return res, err
+		}
+		res.Changed = true
+		if info, res.Progress, err = a.waitTableActive(ctx, ref); err != nil {
+			return res, err
+		}
+	}
+	changed, err := a.syncAutoScaling(ctx, in.Table, regions, cur.AutoScaling, target.AutoScaling)
+	res.Changed = res.Changed || changed
+	if err != nil {
+		return res, err
+	}
+	// Registering a target moves a PROVISIONED table's capacity into its range: wait, then compare again.
+	if info, res.Progress, err = a.waitTableActive(ctx, ref); err != nil {
+		return res, err
+	}
+	if target.BillingMode == BillingProvisioned && !capacityOf(info).same(bare) {
+		if err := a.updateTable(ctx, in, capacityOf(info)); err != nil {
+			return res, err
+		}
+		res.Changed = true
+		if info, res.Progress, err = a.waitTableActive(ctx, ref); err != nil {
+			return res, err
+		}
+	}
+	res.Current, err = read(info)
+	return res, err
+}
+
+// updateTable sends UpdateTable for the target's billing mode and capacity; prev is what the table has, for
+// the explanation of a refusal.
+func (a *Activities) updateTable(ctx context.Context, in CapacityChange, prev TableCapacity) error {
+	up := &dynamodb.UpdateTableInput{TableName: aws.String(in.Table), BillingMode: types.BillingMode(in.Target.BillingMode)}
+	if in.Target.BillingMode == BillingProvisioned {
+		up.ProvisionedThroughput = &types.ProvisionedThroughput{
+			ReadCapacityUnits: aws.Int64(in.Target.ReadCapacity), WriteCapacityUnits: aws.Int64(in.Target.WriteCapacity)}
+	}
+	if _, err := a.AWS.DynamoDB(in.Region).UpdateTable(ctx, up, limitsAreFinal); err != nil {
+		var ae smithy.APIError
+		if errors.As(err, &ae) && ae.ErrorCode() == "LimitExceededException" {
+			return limitRefusal(in, prev, ae)
+		}
+		return classify(err, "dynamodb:UpdateTable", in.Table, in.Region)
+	}
+	return nil
 }
 
 // limitsAreFinal stops the SDK from retrying UpdateTable's LimitExceededException. The SDK counts the code

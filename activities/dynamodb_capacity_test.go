@@ -27,10 +27,17 @@ func tableCapacity(sim *awssim.Server, region, table string) (mode string, r, w 
 
 var provisioned = TableCapacity{BillingMode: BillingProvisioned, ReadCapacity: 1000, WriteCapacity: 500}
 
+// singleRegion makes the table a single-region table: AWS lets only those be PROVISIONED without write
+// auto scaling (DynamoDB Developer Guide, global tables best practices).
+func singleRegion(sim *awssim.Server, region, table string) {
+	sim.With(func(w *awssim.World) { w.Regions[region].Tables[table].Replicas = []string{region} })
+}
+
 func TestTableCapacityIsIdempotentAndRestoresOnDemand(t *testing.T) {
 	sim, acts, topo := capacitySim(t)
 	ctx := context.Background()
 	region, table := topo.PrimaryRegion, topo.Tables[1].Name
+	singleRegion(sim, region, table)
 
 	res, err := acts.SetTableCapacity(ctx, CapacityChange{Region: region, Table: table, Target: provisioned})
 	require.NoError(t, err)
@@ -39,9 +46,6 @@ func TestTableCapacityIsIdempotentAndRestoresOnDemand(t *testing.T) {
 	require.Equal(t, provisioned, res.Current)
 	mode, r, w, st := tableCapacity(sim, region, table)
 	require.Equal(t, []any{"PROVISIONED", int64(1000), int64(500), "ACTIVE"}, []any{mode, r, w, st})
-	// A global table's billing follows in its other replicas.
-	mode, _, _, _ = tableCapacity(sim, topo.DRRegion, table)
-	require.Equal(t, "PROVISIONED", mode)
 
 	res, err = acts.SetTableCapacity(ctx, CapacityChange{Region: region, Table: table, Target: provisioned})
 	require.NoError(t, err)
@@ -66,6 +70,7 @@ func TestTableCapacityRestoresExactProvisionedValues(t *testing.T) {
 	sim, acts, topo := capacitySim(t)
 	ctx := context.Background()
 	region, table := topo.PrimaryRegion, topo.Tables[2].Name
+	singleRegion(sim, region, table)
 	orig := TableCapacity{BillingMode: BillingProvisioned, ReadCapacity: 25, WriteCapacity: 10}
 	for _, c := range []TableCapacity{orig, provisioned, orig} {
 		_, err := acts.SetTableCapacity(ctx, CapacityChange{Region: region, Table: table, Target: c})
@@ -79,6 +84,7 @@ func TestTableCapacityOnDemandSwitchLimitIsExplained(t *testing.T) {
 	sim, acts, topo := capacitySim(t)
 	ctx := context.Background()
 	region, table := topo.PrimaryRegion, topo.Tables[0].Name
+	singleRegion(sim, region, table)
 	// AWS allows four switches to on-demand in 24 hours; the fifth is refused.
 	for i := range 4 {
 		_, err := acts.SetTableCapacity(ctx, CapacityChange{Region: region, Table: table, Target: provisioned})
@@ -144,6 +150,7 @@ func TestTableCapacityWaitsForActiveAndResumesFromHeartbeat(t *testing.T) {
 	env := s.NewTestActivityEnvironment()
 	env.RegisterActivity(acts)
 	in := CapacityChange{Region: topo.PrimaryRegion, Table: topo.Tables[3].Name, Target: provisioned}
+	singleRegion(sim, in.Region, in.Table)
 	v, err := env.ExecuteActivity(acts.SetTableCapacity, in)
 	require.NoError(t, err)
 	var res CapacityResult
@@ -173,6 +180,7 @@ func TestTableThrottledRequestsSumsOperations(t *testing.T) {
 	sim, acts, topo := capacitySim(t)
 	ctx := context.Background()
 	region, hot, calm := topo.PrimaryRegion, topo.Tables[1].Name, topo.Tables[2].Name
+	singleRegion(sim, region, hot)
 	_, err := sim.AddFault(awssim.Fault{Kind: awssim.FaultThrottledTable, Table: hot})
 	require.NoError(t, err)
 

@@ -37,6 +37,13 @@ func (c *tickingClock) now() time.Time {
 // otherwise operations finish on the next read (scale 0).
 func restoreSim(t *testing.T, tick bool) (*awssim.Server, *Activities, topology.Topology) {
 	t.Helper()
+	sim, acts, topo, _ := restoreSimURL(t, tick)
+	return sim, acts, topo
+}
+
+// restoreSimURL is restoreSim that also returns the simulator's URL, for the AWS CLI.
+func restoreSimURL(t *testing.T, tick bool) (*awssim.Server, *Activities, topology.Topology, string) {
+	t.Helper()
 	topo, err := topology.Load("../examples/roadcall-local.json")
 	require.NoError(t, err)
 	opts := awssim.Options{TimeScale: 0}
@@ -54,7 +61,7 @@ func restoreSim(t *testing.T, tick bool) (*awssim.Server, *Activities, topology.
 	require.NoError(t, err)
 	acts := New(f)
 	acts.PollInterval = time.Millisecond
-	return sim, acts, topo
+	return sim, acts, topo, hs.URL
 }
 
 // journalOf returns the journal entries of one operation.

@@ -25,10 +25,13 @@ var commonNonRetryable = codeSet("AccessDenied", "AccessDeniedException", "Inval
 // rate limit) nor DynamoDB (the concurrent control-plane operations limit): both pass, so a retry is right;
 // for Backup, CloudFormation and CloudWatch it is a quota, which waiting does not lift.
 var nonRetryableCodes = map[string]map[string]bool{
-	"apigateway":     codeSet("BadRequestException", "NotFoundException"),
-	"backup":         codeSet("InvalidParameterValueException", "ResourceNotFoundException", "LimitExceededException"),
-	"cloudformation": codeSet("LimitExceededException"),
-	"cloudwatch":     codeSet("ResourceNotFoundException", "LimitExceededException"),
+	"apigateway": codeSet("BadRequestException", "NotFoundException"),
+	// Application Auto Scaling: a missing target or policy, a resource it may not reach (IAM), and its
+	// quotas on targets and policies; ConcurrentUpdateException passes.
+	"application-autoscaling": codeSet("ObjectNotFoundException", "FailedResourceAccessException", "LimitExceededException"),
+	"backup":                  codeSet("InvalidParameterValueException", "ResourceNotFoundException", "LimitExceededException"),
+	"cloudformation":          codeSet("LimitExceededException"),
+	"cloudwatch":              codeSet("ResourceNotFoundException", "LimitExceededException"),
 	"dynamodb": codeSet("ResourceNotFoundException", "TableNotFoundException", "TableAlreadyExistsException", "InvalidRestoreTimeException",
 		"PointInTimeRecoveryUnavailableException"),
 	"ec2":    codeSet("UnauthorizedOperation"),
@@ -36,7 +39,8 @@ var nonRetryableCodes = map[string]map[string]bool{
 	// RDS's wire codes are not always its shape names: InvalidDBInstanceStateFault answers InvalidDBInstanceState,
 	// DBInstanceNotFoundFault DBInstanceNotFound.
 	"rds": codeSet("DBClusterNotFoundFault", "GlobalClusterNotFoundFault", "DBInstanceNotFound", "DBClusterSnapshotNotFoundFault",
-		"InvalidDBClusterStateFault", "InvalidGlobalClusterStateFault", "InvalidRestoreFault", "DBClusterAlreadyExistsFault", "InvalidDBInstanceState"),
+		"InvalidDBClusterStateFault", "InvalidGlobalClusterStateFault", "InvalidRestoreFault", "DBClusterAlreadyExistsFault", "InvalidDBInstanceState",
+		"DBClusterParameterGroupNotFound", "DBParameterGroupNotFound", "DBSubnetGroupNotFoundFault"),
 	"route53": codeSet("InvalidInput", "InvalidChangeBatch", "NoSuchHealthCheck", "NoSuchHostedZone", "NoSuchChange"),
 	// S3's model lists few errors; these are in the S3 API reference's error code list.
 	"s3":  codeSet("AccessDenied", "NoSuchBucket", "ReplicationConfigurationNotFoundError"),

@@ -74,18 +74,21 @@ type ClusterRestoreResult struct {
 	Target  string `json:"target"`
 	Created bool   `json:"created"`
 	Status  string `json:"status"`
+	// Settings are the source's settings the restore was given (rds_settings.go).
+	Settings []CarriedSetting `json:"settings,omitempty"`
 }
 
 // RestoreCluster starts RestoreDBClusterToPointInTime unless the target cluster exists; an existing target
-// is the restore a previous attempt started and is waited on, not created again. The restored cluster goes
-// into the source's subnet group and security groups: without them AWS would place it in the default VPC,
-// where the application cannot reach it.
+// is the restore a previous attempt started and is waited on, not created again. The restored cluster gets
+// the source's cluster parameter group, subnet group, security groups and tags (restoreRequest): without
+// them AWS would use the engine's default parameters and the default VPC, where the application cannot
+// reach it.
 func (a *Activities) RestoreCluster(ctx context.Context, in ClusterRestoreInput) (ClusterRestoreResult, error) {
 	res := ClusterRestoreResult{Region: in.Region, Target: in.Target}
 	existing, err := a.clusterOf(ctx, ClusterRef{Region: in.Region, Cluster: in.Target})
 	switch {
 	case err == nil:
-		res.Status = aws.ToString(existing.Status)
+		res.Status, res.Settings = aws.ToString(existing.Status), clusterSettings(existing, false)
 		return res, nil
 	case errType(err) != "DBClusterNotFoundFault":
 		return res, err
@@ -94,19 +97,14 @@ func (a *Activities) RestoreCluster(ctx context.Context, in ClusterRestoreInput)
 	if err != nil {
 		return res, err
 	}
-	req := &rds.RestoreDBClusterToPointInTimeInput{DBClusterIdentifier: aws.String(in.Target), SourceDBClusterIdentifier: aws.String(in.Source),
-		RestoreToTime: aws.Time(in.At), DBSubnetGroupName: src.DBSubnetGroup}
-	for _, sg := range src.VpcSecurityGroups {
-		req.VpcSecurityGroupIds = append(req.VpcSecurityGroupIds, aws.ToString(sg.VpcSecurityGroupId))
-	}
-	out, err := a.AWS.RDS(in.Region).RestoreDBClusterToPointInTime(ctx, req)
+	out, err := a.AWS.RDS(in.Region).RestoreDBClusterToPointInTime(ctx, restoreRequest(in, src))
 	if apiCode(err) == "DBClusterAlreadyExistsFault" {
 		return res, nil
 	}
 	if err != nil {
 		return res, classify(err, "rds:RestoreDBClusterToPointInTime", in.Source+" -> "+in.Target, in.Region)
 	}
-	res.Created, res.Status = true, aws.ToString(out.DBCluster.Status)
+	res.Created, res.Status, res.Settings = true, aws.ToString(out.DBCluster.Status), clusterSettings(*out.DBCluster, true)
 	return res, nil
 }
 
@@ -145,6 +143,9 @@ type ClusterWriterInput struct {
 	Cluster  string `json:"cluster"`
 	Instance string `json:"instance"`
 	Class    string `json:"class"`
+	// SourceCluster, when set, is the cluster whose writer's class and DB parameter group the instance
+	// gets; Class is then only the fallback for a source without a writer.
+	SourceCluster string `json:"sourceCluster,omitempty"`
 }
 
 // ClusterWriterResult says whether this call created the instance.
@@ -153,6 +154,8 @@ type ClusterWriterResult struct {
 	Instance string `json:"instance"`
 	Created  bool   `json:"created"`
 	Status   string `json:"status"`
+	// Settings are the class and parameter group the instance has, when SourceCluster was given.
+	Settings []CarriedSetting `json:"settings,omitempty"`
 }
 
 // CreateClusterWriter adds the instance a restored Aurora cluster needs before anything can connect to it
@@ -169,6 +172,9 @@ func (a *Activities) CreateClusterWriter(ctx context.Context, in ClusterWriterIn
 			return res, refuse("DBInstanceAlreadyExists", "rds instance %s in %s already exists in cluster %q, not %s", in.Instance, in.Region, c, in.Cluster)
 		}
 		res.Status = aws.ToString(inst.DBInstanceStatus)
+		if in.SourceCluster != "" {
+			res.Settings = instanceShape(inst).settings(false)
+		}
 		return res, nil
 	case err != nil && apiCode(err) != "DBInstanceNotFound":
 		return res, classify(err, "rds:DescribeDBInstances", in.Instance, in.Region)
@@ -177,8 +183,14 @@ func (a *Activities) CreateClusterWriter(ctx context.Context, in ClusterWriterIn
 	if err != nil {
 		return res, err
 	}
+	shape := writerShape{Class: in.Class}
+	if in.SourceCluster != "" {
+		if shape, err = a.sourceWriterShape(ctx, in.Region, in.SourceCluster, in.Class); err != nil {
+			return res, err
+		}
+	}
 	out, err := db.CreateDBInstance(ctx, &rds.CreateDBInstanceInput{DBInstanceIdentifier: aws.String(in.Instance), DBClusterIdentifier: aws.String(in.Cluster),
-		DBInstanceClass: aws.String(in.Class), Engine: c.Engine})
+		DBInstanceClass: aws.String(shape.Class), Engine: c.Engine, DBParameterGroupName: shape.parameterGroup()})
 	if apiCode(err) == "DBInstanceAlreadyExists" {
 		return res, nil
 	}
@@ -186,6 +198,9 @@ func (a *Activities) CreateClusterWriter(ctx context.Context, in ClusterWriterIn
 		return res, classify(err, "rds:CreateDBInstance", in.Instance+" in cluster "+in.Cluster, in.Region)
 	}
 	res.Created, res.Status = true, aws.ToString(out.DBInstance.DBInstanceStatus)
+	if in.SourceCluster != "" {
+		res.Settings = shape.settings(true)
+	}
 	return res, nil
 }
 

@@ -83,9 +83,16 @@ func assertAppliedAndRevertedOnce(t *testing.T, env *testenv.Env, fn, table stri
 	require.Equal(t, [2]int{1, 0}, counts["PutFunctionConcurrency"], "reserved concurrency set once")
 	require.Equal(t, [2]int{1, 0}, counts["DeleteFunctionConcurrency"], "and removed once")
 	require.Equal(t, [2]int{2, 0}, counts["UpdateTable"], "PROVISIONED once, back to PAY_PER_REQUEST once")
+	// A global table goes PROVISIONED only with write auto scaling (DynamoDB Developer Guide, global tables
+	// best practices): a scalable target and a target-tracking policy per capacity dimension in each of the
+	// two replica regions, deregistered (policies with them) on the way back.
+	for _, op := range []string{"RegisterScalableTarget", "PutScalingPolicy", "DeregisterScalableTarget"} {
+		require.Equal(t, [2]int{4, 0}, counts[op], "%s: 2 dimensions × 2 replica regions, once each", op)
+	}
 	for op := range counts {
 		switch op {
-		case "PutFunctionConcurrency", "DeleteFunctionConcurrency", "UpdateTable", "Publish":
+		case "PutFunctionConcurrency", "DeleteFunctionConcurrency", "UpdateTable", "Publish",
+			"RegisterScalableTarget", "PutScalingPolicy", "DeregisterScalableTarget":
 		default:
 			t.Errorf("unexpected mutating call %s: %v", op, counts[op])
 		}
@@ -96,6 +103,8 @@ func assertAppliedAndRevertedOnce(t *testing.T, env *testenv.Env, fn, table stri
 			require.Contains(t, j.Resource, fn)
 		case "UpdateTable":
 			require.Equal(t, table, j.Resource)
+		case "RegisterScalableTarget", "PutScalingPolicy", "DeregisterScalableTarget":
+			require.Equal(t, "table/"+table, j.Resource)
 		}
 	}
 }
@@ -270,7 +279,7 @@ func TestDegradationAWSRefusalSurfacedAndAbortReverts(t *testing.T) {
 	rep := degReport(t, env, id, time.Minute)
 	require.Equal(t, workflows.PhaseAborted, rep.Outcome, rep.Notes)
 	require.Equal(t, workflows.DegReverted, rep.Result)
-	require.Equal(t, []string{"DynamoDB " + table + " in us-east-1: PROVISIONED 1000 read / 500 write"}, rep.Applied)
+	require.Equal(t, []string{"DynamoDB " + table + " in us-east-1: PROVISIONED 1000 read / 500 write, write auto scaling 500-2000 at 70%, read auto scaling 1000-4000 at 70%"}, rep.Applied)
 	var scaleErr string
 	for _, s := range rep.Steps {
 		if s.Name == "scale" {
@@ -295,10 +304,16 @@ func TestDegradationRevertRefusedBySwitchLimit(t *testing.T) {
 	acts := activities.New(env.Sim.Clients())
 	acts.PollInterval = 10 * time.Millisecond
 	ctx := ctxT(t, time.Minute)
+	// A global table may only go PROVISIONED with write auto scaling (DynamoDB Developer Guide, global tables
+	// best practices), so each switch carries its auto scaling: targets on the way in, none on the way out.
+	auto := []activities.ScalingTarget{
+		{Dimension: "dynamodb:table:WriteCapacityUnits", Min: 5, Max: 20, Policies: []activities.ScalingPolicy{{Name: "w", TargetValue: 70}}},
+		{Dimension: "dynamodb:table:ReadCapacityUnits", Min: 5, Max: 20, Policies: []activities.ScalingPolicy{{Name: "r", TargetValue: 70}}},
+	}
 	for _, mode := range []string{"PROVISIONED", "PAY_PER_REQUEST", "PROVISIONED", "PAY_PER_REQUEST", "PROVISIONED", "PAY_PER_REQUEST", "PROVISIONED", "PAY_PER_REQUEST"} {
-		c := activities.TableCapacity{BillingMode: mode}
+		c := activities.TableCapacity{BillingMode: mode, AutoScaled: true}
 		if mode == "PROVISIONED" {
-			c.ReadCapacity, c.WriteCapacity = 5, 5
+			c.ReadCapacity, c.WriteCapacity, c.AutoScaling = 5, 5, auto
 		}
 		_, err := acts.SetTableCapacity(ctx, activities.CapacityChange{Region: "us-east-1", Table: table, Target: c})
 		require.NoError(t, err)
@@ -318,7 +333,9 @@ func TestDegradationRevertRefusedBySwitchLimit(t *testing.T) {
 	rep := degReport(t, env, id, time.Minute)
 	require.Equal(t, workflows.PhaseAborted, rep.Outcome, rep.Notes)
 	require.Equal(t, workflows.DegRevertIncomplete, rep.Result)
-	require.Contains(t, rep.RestoreCommands, "aws dynamodb update-table --table-name "+table+" --billing-mode PAY_PER_REQUEST --region us-east-1")
+	restore := strings.Join(rep.RestoreCommands, "\n")
+	require.Contains(t, restore, "aws dynamodb update-table --table-name "+table+" --billing-mode PAY_PER_REQUEST --region us-east-1")
+	require.Contains(t, restore, "aws application-autoscaling deregister-scalable-target --service-namespace dynamodb --resource-id table/"+table)
 	east := scalingIn(t, env, "us-east-1")
 	require.Nil(t, east.Functions[fn].Reserved, "the function's restore went through")
 	require.Equal(t, "PROVISIONED", east.Tables[table].BillingMode, "AWS kept the scaled table")

@@ -153,6 +153,8 @@ type RestoredResource struct {
 	Endpoint  string `json:"endpoint,omitempty"`
 	// SourceEndpoint is the source cluster's endpoint, replaced by Endpoint at cutover.
 	SourceEndpoint string `json:"sourceEndpoint,omitempty"`
+	// Settings are the source's settings the restore was given: what a point-in-time restore drops.
+	Settings []activities.CarriedSetting `json:"settings,omitempty"`
 }
 
 // ProbeRow compares one integrity key in the source and the restored table.

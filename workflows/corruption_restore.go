@@ -77,6 +77,15 @@ func (c *corruption) restoreTable(ctx workflow.Context, res *RestoredResource) e
 		return err
 	}
 	res.PITR = true
+	if version(ctx, restoreSettings) < 1 {
+		return nil
+	}
+	var carried activities.TableSettingsResult
+	si := activities.TableSettingsInput{Region: region, Source: res.Source, Target: res.Target}
+	if err := runAct(ctx, mutateCtx(ctx, "DynamoDB carry stream, TTL, tags, PITR period, deletion protection to "+res.Target), a.CarryTableSettings, si, &carried); err != nil {
+		return err
+	}
+	res.Settings = carried.Settings
 	return nil
 }
 
@@ -93,8 +102,12 @@ func (c *corruption) restoreCluster(ctx workflow.Context, res *RestoredResource)
 	if err := runAct(ctx, waitCtx(ctx, "RDS wait available "+res.Target, 4*time.Hour), a.WaitClusterAvailable, activities.ClusterRef{Region: region, Cluster: res.Target}, &cs); err != nil {
 		return err
 	}
-	res.Status, res.Endpoint = cs.Status, cs.Endpoint
+	res.Status, res.Endpoint, res.Settings = cs.Status, cs.Endpoint, st.Settings
 	w := activities.ClusterWriterInput{Region: region, Cluster: res.Target, Instance: res.Target + "-writer", Class: c.t.Aurora.InstanceClass}
+	if version(ctx, restoreSettings) >= 1 {
+		// The writer replaces the source's: same class and parameters, whatever the topology says.
+		w.SourceCluster = res.Source
+	}
 	var wr activities.ClusterWriterResult
 	if err := runAct(ctx, mutateCtx(ctx, "RDS CreateDBInstance "+w.Instance), a.CreateClusterWriter, w, &wr); err != nil {
 		return err
@@ -103,5 +116,6 @@ func (c *corruption) restoreCluster(ctx workflow.Context, res *RestoredResource)
 		return err
 	}
 	res.Status, res.Writer, res.Endpoint = cs.Status, cs.Writer, cs.Endpoint
+	res.Settings = append(res.Settings, wr.Settings...)
 	return nil
 }

@@ -40,6 +40,9 @@ type corruptionFake struct {
 	probesDiffer               bool
 	// pitrOff names a table whose PITR is disabled.
 	pitrOff string
+	// carried and writers record CarryTableSettings and CreateClusterWriter inputs.
+	carried []activities.TableSettingsInput
+	writers []activities.ClusterWriterInput
 }
 
 func newCorruptionFake(t *testing.T) *corruptionFake {
@@ -137,8 +140,22 @@ func newCorruptionFake(t *testing.T) *corruptionFake {
 	e.OnActivity(a.WaitClusterAvailable, mock.Anything, mock.Anything).After(15 * time.Minute).Return(func(_ context.Context, in activities.ClusterRef) (activities.ClusterState, error) {
 		return activities.ClusterState{ClusterWindow: activities.ClusterWindow{Cluster: in.Cluster, Status: "available", Endpoint: in.Cluster + ".cluster-x.rds"}}, nil
 	})
+	e.OnActivity(a.CarryTableSettings, mock.Anything, mock.Anything).Return(func(_ context.Context, in activities.TableSettingsInput) (activities.TableSettingsResult, error) {
+		f.mu.Lock()
+		defer f.mu.Unlock()
+		f.carried = append(f.carried, in)
+		return activities.TableSettingsResult{Region: in.Region, Target: in.Target, Settings: []activities.CarriedSetting{
+			{Name: "StreamSpecification", Value: "NEW_AND_OLD_IMAGES", Changed: true}, {Name: "DeletionProtectionEnabled", Value: "true", Changed: true}}}, nil
+	})
 	e.OnActivity(a.CreateClusterWriter, mock.Anything, mock.Anything).Return(func(_ context.Context, in activities.ClusterWriterInput) (activities.ClusterWriterResult, error) {
-		return activities.ClusterWriterResult{Instance: in.Instance, Created: true, Status: "creating"}, nil
+		f.mu.Lock()
+		defer f.mu.Unlock()
+		f.writers = append(f.writers, in)
+		res := activities.ClusterWriterResult{Instance: in.Instance, Created: true, Status: "creating"}
+		if in.SourceCluster != "" {
+			res.Settings = []activities.CarriedSetting{{Name: "DBInstanceClass", Value: "db.r6g.2xlarge", Changed: true}}
+		}
+		return res, nil
 	})
 	e.OnActivity(a.WaitClusterWriter, mock.Anything, mock.Anything).After(10 * time.Minute).Return(func(_ context.Context, in activities.ClusterWriterInput) (activities.ClusterState, error) {
 		done()

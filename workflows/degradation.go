@@ -233,7 +233,8 @@ func (d *degradation) execute() error {
 	if err := r.step("circuit-breakers", "2. Verify fallback mechanisms (circuit breakers)", stepOpts{}, d.circuitBreakers); err != nil {
 		return err
 	}
-	d.rep.Plan = degPlan(d.rep.Affected, d.dg)
+	d.autoScaled = degAutoScaled(r.ctx)
+	d.rep.Plan = degPlan(d.rep.Affected, d.dg, d.autoScaled)
 	if len(d.rep.Plan) == 0 {
 		d.rep.Result = DegNothingToScale
 		r.note("the readings over threshold are not ones that reserved concurrency or provisioned capacity fix; nothing changed: investigate " + degAffectedList(d.rep))

@@ -154,7 +154,10 @@ func degUnhealthy(state []AffectedResource) []string {
 // provisioned capacity for every table over its ThrottledRequests threshold, in dg.Region. Symptoms (API
 // errors and latency, DynamoDB UserErrors, which are client-side errors) are reported and watched, not
 // acted on.
-func degPlan(affected []AffectedResource, dg topology.Degradation) []ScalingAction {
+//
+// With autoScaled (degAutoScaling) the table setting is degAutoScaledCapacity: a global table may be
+// PROVISIONED only with write auto scaling, so the plan's capacity becomes the auto scaling minimum.
+func degPlan(affected []AffectedResource, dg topology.Degradation, autoScaled bool) []ScalingAction {
 	var out []ScalingAction
 	for _, ar := range affected {
 		switch ar.Kind {
@@ -162,11 +165,37 @@ func degPlan(affected []AffectedResource, dg topology.Degradation) []ScalingActi
 			n := dg.ReservedConcurrency
 			out = append(out, ScalingAction{Kind: ActionLambdaConcurrency, Resource: ar.Name, Region: dg.Region, Reserved: &n})
 		case "table":
-			out = append(out, ScalingAction{Kind: ActionDynamoCapacity, Resource: ar.Name, Region: dg.Region,
-				Capacity: &activities.TableCapacity{BillingMode: activities.BillingProvisioned, ReadCapacity: dg.ReadCapacity, WriteCapacity: dg.WriteCapacity}})
+			capa := activities.TableCapacity{BillingMode: activities.BillingProvisioned, ReadCapacity: dg.ReadCapacity, WriteCapacity: dg.WriteCapacity}
+			if autoScaled {
+				capa = degAutoScaledCapacity(dg)
+			}
+			out = append(out, ScalingAction{Kind: ActionDynamoCapacity, Resource: ar.Name, Region: dg.Region, Capacity: &capa})
 		}
 	}
 	return out
+}
+
+// Auto scaling of the plan's tables: the ceiling is autoScaleHeadroom times the plan's capacity (within
+// DynamoDB's default per-table quota of 40,000 units), and target tracking holds utilization at
+// autoScaleTarget percent, the DynamoDB console's default.
+const (
+	autoScaleHeadroom = 4
+	autoScaleMaxUnits = 40000
+	autoScaleTarget   = 70
+)
+
+// degAutoScaledCapacity is the plan's table setting under degAutoScaling: PROVISIONED at the plan's capacity,
+// which is also each dimension's auto scaling minimum, in every replica region (Region ""), so the capacity
+// never drops below what the runbook asks while auto scaling may raise it.
+func degAutoScaledCapacity(dg topology.Degradation) activities.TableCapacity {
+	target := func(dim, name string, lo int64) activities.ScalingTarget {
+		return activities.ScalingTarget{Dimension: dim, Min: lo, Max: max(lo, min(lo*autoScaleHeadroom, autoScaleMaxUnits)),
+			Policies: []activities.ScalingPolicy{{Name: name, TargetValue: autoScaleTarget}}}
+	}
+	return activities.TableCapacity{BillingMode: activities.BillingProvisioned, ReadCapacity: dg.ReadCapacity, WriteCapacity: dg.WriteCapacity,
+		AutoScaled: true, AutoScaling: []activities.ScalingTarget{
+			target(activities.DimensionWrite, "roadcall-dr-degradation-write", dg.WriteCapacity),
+			target(activities.DimensionRead, "roadcall-dr-degradation-read", dg.ReadCapacity)}}
 }
 
 // degRecordedCapacity is the table setting a revert restores: on-demand has no capacity to restore.

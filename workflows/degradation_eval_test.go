@@ -1,6 +1,7 @@
 package workflows
 
 import (
+	"strings"
 	"testing"
 	"time"
 
@@ -135,12 +136,24 @@ func TestDegEvidence(t *testing.T) {
 func TestDegPlan(t *testing.T) {
 	dg := topology.Degradation{Region: "us-east-1", ReservedConcurrency: 500, ReadCapacity: 1000, WriteCapacity: 500}
 	n := int32(500)
-	got := degPlan([]AffectedResource{{Kind: "function", Name: "f"}, {Kind: "table", Name: "t"}, {Kind: "api", Name: "a"}}, dg)
+	got := degPlan([]AffectedResource{{Kind: "function", Name: "f"}, {Kind: "table", Name: "t"}, {Kind: "api", Name: "a"}}, dg, false)
 	require.Equal(t, []ScalingAction{
 		{Kind: ActionLambdaConcurrency, Resource: "f", Region: "us-east-1", Reserved: &n},
 		{Kind: ActionDynamoCapacity, Resource: "t", Region: "us-east-1", Capacity: &activities.TableCapacity{BillingMode: activities.BillingProvisioned, ReadCapacity: 1000, WriteCapacity: 500}},
 	}, got, "symptoms are not acted on")
-	require.Empty(t, degPlan([]AffectedResource{}, dg))
+	require.Empty(t, degPlan([]AffectedResource{}, dg, false))
+
+	// degAutoScaling: a global table is PROVISIONED only with write auto scaling (DynamoDB Developer Guide,
+	// global tables best practices), so the plan's capacity is also the auto scaling minimum.
+	got = degPlan([]AffectedResource{{Kind: "table", Name: "t"}}, dg, true)
+	require.Equal(t, activities.TableCapacity{BillingMode: activities.BillingProvisioned, ReadCapacity: 1000, WriteCapacity: 500, AutoScaled: true,
+		AutoScaling: []activities.ScalingTarget{
+			{Dimension: activities.DimensionWrite, Min: 500, Max: 2000, Policies: []activities.ScalingPolicy{{Name: "roadcall-dr-degradation-write", TargetValue: 70}}},
+			{Dimension: activities.DimensionRead, Min: 1000, Max: 4000, Policies: []activities.ScalingPolicy{{Name: "roadcall-dr-degradation-read", TargetValue: 70}}},
+		}}, *got[0].Capacity)
+	require.Equal(t, "aws application-autoscaling register-scalable-target --service-namespace dynamodb --resource-id table/t --scalable-dimension dynamodb:table:WriteCapacityUnits --min-capacity 500 --max-capacity 2000 --region <each replica region>",
+		strings.Split(got[0].Command(), " && ")[0], "write auto scaling first")
+	require.True(t, strings.HasSuffix(got[0].Command(), " && aws dynamodb update-table --table-name t --billing-mode PROVISIONED --provisioned-throughput ReadCapacityUnits=1000,WriteCapacityUnits=500 --region us-east-1"))
 }
 
 func TestScalingActionTextAndCommand(t *testing.T) {

@@ -28,7 +28,12 @@ type degradation struct {
 	applied bool // an apply was started: from then on, cancelling or aborting reverts
 	// revertAborted: an operator aborted a failing revert; compensation must not start it again.
 	revertAborted bool
+	// autoScaled: the run is past degAutoScaling, so table actions include auto scaling.
+	autoScaled bool
 }
+
+// degAutoScaled reads the degAutoScaling change: runs recorded before it keep the bare PROVISIONED plan.
+func degAutoScaled(ctx workflow.Context) bool { return version(ctx, degAutoScaling) >= 1 }
 
 // ---- identify ----
 
@@ -108,6 +113,9 @@ func (d *degradation) record(ctx workflow.Context) error {
 		if p.Kind == ActionLambdaConcurrency {
 			c := describeCtx(ctx, "Lambda GetFunctionConcurrency "+p.Resource)
 			fs[i] = workflow.ExecuteActivity(c, a.GetFunctionConcurrency, activities.ConcurrencyRef{Region: p.Region, Function: p.Resource})
+		} else if d.autoScaled {
+			c := describeCtx(ctx, "DynamoDB DescribeTable and Application Auto Scaling targets "+p.Resource)
+			fs[i] = workflow.ExecuteActivity(c, a.ReadTableCapacity, activities.TableRef{Region: p.Region, Table: p.Resource})
 		} else {
 			c := describeCtx(ctx, "DynamoDB DescribeTable "+p.Resource)
 			fs[i] = workflow.ExecuteActivity(c, a.DescribeTable, activities.TableRef{Region: p.Region, Table: p.Resource})
@@ -122,6 +130,12 @@ func (d *degradation) record(ctx workflow.Context) error {
 			var c activities.Concurrency
 			errs = append(errs, f.Get(ctx, &c))
 			prev[i].Reserved = c.Reserved
+			continue
+		}
+		if d.autoScaled {
+			var capa activities.TableCapacity
+			errs = append(errs, f.Get(ctx, &capa))
+			prev[i].Capacity = &capa
 			continue
 		}
 		var info activities.TableInfo

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"os"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -11,6 +12,7 @@ import (
 	"github.com/stretchr/testify/mock"
 	"github.com/stretchr/testify/require"
 	"go.temporal.io/sdk/temporal"
+	"go.temporal.io/sdk/workflow"
 
 	"github.com/roadcall/dr/activities"
 	"github.com/roadcall/dr/internal/topology"
@@ -37,6 +39,8 @@ type degradationFake struct {
 	putRefusal bool
 	// fallbackStatus is what the fallback health URL answers (0: 200).
 	fallbackStatus int
+	// autoScaled runs the degAutoScaling branch; false replays the branch of runs recorded before it.
+	autoScaled bool
 }
 
 func newDegradationFake(t *testing.T) *degradationFake { return newDegradationFakeWith(t, 0) }
@@ -105,6 +109,17 @@ func newDegradationFakeWith(t *testing.T, tableDelay time.Duration) *degradation
 		c := s.capacity[in.Table]
 		return activities.TableInfo{Table: in.Table, Region: in.Region, Status: "ACTIVE", BillingMode: c.BillingMode, ReadCapacity: c.ReadCapacity, WriteCapacity: c.WriteCapacity}, nil
 	})
+	// ReadTableCapacity (degAutoScaling) reads the setting with its auto scaling: none unless a test sets it.
+	e.OnActivity(a.ReadTableCapacity, mock.Anything, mock.Anything).Return(func(_ context.Context, in activities.TableRef) (activities.TableCapacity, error) {
+		if err := s.hit("ReadTableCapacity"); err != nil {
+			return activities.TableCapacity{}, err
+		}
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		c := s.capacity[in.Table]
+		c.AutoScaled = true
+		return c, nil
+	})
 	e.OnActivity(a.PutFunctionConcurrency, mock.Anything, mock.Anything).Return(func(_ context.Context, in activities.ConcurrencyChange) (activities.ConcurrencyResult, error) {
 		if err := s.hit("PutFunctionConcurrency"); err != nil {
 			return activities.ConcurrencyResult{}, err
@@ -130,7 +145,7 @@ func newDegradationFakeWith(t *testing.T, tableDelay time.Duration) *degradation
 		defer s.mu.Unlock()
 		prev := s.capacity[in.Table]
 		res := activities.CapacityResult{Table: in.Table, Region: in.Region, Previous: prev, Current: in.Target}
-		if prev != in.Target {
+		if !reflect.DeepEqual(prev, in.Target) {
 			s.capacity[in.Table], res.Changed = in.Target, true
 			s.changes = append(s.changes, "table "+in.Table+" "+in.Target.String())
 		}
@@ -201,6 +216,11 @@ func (s *degradationFake) run(req DegradationRequest) DegradationReport {
 	if req.Topology.Platform == "" {
 		req.Topology = s.topo
 	}
+	v := workflow.DefaultVersion
+	if s.autoScaled {
+		v = 1
+	}
+	s.env.OnGetVersion(string(degAutoScaling), workflow.DefaultVersion, 1).Return(v)
 	s.env.ExecuteWorkflow(PartialDegradation, req)
 	return result[DegradationReport](&s.fakeEnv)
 }
@@ -220,6 +240,7 @@ func (s *degradationFake) original() {
 		require.Nil(s.t, r, "function %s reserved concurrency", fn)
 	}
 	for tb, c := range s.capacity {
+		c.AutoScaled = false // the degAutoScaling branch restores the recorded "no auto scaling"
 		require.Equal(s.t, activities.TableCapacity{BillingMode: activities.BillingPayPerRequest}, c, "table %s", tb)
 	}
 }

@@ -119,7 +119,17 @@ func (s ScalingAction) Command() string {
 	if s.Capacity.BillingMode == activities.BillingProvisioned {
 		c += fmt.Sprintf(" --provisioned-throughput ReadCapacityUnits=%d,WriteCapacityUnits=%d", s.Capacity.ReadCapacity, s.Capacity.WriteCapacity)
 	}
-	return c + " --region " + s.Region
+	c += " --region " + s.Region
+	if !s.Capacity.AutoScaled {
+		return c
+	}
+	// In the order AWS accepts on a global table: write auto scaling before going PROVISIONED, and
+	// on-demand before the targets go.
+	as := activities.AutoScalingCommands(s.Resource, *s.Capacity, nil)
+	if s.Capacity.BillingMode == activities.BillingProvisioned {
+		return strings.Join(append(as, c), " && ")
+	}
+	return strings.Join(append([]string{c}, as...), " && ")
 }
 
 // FallbackCheck is the runbook's "verify fallback mechanisms are working": the degraded-mode health URL.

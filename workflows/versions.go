@@ -23,13 +23,23 @@ const (
 	dnsModes changeID = "dns-modes"
 	// readinessStaticStability added ReadinessCheck's static-stability rows: the DNS mode graded for its
 	// dependence on the primary region's control planes, the ARC routing controls read through the
-	// cluster's endpoints (ReadRoutingControlStates) and the failover records' health checks. Runs recorded
+	// cluster's endpoints (GetRoutingControlStates) and the failover records' health checks. Runs recorded
 	// before it replay without the routing-control read.
 	readinessStaticStability changeID = "readiness-static-stability"
+	// restoreSettings made DataCorruptionRecovery give each restored resource the settings a point-in-time
+	// restore drops: CarryTableSettings after a table's PITR (stream, TTL, tags, recovery period, deletion
+	// protection), and the source writer's class and parameter group for a restored cluster's writer.
+	// Runs recorded before it replay without that activity and with the topology's instance class.
+	restoreSettings changeID = "restore-settings"
+	// degAutoScaling made PartialDegradation's table action one AWS accepts on a global table: PROVISIONED
+	// with Application Auto Scaling (targets whose minimum is the plan's capacity, target tracking) in every
+	// replica region, recorded and reverted with the table's previous auto scaling (ReadTableCapacity).
+	// Runs recorded before it replay the bare PROVISIONED UpdateTable and DescribeTable.
+	degAutoScaling changeID = "degradation-autoscaling"
 )
 
 // changeIDs lists every changeID, so a test can check that each is used and documented.
-var changeIDs = []changeID{assessDRScan, dnsModes, readinessStaticStability}
+var changeIDs = []changeID{assessDRScan, dnsModes, readinessStaticStability, restoreSettings, degAutoScaling}
 
 // version is workflow.GetVersion for one of the typed change IDs, from the default to version 1.
 func version(ctx workflow.Context, id changeID) workflow.Version {

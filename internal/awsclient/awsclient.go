@@ -15,6 +15,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/apigateway"
+	"github.com/aws/aws-sdk-go-v2/service/applicationautoscaling"
 	"github.com/aws/aws-sdk-go-v2/service/backup"
 	"github.com/aws/aws-sdk-go-v2/service/cloudformation"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
@@ -100,6 +101,11 @@ func get[T any](f *Factory, svc, region string, build func(aws.Config) T) T {
 
 func (f *Factory) DynamoDB(region string) *dynamodb.Client {
 	return get(f, "dynamodb", region, func(c aws.Config) *dynamodb.Client { return dynamodb.NewFromConfig(c) })
+}
+
+// ApplicationAutoScaling manages a DynamoDB table's auto scaling, which is per replica region.
+func (f *Factory) ApplicationAutoScaling(region string) *applicationautoscaling.Client {
+	return get(f, "application-autoscaling", region, func(c aws.Config) *applicationautoscaling.Client { return applicationautoscaling.NewFromConfig(c) })
 }
 func (f *Factory) CloudWatch(region string) *cloudwatch.Client {
 	return get(f, "cloudwatch", region, func(c aws.Config) *cloudwatch.Client { return cloudwatch.NewFromConfig(c) })

@@ -2,7 +2,6 @@ package awssim
 
 import (
 	"fmt"
-	"strings"
 	"time"
 )
 
@@ -22,6 +21,10 @@ func init() {
 			"UpdateContinuousBackups":   journaled(inputParam("TableName"), ddbUpdateContinuousBackups),
 			"UpdateTable":               journaled(inputParam("TableName"), ddbUpdateTable),
 			"RestoreTableToPointInTime": journaled(inputParam("TargetTableName"), ddbRestoreTableToPointInTime),
+			"DescribeTimeToLive":        ddbDescribeTimeToLive,
+			"UpdateTimeToLive":          journaled(inputParam("TableName"), ddbUpdateTimeToLive),
+			"TagResource":               journaled(inputParam("ResourceArn"), ddbTagResource),
+			"ListTagsOfResource":        ddbListTagsOfResource,
 		},
 		advance: ddbAdvance,
 	})
@@ -66,128 +69,6 @@ func ddbListTables(s *Server, c *Call) (any, error) {
 	}
 	out["TableNames"] = names
 	return out, nil
-}
-
-// dataTable is the table a data-plane call reads: AWS answers ResourceNotFoundException for a table that
-// is still CREATING (a restore in progress), not only for a missing one.
-func dataTable(s *Server, c *Call) (*Table, error) {
-	t, name, err := ddbTable(s, c, "TableName")
-	if err != nil {
-		return nil, err
-	}
-	if t.Status == "CREATING" {
-		return nil, Errf(400, "ResourceNotFoundException", "Requested resource not found: Table: %s is being created in %s", name, c.Region)
-	}
-	for _, f := range []string{"FilterExpression", "ScanFilter", "IndexName", "Segment", "KeyConditionExpression"} {
-		if c.Input.Has(f) {
-			return nil, Errf(400, "ValidationException", "awssim does not model %s on %s (table %s in %s)", f, c.Operation, name, c.Region)
-		}
-	}
-	return t, nil
-}
-
-// projection applies a ProjectionExpression of top-level attribute names (with #placeholders).
-func projection(c *Call, attrs map[string]any) (map[string]any, error) {
-	expr := c.Input.Str("ProjectionExpression")
-	if expr == "" {
-		return attrs, nil
-	}
-	names := c.Input.Map("ExpressionAttributeNames")
-	out := map[string]any{}
-	for _, p := range strings.Split(expr, ",") {
-		p = strings.TrimSpace(p)
-		if strings.ContainsAny(p, ".[") {
-			return nil, Errf(400, "ValidationException", "awssim models only top-level attribute names in ProjectionExpression, not %q", p)
-		}
-		if strings.HasPrefix(p, "#") {
-			n := names.Str(p)
-			if n == "" {
-				return nil, Errf(400, "ValidationException", "Value provided in ExpressionAttributeNames unused in expressions: keys: {%s}", p)
-			}
-			p = n
-		}
-		if v, ok := attrs[p]; ok {
-			out[p] = v
-		}
-	}
-	return out, nil
-}
-
-func ddbScan(s *Server, c *Call) (any, error) {
-	t, err := dataTable(s, c)
-	if err != nil {
-		return nil, err
-	}
-	limit := int64(-1)
-	if l, ok := c.Input.Int("Limit"); ok {
-		if l < 1 {
-			return nil, Errf(400, "ValidationException", "1 validation error detected: Value '%d' at 'limit' failed to satisfy constraint: Member must have value greater than or equal to 1", l)
-		}
-		limit = l
-	}
-	start := ""
-	if k := c.Input.Map("ExclusiveStartKey"); k != nil {
-		if start = keyOf(t, k); start == "" {
-			return nil, Errf(400, "ValidationException", "The provided starting key is invalid: The provided key element does not match the schema")
-		}
-	}
-	count := c.Input.Str("Select") == "COUNT"
-	items := []any{}
-	var last string
-	for _, a := range liveItems(t, c.Now) {
-		k := keyOf(t, a)
-		if start != "" && k <= start {
-			continue
-		}
-		if limit >= 0 && int64(len(items)) >= limit {
-			break
-		}
-		last = k
-		if count {
-			items = append(items, nil)
-			continue
-		}
-		p, err := projection(c, a)
-		if err != nil {
-			return nil, err
-		}
-		items = append(items, p)
-	}
-	out := map[string]any{"Count": len(items), "ScannedCount": len(items)}
-	if !count {
-		out["Items"] = items
-	}
-	// DynamoDB stops at Limit without looking further, so a page that fills its Limit always carries a
-	// LastEvaluatedKey, even when nothing follows.
-	if limit >= 0 && int64(len(items)) == limit {
-		out["LastEvaluatedKey"] = map[string]any{t.KeyAttribute: map[string]any{"S": last}}
-	}
-	return out, nil
-}
-
-func ddbGetItem(s *Server, c *Call) (any, error) {
-	t, err := dataTable(s, c)
-	if err != nil {
-		return nil, err
-	}
-	key := c.Input.Map("Key")
-	k := keyOf(t, key)
-	if k == "" || len(key) != 1 {
-		return nil, Errf(400, "ValidationException", "The provided key element does not match the schema")
-	}
-	for _, it := range t.Items {
-		if it.Key != k {
-			continue
-		}
-		if a := it.At(c.Now); a != nil {
-			p, err := projection(c, a)
-			if err != nil {
-				return nil, err
-			}
-			return map[string]any{"Item": p}, nil
-		}
-	}
-	return map[string]any{}, nil
 }
 
 // backupsTable is the table a continuous-backups call names; those calls answer TableNotFoundException for a
@@ -244,13 +125,21 @@ func ddbUpdateTable(s *Server, c *Call) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	for _, f := range []string{"GlobalSecondaryIndexUpdates", "ReplicaUpdates", "StreamSpecification", "SSESpecification", "AttributeDefinitions", "TableClass", "OnDemandThroughput", "WarmThroughput", "DeletionProtectionEnabled"} {
+	for _, f := range []string{"GlobalSecondaryIndexUpdates", "ReplicaUpdates", "SSESpecification", "AttributeDefinitions", "TableClass", "OnDemandThroughput", "WarmThroughput"} {
 		if c.Input.Has(f) {
 			return nil, Errf(400, "ValidationException", "awssim does not model UpdateTable %s (table %s in %s)", f, name, c.Region)
 		}
 	}
+	settings, err := tableSettingsUpdate(t, c)
+	if err != nil {
+		return nil, err
+	}
 	mode := c.Input.Str("BillingMode")
 	pt := c.Input.Map("ProvisionedThroughput")
+	if mode == "" && pt == nil && settings != nil {
+		s.record(c, name, true, settings(c.Now))
+		return map[string]any{"TableDescription": s.tableDescription(c.Region, t)}, nil
+	}
 	if mode == "" && pt == nil {
 		return nil, Errf(400, "ValidationException", "At least one of ProvisionedThroughput, BillingMode, UpdateStreamEnabled, GlobalSecondaryIndexUpdates or SSESpecification or ReplicaUpdates is required")
 	}
@@ -300,13 +189,22 @@ func ddbUpdateTable(s *Server, c *Call) (any, error) {
 				}
 			}
 		}
+		if len(t.Replicas) > 1 && !s.tableWriteAutoScaled(c.Region, name) {
+			// DynamoDB Developer Guide, global tables best practices: a global table is on-demand, or
+			// provisioned with write auto scaling; AWS refuses manually managed write capacity.
+			return nil, Errf(400, "ValidationException", "Table write capacity should either be Pay-Per-Request or AutoScaled")
+		}
 		if t.BillingMode == mode && rcu == t.ReadCap && wcu == t.WriteCap {
 			return nil, Errf(400, "ValidationException", "The provisioned throughput for the table will not change. The requested value equals the current value. Current ReadCapacityUnits provisioned for the table: %d. Requested ReadCapacityUnits: %d. Current WriteCapacityUnits provisioned for the table: %d. Requested WriteCapacityUnits: %d. Refer to the Amazon DynamoDB Developer Guide for current limits and how to request higher limits.",
 				t.ReadCap, rcu, t.WriteCap, wcu)
 		}
 	}
+	detail := fmt.Sprintf("billing=%s read=%d write=%d", mode, rcu, wcu)
+	if settings != nil {
+		detail += " " + settings(c.Now)
+	}
 	s.ddbSetCapacity(t, mode, rcu, wcu, c.Now)
-	s.record(c, name, true, fmt.Sprintf("billing=%s read=%d write=%d", mode, rcu, wcu))
+	s.record(c, name, true, detail)
 	return map[string]any{"TableDescription": s.tableDescription(c.Region, t)}, nil
 }
 
@@ -354,7 +252,7 @@ func ddbRestoreTableToPointInTime(s *Server, c *Call) (any, error) {
 		Name: target, ARN: fmt.Sprintf("arn:aws:dynamodb:%s:%s:table/%s", c.Region, s.world.AccountID, target),
 		Status: "CREATING", ReadyAt: s.after(s.durations.TableRestore), VisibleAt: s.after(s.durations.TableVisible), CreatedAt: c.Now, KeyAttribute: src.KeyAttribute,
 		BillingMode: src.BillingMode, ReadCap: src.ReadCap, WriteCap: src.WriteCap,
-		// AWS does not carry PITR or global-table membership over to a restored table.
+		// AWS carries neither PITR, global-table membership nor TableSettings over to a restored table.
 		Replicas: []string{c.Region}, RestoredFrom: src.ARN, RestoredTo: at,
 	}
 	if m := c.Input.Str("BillingModeOverride"); m != "" {

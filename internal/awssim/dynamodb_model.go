@@ -53,6 +53,8 @@ type Table struct {
 	RestoredTo   time.Time `json:"restoredTo,omitzero"`
 	// VisibleAt is when DescribeTable first finds a just-restored table (Durations.TableVisible).
 	VisibleAt time.Time `json:"visibleAt,omitzero"`
+	// The settings a point-in-time restore does not carry over (dynamodb_settings.go).
+	TableSettings
 }
 
 // Item keeps every version of one item so a point-in-time restore really differs from a corrupted table.
@@ -126,6 +128,7 @@ func seedDynamoDB(w *World, t topology.Topology, born time.Time) {
 				Name: tb.Name, ARN: fmt.Sprintf("arn:aws:dynamodb:%s:%s:table/%s", r, t.AccountID, tb.Name),
 				Status: "ACTIVE", CreatedAt: born, KeyAttribute: key, BillingMode: "PAY_PER_REQUEST",
 				PITR: true, PITRSince: born, Replicas: t.Regions(), Items: seedItems(tb, key, born),
+				TableSettings: seedTableSettings(tb.Name, len(t.Regions()) > 1, born),
 			}
 		}
 	}

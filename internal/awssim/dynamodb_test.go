@@ -227,6 +227,15 @@ func TestDynamoDBUpdateTableBillingAndCapacity(t *testing.T) {
 	_, err = east.UpdateTable(ctx, &dynamodb.UpdateTableInput{TableName: table, BillingMode: types.BillingModePayPerRequest,
 		ProvisionedThroughput: provisioned.ProvisionedThroughput})
 	require.Equal(t, "ValidationException", ddbCode(t, err), "PAY_PER_REQUEST takes no throughput")
+	// A global table is PROVISIONED only with write auto scaling (DynamoDB Developer Guide, global tables
+	// best practices); with a write target registered in the region, AWS accepts it.
+	_, err = east.UpdateTable(ctx, provisioned)
+	require.Equal(t, "ValidationException", ddbCode(t, err))
+	require.Contains(t, err.Error(), "Table write capacity should either be Pay-Per-Request or AutoScaled")
+	sim.With(func(w *World) {
+		w.Regions["us-east-1"].scalableTargets()[targetKey("table/"+*table, dimTableWrite)] = &ScalableTarget{Namespace: "dynamodb",
+			ResourceID: "table/" + *table, Dimension: dimTableWrite, Min: 500, Max: 2000, Policies: map[string]*ScalingPolicy{}}
+	})
 
 	out, err := east.UpdateTable(ctx, provisioned)
 	require.NoError(t, err)
@@ -261,7 +270,7 @@ func TestDynamoDBUpdateTableBillingAndCapacity(t *testing.T) {
 			changed++
 		}
 	}
-	require.Len(t, j, 5, "every UpdateTable is journaled, refusals included")
+	require.Len(t, j, 6, "every UpdateTable is journaled, refusals included")
 	require.Equal(t, 1, changed, "exactly one UpdateTable changed the world")
 
 	// Capacity alone changes a provisioned table; on an on-demand table it is refused.
@@ -443,9 +452,11 @@ func TestDynamoDBRetriesInjectedThrottling(t *testing.T) {
 }
 
 func TestDynamoDBTimeScaleZeroFinishesOnNextRead(t *testing.T) {
-	_, f, _ := start(t, Options{TimeScale: 0})
+	sim, f, _ := start(t, Options{TimeScale: 0})
 	ctx := context.Background()
 	east := f.DynamoDB("us-east-1")
+	// A single-region table: a global one would need write auto scaling to go PROVISIONED.
+	sim.With(func(w *World) { w.Regions["us-east-1"].Tables["roadcall-users-prod"].Replicas = []string{"us-east-1"} })
 	out, err := east.UpdateTable(ctx, &dynamodb.UpdateTableInput{TableName: aws.String("roadcall-users-prod"), BillingMode: types.BillingModeProvisioned,
 		ProvisionedThroughput: &types.ProvisionedThroughput{ReadCapacityUnits: aws.Int64(10), WriteCapacityUnits: aws.Int64(10)}})
 	require.NoError(t, err)
@@ -483,16 +494,17 @@ func TestDynamoDBRunbookThroughCLI(t *testing.T) {
 		require.Equal(t, hourAgo, tb.RestoredTo.UTC().Format("2006-01-02T15:04:05"))
 	})
 
-	out = awsCLI(t, url, "dynamodb", "update-table", "--table-name", "roadcall-incidents-prod", "--billing-mode", "PROVISIONED",
+	// The runbook's update-table is refused on a global table, as AWS refuses it: see
+	// TestRunbookUpdateTableRefusedOnGlobalTable for the auto-scaled form AWS accepts.
+	raw, err := awsCLIRaw(t, url, "dynamodb", "update-table", "--table-name", "roadcall-incidents-prod", "--billing-mode", "PROVISIONED",
 		"--provisioned-throughput", "ReadCapacityUnits=1000,WriteCapacityUnits=500", "--region", "us-east-1")
-	pt := out["TableDescription"].(map[string]any)["ProvisionedThroughput"].(map[string]any)
-	require.EqualValues(t, 1000, pt["ReadCapacityUnits"])
-	require.EqualValues(t, 500, pt["WriteCapacityUnits"])
+	require.Error(t, err)
+	require.Contains(t, string(raw), "ValidationException")
 
 	out = awsCLI(t, url, "dynamodb", "list-tables", "--region", "us-east-1")
 	require.Contains(t, out["TableNames"], "roadcall-incidents-prod-restored")
 
-	raw, err := awsCLIRaw(t, url, "dynamodb", "describe-table", "--table-name", "roadcall-nope-prod", "--region", "us-east-1")
+	raw, err = awsCLIRaw(t, url, "dynamodb", "describe-table", "--table-name", "roadcall-nope-prod", "--region", "us-east-1")
 	require.Error(t, err)
 	require.Contains(t, string(raw), "ResourceNotFoundException")
 }

@@ -17,7 +17,6 @@ func (s *Server) tableDescription(region string, t *Table) map[string]any {
 		"ProvisionedThroughput": map[string]any{
 			"ReadCapacityUnits": t.ReadCap, "WriteCapacityUnits": t.WriteCap, "NumberOfDecreasesToday": 0,
 		},
-		"DeletionProtectionEnabled": false,
 	}
 	bm := map[string]any{"BillingMode": t.BillingMode}
 	if t.BillingMode == "PAY_PER_REQUEST" {
@@ -43,9 +42,8 @@ func (s *Server) tableDescription(region string, t *Table) map[string]any {
 		}
 		d["Replicas"] = reps
 		d["GlobalTableVersion"] = "2019.11.21"
-		// Global tables replicate through a stream of new and old images.
-		d["StreamSpecification"] = map[string]any{"StreamEnabled": true, "StreamViewType": "NEW_AND_OLD_IMAGES"}
 	}
+	describeSettings(t, d)
 	if t.RestoredFrom != "" {
 		d["RestoreSummary"] = map[string]any{
 			"SourceTableArn": t.RestoredFrom, "RestoreDateTime": t.RestoredTo, "RestoreInProgress": t.Status == "CREATING",

@@ -321,6 +321,9 @@ func rdsRestoreDBClusterToPointInTime(s *Server, c *Call) (any, error) {
 		RestoredFrom: src.ID, RestoredTo: at, Members: []string{},
 		Endpoint: fmt.Sprintf("%s.cluster-abc123.%s.rds.amazonaws.com", id, c.Region),
 	}
+	if err := s.restoreNetwork(c, cl); err != nil {
+		return nil, err
+	}
 	reg.Clusters[id] = cl
 	s.record(c, id, true, fmt.Sprintf("restore of %s to %s", src.ID, iso(at)))
 	return rdsClusterResult{XMLName: resultName(c), DBCluster: s.rdsClusterOut(reg, cl, c.Now)}, nil
@@ -350,9 +353,13 @@ func rdsCreateDBInstance(s *Server, c *Call) (any, error) {
 	if cl.Status != "available" {
 		return nil, Errf(400, "InvalidDBClusterStateFault", "DB cluster %s in %s is %s; wait until it is available before adding instance %s.", cl.ID, c.Region, cl.Status, id)
 	}
+	pg, err := s.instanceParamGroup(c, cl)
+	if err != nil {
+		return nil, err
+	}
 	in := &DBInstance{
 		ID: id, ARN: fmt.Sprintf("arn:aws:rds:%s:%s:db:%s", c.Region, s.world.AccountID, id), ClusterID: cl.ID,
-		Class: class, Engine: engine, Status: "creating", ReadyAt: s.after(s.durations.InstanceCreate),
+		Class: class, Engine: engine, Status: "creating", ReadyAt: s.after(s.durations.InstanceCreate), ParameterGroup: pg,
 	}
 	reg.Instances[id] = in
 	cl.Members = append(cl.Members, id)

@@ -58,6 +58,12 @@ type DBCluster struct {
 	RestoredFrom                string    `json:"restoredFrom,omitempty"`
 	RestoredTo                  time.Time `json:"restoredTo,omitzero"`
 	Endpoint                    string    `json:"endpoint"`
+	// ParameterGroup, SubnetGroup, SecurityGroups and Tags are what a restore takes from its request
+	// (rds_settings.go).
+	ParameterGroup string   `json:"parameterGroup,omitempty"`
+	SubnetGroup    string   `json:"subnetGroup,omitempty"`
+	SecurityGroups []string `json:"securityGroups,omitempty"`
+	Tags           []RDSTag `json:"tags,omitempty"`
 }
 
 type DBInstance struct {
@@ -68,6 +74,8 @@ type DBInstance struct {
 	Engine    string    `json:"engine"`
 	Status    string    `json:"status"`
 	ReadyAt   time.Time `json:"readyAt,omitzero"`
+	// ParameterGroup is the DB parameter group, the engine's default unless CreateDBInstance named one.
+	ParameterGroup string `json:"parameterGroup,omitempty"`
 }
 
 // DBClusterSnapshot is a manual or automated Aurora cluster snapshot.
@@ -101,6 +109,7 @@ func seedRDS(w *World, t topology.Topology, born time.Time) {
 		inst := &DBInstance{ID: c.id + "-instance-1", ARN: fmt.Sprintf("arn:aws:rds:%s:%s:db:%s-instance-1", c.region, acct, c.id),
 			ClusterID: c.id, Class: a.InstanceClass, Engine: a.Engine, Status: "available"}
 		cl.Members = []string{inst.ID}
+		seedDBGroups(w.Regions[c.region], cl, inst)
 		w.Regions[c.region].Clusters[c.id] = cl
 		w.Regions[c.region].Instances[inst.ID] = inst
 		gc.Members = append(gc.Members, &GlobalMember{ClusterARN: cl.ARN, Region: c.region, IsWriter: c.writer})

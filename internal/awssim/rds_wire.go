@@ -41,6 +41,10 @@ type rdsClusterXML struct {
 	GlobalClusterIdentifier     string                `xml:",omitempty"`
 	AvailabilityZones           []string              `xml:"AvailabilityZones>AvailabilityZone"`
 	DBClusterMembers            []rdsClusterMemberXML `xml:"DBClusterMembers>DBClusterMember"`
+	DBClusterParameterGroup     string                `xml:",omitempty"`
+	DBSubnetGroup               string                `xml:",omitempty"`
+	VpcSecurityGroups           []rdsSGXML            `xml:"VpcSecurityGroups>VpcSecurityGroupMembership"`
+	TagList                     []rdsTagXML           `xml:"TagList>Tag"`
 }
 
 type rdsClusterResult struct {
@@ -117,6 +121,8 @@ type rdsInstanceXML struct {
 	PubliclyAccessible   bool
 	StorageEncrypted     bool
 	DbiResourceId        string
+	DBParameterGroups    []rdsParamGroupStatusXML `xml:"DBParameterGroups>DBParameterGroup"`
+	VpcSecurityGroups    []rdsSGXML               `xml:"VpcSecurityGroups>VpcSecurityGroupMembership"`
 }
 
 type rdsInstanceResult struct {
@@ -169,6 +175,8 @@ func (s *Server) rdsClusterOut(reg *Region, cl *DBCluster, now time.Time) rdsClu
 		ClusterCreateTime: iso(cl.CreatedAt), ReplicationSourceIdentifier: cl.ReplicationSourceIdentifier,
 		GlobalClusterIdentifier: cl.GlobalClusterID,
 		AvailabilityZones:       []string{reg.Name + "a", reg.Name + "b", reg.Name + "c"},
+		DBClusterParameterGroup: cl.ParameterGroup, DBSubnetGroup: cl.SubnetGroup,
+		VpcSecurityGroups: sgsOut(cl.SecurityGroups), TagList: tagsOut(cl.Tags),
 	}
 	if strings.Contains(cl.Engine, "mysql") {
 		out.Port = 3306
@@ -228,6 +236,7 @@ func (s *Server) rdsInstanceOut(reg *Region, in *DBInstance) rdsInstanceXML {
 	if cl := reg.Clusters[in.ClusterID]; cl != nil {
 		out.EngineVersion = cl.EngineVersion
 	}
+	s.instanceSettingsOut(reg, in, &out)
 	// AWS assigns the endpoint once the instance is provisioned.
 	if in.Status != "creating" {
 		out.Endpoint = &rdsEndpointXML{Address: fmt.Sprintf("%s.abc123.%s.rds.amazonaws.com", in.ID, reg.Name), Port: 5432, HostedZoneId: "Z2R2ITUGPM61AM"}

@@ -44,6 +44,10 @@ type Region struct {
 	Parameters map[string]*Parameter  `json:"parameters"`
 	// ClusterSnapshots is created on first use, by rdsAddSnapshot.
 	ClusterSnapshots map[string]*DBClusterSnapshot `json:"clusterSnapshots,omitempty"`
+	// DBGroups holds the parameter, subnet and security groups RDS calls name (rds_settings.go).
+	DBGroups *DBGroups `json:"dbGroups,omitempty"`
+	// ScalableTargets are Application Auto Scaling's targets by resource and dimension, created on first use.
+	ScalableTargets map[string]*ScalableTarget `json:"scalableTargets,omitempty"`
 }
 
 // seedAge is how long before the seed the platform's history starts: items exist, PITR and backups run.
