@@ -7,7 +7,10 @@ import (
 	"os"
 	"time"
 
+	"go.temporal.io/sdk/client"
+
 	"github.com/roadcall/dr/internal/awsclient"
+	"github.com/roadcall/dr/internal/policy"
 )
 
 // Activities is registered with the worker; its methods are the activity types.
@@ -24,6 +27,12 @@ type Activities struct {
 	// Resolver answers which region the API's name resolves to; nil picks awssim's /_sim/dns when the
 	// worker talks to an awssim, else DNS.
 	Resolver Resolver
+	// Policy is what the worker allows requests to do (nil: no policy; gated workflows refuse to run).
+	Policy *policy.File
+	// PolicySource is the file the policy came from, for the runs' records.
+	PolicySource string
+	// Temporal describes a run's parent, so a drill's child proves who started it.
+	Temporal client.Client
 }
 
 // New returns Activities with sensible defaults for the optional fields.

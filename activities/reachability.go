@@ -5,8 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
+	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -134,23 +137,75 @@ func probeError(err error, op, region string, timeout time.Duration) string {
 	return fmt.Sprintf("%s in %s failed within %s: %s", op, region, timeout, msg)
 }
 
-// getURL GETs a URL with a timeout and returns the status code; the body is drained and dropped.
-func (a *Activities) getURL(ctx context.Context, url string, timeout time.Duration) (int, error) {
+// getURL GETs a URL with a timeout and returns the status code; the body is drained and dropped. A
+// redirect to another host is not followed (its 3xx is the answer), and an error says only what kind of
+// failure it was: whatever the far end sent, a banner or a binary frame, must not reach history, the gate
+// summary or a page.
+func (a *Activities) getURL(ctx context.Context, raw string, timeout time.Duration) (int, error) {
+	if err := a.fetchAllowed(raw); err != nil {
+		return 0, err
+	}
 	c, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-	req, err := http.NewRequestWithContext(c, http.MethodGet, url, nil)
+	req, err := http.NewRequestWithContext(c, http.MethodGet, raw, nil)
 	if err != nil {
-		return 0, fmt.Errorf("GET %s: %w", url, err)
+		return 0, fmt.Errorf("GET %s: not a valid URL", raw)
 	}
-	hc := a.HTTP
-	if hc == nil {
-		hc = http.DefaultClient
+	hc := http.DefaultClient
+	if a.HTTP != nil {
+		hc = a.HTTP
 	}
-	resp, err := hc.Do(req)
+	guarded := *hc
+	guarded.CheckRedirect = func(next *http.Request, via []*http.Request) error {
+		if len(via) >= 5 || !strings.EqualFold(next.URL.Host, via[0].URL.Host) {
+			return http.ErrUseLastResponse
+		}
+		return nil
+	}
+	resp, err := guarded.Do(req)
 	if err != nil {
-		return 0, fmt.Errorf("GET %s: %w", url, err)
+		return 0, fmt.Errorf("GET %s: %s", raw, fetchFailure(c, err))
 	}
 	defer resp.Body.Close()
 	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 1<<16))
 	return resp.StatusCode, nil
+}
+
+// fetchAllowed backs the workflow's policy check at the point of the fetch: with a policy loaded, only a
+// host that some stage's healthHosts lists is fetched.
+func (a *Activities) fetchAllowed(raw string) error {
+	if a.Policy == nil {
+		return nil
+	}
+	var last error
+	for _, stages := range a.Policy.Platforms {
+		for _, p := range stages {
+			if last = p.HostAllowed(raw); last == nil {
+				return nil
+			}
+		}
+	}
+	return refuse("HostNotAllowed", "GET %s refused before any fetch: %v", raw, last)
+}
+
+// fetchFailure names the kind of a failed GET without quoting the peer.
+func fetchFailure(ctx context.Context, err error) string {
+	var ne net.Error
+	var oe *net.OpError
+	var dnsErr *net.DNSError
+	switch {
+	case ctx.Err() != nil || (errors.As(err, &ne) && ne.Timeout()):
+		return "no answer before the timeout"
+	case errors.As(err, &dnsErr):
+		return "the host name does not resolve"
+	case errors.Is(err, syscall.ECONNREFUSED):
+		return "connection refused"
+	case errors.Is(err, syscall.ECONNRESET) || errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF):
+		return "the connection was closed without an HTTP answer"
+	case errors.As(err, &oe):
+		return "network error (" + oe.Op + ")"
+	case strings.Contains(err.Error(), "tls:") || strings.Contains(err.Error(), "x509:"):
+		return "TLS handshake failed"
+	}
+	return "the answer was not HTTP"
 }

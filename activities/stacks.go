@@ -148,10 +148,63 @@ func sortedKeys(m map[string]string) []string {
 
 // DeployCommandInput runs the operator's deploy command (e.g. the runbook's pnpm cdk deploy).
 type DeployCommandInput struct {
-	Argv []string `json:"argv"`
+	// Platform, Stage and Name pick the command from the worker's policy: requests name a command, the
+	// worker holds its argv, directory and the environment it may see.
+	Platform string `json:"platform,omitempty"`
+	Stage    string `json:"stage,omitempty"`
+	Name     string `json:"name,omitempty"`
+	// Argv is the command line runs recorded before the policy carried; it is refused now.
+	Argv []string `json:"argv,omitempty"`
 	Dir  string   `json:"dir,omitempty"`
-	// Env adds non-secret variables (AWS_REGION, STAGE); credentials come from the worker's environment.
+	// Env adds non-secret variables (AWS_REGION, STAGE, DR_MODE); ${DR_MODE} in the policy's argv is replaced.
 	Env map[string]string `json:"env,omitempty"`
+}
+
+// deployCommand resolves a named command from the policy: its argv with ${VAR} taken from in.Env, and an
+// environment of PATH, the worker variables the policy lists and in.Env. The worker's own credentials
+// never reach the child unless the policy names them.
+func (a *Activities) deployCommand(in DeployCommandInput) (*exec.Cmd, string, error) {
+	if len(in.Argv) > 0 {
+		return nil, "", refuse("DeployCommandRefused", "the request carries a command line (%q); the worker runs only the deploy commands its policy names (stacks.deploy)", strings.Join(in.Argv, " "))
+	}
+	if a.Policy == nil {
+		return nil, "", refuse("DeployCommandRefused", "the worker has no policy, so no deploy command; start it with --policy FILE")
+	}
+	p, err := a.Policy.For(in.Platform, in.Stage)
+	if err != nil {
+		return nil, "", refuse("DeployCommandRefused", "%v", err)
+	}
+	pc, ok := p.DeployCommands[in.Name]
+	if !ok {
+		return nil, "", refuse("DeployCommandRefused", "deploy command %q is not in the worker's policy for %s-%s", in.Name, in.Platform, in.Stage)
+	}
+	// Only ${NAME} of in.Env is replaced: os.Expand would also eat a shell's own $! or $1 in the argv.
+	var pairs []string
+	for _, k := range sortedKeys(in.Env) {
+		pairs = append(pairs, "${"+k+"}", in.Env[k])
+	}
+	rep := strings.NewReplacer(pairs...)
+	argv := make([]string, len(pc.Argv))
+	for i, s := range pc.Argv {
+		argv[i] = rep.Replace(s)
+	}
+	cmd := exec.Command(argv[0], argv[1:]...)
+	cmd.Dir = pc.Dir
+	// PATH is no secret and every deploy tool needs it to find its own tools.
+	cmd.Env = []string{"PATH=" + os.Getenv("PATH")}
+	getenv := a.Getenv
+	if getenv == nil {
+		getenv = os.Getenv
+	}
+	for _, k := range pc.Env {
+		if v := getenv(k); v != "" {
+			cmd.Env = append(cmd.Env, k+"="+v)
+		}
+	}
+	for _, k := range sortedKeys(in.Env) {
+		cmd.Env = append(cmd.Env, k+"="+in.Env[k])
+	}
+	return cmd, in.Name + ": " + strings.Join(argv, " "), nil
 }
 
 // DeployCommandResult keeps the end of the output: it is what an operator reads first when a deploy fails.
@@ -191,15 +244,9 @@ func (t *tailBuffer) String() string {
 // keeps changing stacks behind the workflow's back. A non-zero exit is not retried automatically: a
 // deploy that failed needs an operator's eyes, and the workflow pauses for one.
 func (a *Activities) RunDeployCommand(ctx context.Context, in DeployCommandInput) (DeployCommandResult, error) {
-	if len(in.Argv) == 0 {
-		return DeployCommandResult{}, refuse("ValidationError", "deploy command is empty; set stacks.deployCommand in the topology")
-	}
-	label := strings.Join(in.Argv, " ")
-	cmd := exec.Command(in.Argv[0], in.Argv[1:]...)
-	cmd.Dir = in.Dir
-	cmd.Env = os.Environ()
-	for _, k := range sortedKeys(in.Env) {
-		cmd.Env = append(cmd.Env, k+"="+in.Env[k])
+	cmd, label, err := a.deployCommand(in)
+	if err != nil {
+		return DeployCommandResult{}, err
 	}
 	var out tailBuffer
 	cmd.Stdout, cmd.Stderr = &out, &out

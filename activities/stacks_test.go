@@ -13,6 +13,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/roadcall/dr/internal/awssim"
+	"github.com/roadcall/dr/internal/policy"
 	"github.com/roadcall/dr/internal/topology"
 )
 
@@ -109,17 +110,31 @@ func TestSetStackParameterNoUpdatesToPerformIsDone(t *testing.T) {
 	require.Empty(t, foJournal(sim, "UpdateStack"), "neither call changed the stack")
 }
 
+// deployActs has a policy with the named commands, for platform roadcall stage test.
+func deployActs(t *testing.T, cmds map[string]policy.Command, env map[string]string) *Activities {
+	t.Helper()
+	f := policy.File{Platforms: map[string]map[string]policy.Policy{"roadcall": {"test": {
+		Approvers: []string{"arn:aws:iam::123456789012:user/alice"}, HealthHosts: []string{"127.0.0.1"}, DeployCommands: cmds}}}}
+	require.NoError(t, f.Validate())
+	return &Activities{PollInterval: 10 * time.Millisecond, Policy: &f, Getenv: func(k string) string { return env[k] }}
+}
+
+func named(name string, env map[string]string) DeployCommandInput {
+	return DeployCommandInput{Platform: "roadcall", Stage: "test", Name: name, Env: env}
+}
+
 func TestRunDeployCommandKeepsTheTailAndTheEnvironment(t *testing.T) {
-	acts := &Activities{PollInterval: 10 * time.Millisecond}
-	res, err := acts.RunDeployCommand(context.Background(), DeployCommandInput{
-		Argv: []string{"sh", "-c", `for i in $(seq 1 2000); do echo "line $i"; done; echo "deployed to $AWS_REGION"`},
-		Env:  map[string]string{"AWS_REGION": "us-west-2"}})
+	acts := deployActs(t, map[string]policy.Command{
+		"long": {Argv: []string{"sh", "-c", `for i in $(seq 1 2000); do echo "line $i"; done; echo "deployed to $AWS_REGION drMode=${DR_MODE}"`}},
+		"fail": {Argv: []string{"sh", "-c", "echo 'stack roadcall-api failed' >&2; exit 3"}},
+	}, nil)
+	res, err := acts.RunDeployCommand(context.Background(), named("long", map[string]string{"AWS_REGION": "us-west-2", "DR_MODE": "true"}))
 	require.NoError(t, err)
 	require.Zero(t, res.ExitCode)
-	require.True(t, strings.HasSuffix(strings.TrimSpace(res.Tail), "deployed to us-west-2"))
+	require.True(t, strings.HasSuffix(strings.TrimSpace(res.Tail), "deployed to us-west-2 drMode=true"))
 	require.LessOrEqual(t, len(res.Tail), tailBytes)
 
-	_, err = acts.RunDeployCommand(context.Background(), DeployCommandInput{Argv: []string{"sh", "-c", "echo 'stack roadcall-api failed' >&2; exit 3"}})
+	_, err = acts.RunDeployCommand(context.Background(), named("fail", nil))
 	require.Error(t, err)
 	ae := appErrorOf(t, err)
 	require.Equal(t, "DeployCommandFailed", ae.Type())
@@ -128,11 +143,43 @@ func TestRunDeployCommandKeepsTheTailAndTheEnvironment(t *testing.T) {
 	require.Contains(t, err.Error(), "stack roadcall-api failed")
 }
 
+// The child gets only the worker variables the policy lists: the worker's AWS secret key stays with the
+// worker unless the policy names it.
+func TestRunDeployCommandGetsOnlyThePolicysEnvironment(t *testing.T) {
+	workerEnv := map[string]string{"AWS_SECRET_ACCESS_KEY": "worker-secret", "AWS_PROFILE": "deployer", "ROADCALL_DSN": "postgres://secret"}
+	acts := deployActs(t, map[string]policy.Command{"env": {Argv: []string{"env"}, Env: []string{"AWS_PROFILE"}}}, workerEnv)
+	res, err := acts.RunDeployCommand(context.Background(), named("env", map[string]string{"STAGE": "test"}))
+	require.NoError(t, err)
+	require.Contains(t, res.Tail, "AWS_PROFILE=deployer")
+	require.Contains(t, res.Tail, "STAGE=test")
+	require.NotContains(t, res.Tail, "worker-secret")
+	require.NotContains(t, res.Tail, "postgres://")
+}
+
+// A command line carried in the request, or a name the policy does not hold, never runs.
+func TestRunDeployCommandRefusesArgvAndUnknownNames(t *testing.T) {
+	dir := t.TempDir()
+	marker := filepath.Join(dir, "ran")
+	acts := deployActs(t, map[string]policy.Command{"ok": {Argv: []string{"true"}}}, nil)
+	for _, in := range []DeployCommandInput{
+		{Platform: "roadcall", Stage: "test", Argv: []string{"sh", "-c", "touch " + marker}},
+		named("touch", nil),
+		{Platform: "roadcall", Stage: "prod", Name: "ok"},
+	} {
+		_, err := acts.RunDeployCommand(context.Background(), in)
+		require.Error(t, err)
+		require.Equal(t, "DeployCommandRefused", appErrorOf(t, err).Type())
+	}
+	_, err := (&Activities{}).RunDeployCommand(context.Background(), named("ok", nil))
+	require.ErrorContains(t, err, "no policy")
+	require.NoFileExists(t, marker)
+}
+
 // Cancelling the activity kills the whole process group: the deploy's children die with it.
 func TestRunDeployCommandCancelKillsTheProcessGroup(t *testing.T) {
 	dir := t.TempDir()
 	child := filepath.Join(dir, "child.pid")
-	acts := &Activities{PollInterval: 10 * time.Millisecond}
+	acts := deployActs(t, map[string]policy.Command{"sleep": {Argv: []string{"sh", "-c", "sleep 60 & echo $! > " + child + "; wait"}}}, nil)
 	ctx, cancel := context.WithCancel(context.Background())
 	go func() {
 		for {
@@ -144,7 +191,7 @@ func TestRunDeployCommandCancelKillsTheProcessGroup(t *testing.T) {
 		}
 	}()
 	start := time.Now()
-	_, err := acts.RunDeployCommand(ctx, DeployCommandInput{Argv: []string{"sh", "-c", "sleep 60 & echo $! > " + child + "; wait"}})
+	_, err := acts.RunDeployCommand(ctx, named("sleep", nil))
 	require.ErrorIs(t, err, context.Canceled)
 	require.Less(t, time.Since(start), 10*time.Second)
 	b, err := os.ReadFile(child)

@@ -232,7 +232,11 @@ type Stacks struct {
 	Names           []string `json:"names"`
 	Activation      string   `json:"activation"`
 	DRModeParameter string   `json:"drModeParameter"`
-	// DeployCommand is argv for the command activation mode, e.g. the runbook's pnpm cdk deploy.
+	// Deploy names the worker policy's deploy command for the command activation mode (e.g. the runbook's
+	// pnpm cdk deploy): requests name a command, the worker's policy holds its argv.
+	Deploy string `json:"deploy,omitempty"`
+	// DeployCommand is argv carried in the request, from before the worker's policy held the commands. Runs
+	// recorded then replay with it; under a policy it is refused.
 	DeployCommand []string `json:"deployCommand,omitempty"`
 	DeployDir     string   `json:"deployDir,omitempty"`
 }
@@ -662,8 +666,8 @@ func (t Topology) Validate() error {
 	switch t.Stacks.Activation {
 	case ActivationCloudFormation:
 	case ActivationCommand:
-		if len(t.Stacks.DeployCommand) == 0 {
-			add("stacks.deployCommand", "is empty while activation is \"command\"", "give the deploy command as argv, e.g. [\"pnpm\",\"cdk\",\"deploy\",\"--all\"]")
+		if len(t.Stacks.DeployCommand) == 0 && t.Stacks.Deploy == "" {
+			add("stacks.deploy", "is empty while activation is \"command\"", "name the deploy command of the worker's policy, e.g. \"cdk-deploy\"")
 		}
 	default:
 		add("stacks.activation", fmt.Sprintf("unknown activation %q", t.Stacks.Activation), fmt.Sprintf("use %q or %q", ActivationCloudFormation, ActivationCommand))
