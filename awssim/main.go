@@ -24,6 +24,7 @@ func main() {
 	topoPath := fs.String("topology", "examples/roadcall-local.json", "topology file that seeds the world")
 	scale := fs.Float64("time-scale", 0.01, "multiplies AWS's modeled durations: 1 is real time, 0.01 turns a 20 min restore into 12 s, 0 finishes on the next read")
 	level := fs.String("log-level", "info", "debug, info, warn or error")
+	identitiesPath := fs.String("identities", "", "JSON list of IAM identities {name, arn, accessKeyId, secretAccessKey} whose SigV4 signatures STS verifies (examples/sim-identities.json); empty: STS answers everyone as the operator role")
 	_ = fs.Parse(os.Args[1:])
 
 	var lvl slog.Level
@@ -41,13 +42,20 @@ func main() {
 		fmt.Fprintln(os.Stderr, "awssim:", err)
 		os.Exit(2)
 	}
-	if err := serve(log, topo, *listen, *scale); err != nil {
+	var ids []awssim.Identity
+	if *identitiesPath != "" {
+		if ids, err = awssim.LoadIdentities(*identitiesPath); err != nil {
+			fmt.Fprintln(os.Stderr, "awssim:", err)
+			os.Exit(2)
+		}
+	}
+	if err := serve(log, topo, *listen, *scale, ids); err != nil {
 		log.Error("awssim stopped", "err", err)
 		os.Exit(1)
 	}
 }
 
-func serve(log *slog.Logger, topo topology.Topology, addr string, scale float64) error {
+func serve(log *slog.Logger, topo topology.Topology, addr string, scale float64, ids []awssim.Identity) error {
 	ctx, cancel := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer cancel()
 	// Listen first so the printed address is real (":0" picks a free port) before anyone is told to use it.
@@ -55,7 +63,7 @@ func serve(log *slog.Logger, topo topology.Topology, addr string, scale float64)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", addr, err)
 	}
-	sim := awssim.New(topo, awssim.Options{TimeScale: scale, Logger: log})
+	sim := awssim.New(topo, awssim.Options{TimeScale: scale, Logger: log, Identities: ids})
 	srv := &http.Server{Handler: sim, ReadHeaderTimeout: 10 * time.Second}
 	go func() {
 		<-ctx.Done()
@@ -66,7 +74,10 @@ func serve(log *slog.Logger, topo topology.Topology, addr string, scale float64)
 	url := "http://" + ln.Addr().String()
 	fmt.Printf("awssim listening on %s (platform %s, regions %s and %s, time scale %g)\n", url, topo.ID(), topo.PrimaryRegion, topo.DRRegion, scale)
 	fmt.Printf("  export AWS_ENDPOINT_URL=%s AWS_REGION=%s AWS_ACCESS_KEY_ID=awssim AWS_SECRET_ACCESS_KEY=awssim\n", url, topo.PrimaryRegion)
-	log.Info("serving", "addr", ln.Addr().String())
+	for _, id := range ids {
+		fmt.Printf("  identity %s (%s): AWS_ACCESS_KEY_ID=%s\n", id.Name, id.ARN, id.AccessKeyID)
+	}
+	log.Info("serving", "addr", ln.Addr().String(), "identities", len(ids))
 	if err := srv.Serve(ln); err != http.ErrServerClosed {
 		return err
 	}

@@ -1,7 +1,8 @@
 // Package awssim is a two-region AWS control-plane simulator. It speaks each service's wire protocol as the
 // real SDK clients and the AWS CLI send it, keeps a world model seeded from a topology, models the time AWS
 // operations take (scaled), injects faults, and journals every mutating call so tests can prove
-// exactly-once effects. Region and service come from the SigV4 credential scope; signatures are not checked.
+// exactly-once effects. Region and service come from the SigV4 credential scope; signatures are not checked,
+// except STS's for the identities it is given (sts_identity.go).
 package awssim
 
 import (
@@ -73,6 +74,9 @@ type Options struct {
 	// Now replaces the wall clock, for tests.
 	Now  func() time.Time
 	Seed int64
+	// Identities are the IAM principals whose keys STS checks (--identities); none keeps STS answering
+	// every caller as the operator role without checking signatures.
+	Identities []Identity
 }
 
 type Server struct {
@@ -90,6 +94,8 @@ type Server struct {
 	nextFault int
 	journal   []JournalEntry
 	reqSeq    int64
+	// identities by access key ID; read-only after New.
+	identities map[string]Identity
 }
 
 // New seeds a world from the topology.
@@ -111,6 +117,10 @@ func New(t topology.Topology, opts Options) *Server {
 	}
 	s.rng = rand.New(rand.NewSource(seed))
 	s.world = NewWorld(t, s.now())
+	s.identities = map[string]Identity{}
+	for _, id := range opts.Identities {
+		s.identities[id.AccessKeyID] = id
+	}
 	return s
 }
 

@@ -5,7 +5,8 @@ import (
 	"fmt"
 )
 
-// STS speaks awsQuery; GetCallerIdentity answers as the DR operator's assumed role.
+// STS speaks awsQuery. GetCallerIdentity answers as the DR operator's assumed role, except for requests
+// signed with a key of a loaded identity, which STS verifies and answers as that principal.
 func init() {
 	register(&service{
 		name: "sts", anyRegion: true, protocol: queryProtocol{}, xmlns: "https://sts.amazonaws.com/doc/2011-06-15/",
@@ -21,6 +22,15 @@ type stsIdentityResult struct {
 }
 
 func stsGetCallerIdentity(s *Server, c *Call) (any, error) {
+	if len(s.identities) > 0 {
+		id, err := s.authenticate(c)
+		if err != nil {
+			return nil, err
+		}
+		if id != nil {
+			return stsIdentityResult{Arn: id.ARN, UserID: id.userID(), Account: id.account()}, nil
+		}
+	}
 	return stsIdentityResult{
 		Arn:     fmt.Sprintf("arn:aws:sts::%s:assumed-role/roadcall-dr-operator/awssim", s.world.AccountID),
 		UserID:  "AROAAWSSIMOPERATOR:awssim",
