@@ -36,10 +36,14 @@ func (r *run) gate(name string, o gateOpts) (Approval, error) {
 		wait = o.Deadline
 	}
 	deadline := now.Add(wait)
+	need := r.required(name)
 	r.status.PendingGate = &GateStatus{Name: name, Summary: o.Summary, Requested: now, Deadline: deadline,
-		RequireDataLossAck: o.RequireDataLossAck, Options: o.Options}
+		RequireDataLossAck: o.RequireDataLossAck, Options: o.Options, firstApproval: len(r.status.Approvals)}
+	if need > 1 {
+		r.status.PendingGate.Required = need
+	}
 	r.pendingCheck = o.Check
-	r.decision = nil
+	r.decisions = nil
 	r.setPhase(PhaseAwaitingApproval)
 	r.notify(fmt.Sprintf("Approval needed: %s gate %s", r.status.Workflow, name), gateMessage(name, o.Summary, deadline))
 	interval := r.common.Topology.Approvals.EscalationInterval.D()
@@ -64,17 +68,22 @@ func (r *run) gate(name string, o gateOpts) (Approval, error) {
 			return Approval{Gate: name, Decision: "timeout"}, errAborted
 		}
 		wait := min(interval, left)
-		ok, err := workflow.AwaitWithTimeout(r.ctx, wait, func() bool { return r.decision != nil })
+		ok, err := workflow.AwaitWithTimeout(r.ctx, wait, func() bool { return len(r.decisions) > 0 })
 		if err != nil {
 			return Approval{}, err
 		}
 		if ok {
-			ap := *r.decision
-			r.decision = nil
+			ap := r.decisions[0]
+			r.decisions = r.decisions[1:]
 			r.status.Approvals = append(r.status.Approvals, ap)
 			if ap.Decision != "approve" {
 				r.note(fmt.Sprintf("gate %s rejected by %s: %s", name, ap.Approver, ap.Comment))
 				return ap, errAborted
+			}
+			if got := len(r.recordedApprovals(name)); got < need {
+				r.status.PendingGate.Approved = got
+				r.note(fmt.Sprintf("gate %s: %d of %d distinct approvals (latest %s)", name, got, need, ap.Approver))
+				continue
 			}
 			return ap, nil
 		}

@@ -8,6 +8,7 @@ import (
 
 	"go.temporal.io/sdk/temporal"
 
+	"github.com/roadcall/dr/internal/identity"
 	"github.com/roadcall/dr/internal/topology"
 )
 
@@ -17,7 +18,10 @@ type Common struct {
 	Topology topology.Topology `json:"topology"`
 	// Initiator is who started the run; under the two-person rule they may not approve it.
 	Initiator string `json:"initiator,omitempty"`
-	// AutoApprove approves every gate as "auto" (drills).
+	// InitiatorToken proves the initiator (starter start commands make it): a presigned
+	// sts:GetCallerIdentity bound to the workflow ID and the start.
+	InitiatorToken *identity.Token `json:"initiatorToken,omitempty"`
+	// AutoApprove approves every gate as "auto" (drills), where the worker's policy allows it.
 	AutoApprove bool `json:"autoApprove,omitempty"`
 	// Drill marks the run as an exercise in search attributes and reports.
 	Drill bool `json:"drill,omitempty"`

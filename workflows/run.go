@@ -11,6 +11,7 @@ import (
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/roadcall/dr/activities"
+	"github.com/roadcall/dr/internal/policy"
 )
 
 // a is only used to name activity methods; the worker registers a real *Activities.
@@ -26,8 +27,13 @@ type run struct {
 	status *Status
 	// pendingCheck is the gate-specific validation of the pending gate (e.g. restore time in window).
 	pendingCheck func(Approval) error
-	decision     *Approval
-	operator     map[string]OperatorAction
+	// decisions are accepted approvals the pending gate has not consumed yet.
+	decisions []Approval
+	operator  map[string]OperatorAction
+	// policy is the worker's policy for the platform's stage (nil: runs before workerPolicy, or readiness
+	// on a worker without one); usedTokens are the identity tokens already spent in this run.
+	policy     *policy.Policy
+	usedTokens map[string]bool
 	scenario     scenario
 	// actions lists every change made to AWS, in the order the calls returned: the report's Actions.
 	actions []string
@@ -37,7 +43,7 @@ type run struct {
 // A registration that fails is returned: a run nobody can query or approve must not go on.
 func newRun(ctx workflow.Context, sc scenario, c *Common) (*run, error) {
 	now := workflow.Now(ctx)
-	r := &run{ctx: ctx, common: c, operator: map[string]OperatorAction{}, scenario: sc, actions: []string{}}
+	r := &run{ctx: ctx, common: c, operator: map[string]OperatorAction{}, scenario: sc, actions: []string{}, usedTokens: map[string]bool{}}
 	r.status = &Status{Workflow: sc.Workflow, Phase: PhaseRunning, StartedAt: now, DetectedAt: now, RTO: c.Topology.Objectives.RTO.D()}
 	if c.DetectedAt != nil && !c.DetectedAt.IsZero() && c.DetectedAt.Before(now) {
 		r.status.DetectedAt = *c.DetectedAt
@@ -47,10 +53,14 @@ func newRun(ctx workflow.Context, sc scenario, c *Common) (*run, error) {
 			return r.snapshot(), nil
 		}, workflow.QueryHandlerOptions{Description: "current step, timeline, pending gate and elapsed time against the RTO"}),
 		workflow.SetUpdateHandlerWithOptions(ctx, UpdateApprove, func(ctx workflow.Context, ap Approval) (string, error) {
+			ap, err := r.prove(ctx, received(ap))
+			if err != nil {
+				return "", err
+			}
 			r.accept(ap)
-			return fmt.Sprintf("%s %sd by %s", ap.Gate, ap.Decision, ap.Approver), nil
-		}, workflow.UpdateHandlerOptions{Validator: func(ctx workflow.Context, ap Approval) error { return r.validateApproval(ap) },
-			Description: "approve or reject the pending gate; refused when the gate is unknown or not pending, or the approver may not approve"}),
+			return r.acceptedMessage(ap), nil
+		}, workflow.UpdateHandlerOptions{Validator: func(ctx workflow.Context, ap Approval) error { return r.validateApproval(received(ap)) },
+			Description: "approve or reject the pending gate; refused when the gate is unknown or not pending, the token does not prove an approver of the worker's policy, or the two-person rule forbids it"}),
 		workflow.SetUpdateHandlerWithOptions(ctx, UpdateOperator, func(ctx workflow.Context, op OperatorAction) (string, error) {
 			step, _ := r.validateOperator(op)
 			op.Step = step
@@ -70,7 +80,12 @@ func newRun(ctx workflow.Context, sc scenario, c *Common) (*run, error) {
 			sel.AddReceive(approveCh, func(ch workflow.ReceiveChannel, _ bool) {
 				var ap Approval
 				ch.Receive(ctx, &ap)
-				if err := r.validateApproval(ap); err != nil {
+				ap = received(ap)
+				err := r.validateApproval(ap)
+				if err == nil {
+					ap, err = r.prove(ctx, ap)
+				}
+				if err != nil {
 					r.ignore(fmt.Sprintf("approve signal ignored: %v", err))
 					return
 				}
@@ -95,6 +110,9 @@ func newRun(ctx workflow.Context, sc scenario, c *Common) (*run, error) {
 }
 
 func (r *run) ignore(msg string) {
+	if r.policy != nil {
+		msg = bounded(msg, 500)
+	}
 	r.status.Ignored = append(r.status.Ignored, msg)
 	workflow.GetLogger(r.ctx).Warn(msg)
 	r.publish()
@@ -102,26 +120,67 @@ func (r *run) ignore(msg string) {
 
 func (r *run) accept(ap Approval) {
 	ap.At = workflow.Now(r.ctx)
-	r.decision = &ap
+	r.decisions = append(r.decisions, ap)
+}
+
+// received clears what only the workflow may set on an approval that came over the wire.
+func received(ap Approval) Approval {
+	ap.Proven, ap.At = false, time.Time{}
+	return ap
+}
+
+func (r *run) acceptedMessage(ap Approval) string {
+	msg := fmt.Sprintf("%s %sd by %s", ap.Gate, ap.Decision, ap.Approver)
+	if need := r.required(ap.Gate); ap.Decision == "approve" && need > 1 {
+		msg += fmt.Sprintf(" (%d of %d approvals)", len(r.gateApprovals(ap.Gate)), need)
+	}
+	return msg
 }
 
 func (r *run) validateApproval(ap Approval) error {
 	if ap.Decision != "approve" && ap.Decision != "reject" {
-		return fmt.Errorf("decision: %q is not approve or reject", ap.Decision)
+		return fmt.Errorf("decision: %q is not approve or reject", bounded(ap.Decision, 40))
+	}
+	if gates := r.scenario.Gates; !slices.Contains(gates, ap.Gate) {
+		return fmt.Errorf("gate: %q is not a gate of %s (gates: %s)", bounded(ap.Gate, 80), r.status.Workflow, strings.Join(gates, ", "))
+	}
+	pg := r.status.PendingGate
+	if pg == nil || pg.Name != ap.Gate || (r.policy == nil && len(r.decisions) > 0) {
+		pending := "no gate is pending"
+		if pg != nil && len(r.decisions) == 0 {
+			pending = "the pending gate is " + pg.Name
+		}
+		return fmt.Errorf("gate: %q is not pending (%s)", ap.Gate, pending)
+	}
+	if err := r.approverProblem(ap); err != nil {
+		return err
+	}
+	if ap.Decision == "approve" && pg.RequireDataLossAck && !ap.AcceptDataLoss {
+		return errors.New("acceptDataLoss: the RPO estimate exceeds the objective; approve with acceptDataLoss=true to accept losing that data")
+	}
+	if ap.Decision == "approve" && r.pendingCheck != nil {
+		return r.pendingCheck(ap)
+	}
+	return nil
+}
+
+// approverProblem says why who decides may not: under the policy, a token is needed until STS has proven
+// the principal, which must then be an approver the policy allows; before the policy, the topology's names.
+func (r *run) approverProblem(ap Approval) error {
+	if r.policy != nil && r.policy.Mode() == policy.IdentitySTS && !ap.Proven {
+		if ap.Token == nil {
+			return errors.New("token: missing; an approval counts only from a proven identity: run starter approve with your AWS credentials, or send the payload of starter approve --print-token")
+		}
+		if r.usedTokens[ap.Token.ID()] {
+			return errors.New("token: already used in this run (a replay); make a new one with starter approve")
+		}
+		return nil
 	}
 	if strings.TrimSpace(ap.Approver) == "" {
 		return errors.New("approver: is missing; say who decides")
 	}
-	if gates := r.scenario.Gates; !slices.Contains(gates, ap.Gate) {
-		return fmt.Errorf("gate: %q is not a gate of %s (gates: %s)", ap.Gate, r.status.Workflow, strings.Join(gates, ", "))
-	}
-	pg := r.status.PendingGate
-	if pg == nil || pg.Name != ap.Gate || r.decision != nil {
-		pending := "no gate is pending"
-		if pg != nil && r.decision == nil {
-			pending = "the pending gate is " + pg.Name
-		}
-		return fmt.Errorf("gate: %q is not pending (%s)", ap.Gate, pending)
+	if r.policy != nil {
+		return r.principalProblem(ap.Approver, ap.Gate)
 	}
 	ap2 := r.common.Topology.Approvals
 	if len(ap2.Approvers) > 0 && !slices.Contains(ap2.Approvers, ap.Approver) {
@@ -129,12 +188,6 @@ func (r *run) validateApproval(ap Approval) error {
 	}
 	if ap2.TwoPerson && ap.Decision == "approve" && r.common.Initiator != "" && ap.Approver == r.common.Initiator {
 		return fmt.Errorf("approver: %q started this run and the two-person rule is on; another approver must approve", ap.Approver)
-	}
-	if ap.Decision == "approve" && pg.RequireDataLossAck && !ap.AcceptDataLoss {
-		return errors.New("acceptDataLoss: the RPO estimate exceeds the objective; approve with acceptDataLoss=true to accept losing that data")
-	}
-	if ap.Decision == "approve" && r.pendingCheck != nil {
-		return r.pendingCheck(ap)
 	}
 	return nil
 }
@@ -194,6 +247,19 @@ func (r *run) publish() {
 	}
 	if len(s.PausedSteps) > 0 {
 		fmt.Fprintf(&b, "\nPaused for operator: %s — signal `operator` with retry, skip or abort\n", strings.Join(s.PausedSteps, ", "))
+	}
+	if g := s.PendingGate; g != nil && g.Required > 1 {
+		fmt.Fprintf(&b, "Approvals: %d of %d distinct approvers\n", g.Approved, g.Required)
+	}
+	if au := s.Authority; au != nil {
+		who := au.Initiator
+		if !au.InitiatorProven {
+			who += " (unproven)"
+		}
+		fmt.Fprintf(&b, "\nStarted by %s; identity %s; policy %s\n", who, au.Identity, au.Policy)
+	}
+	for _, ap := range s.Approvals {
+		fmt.Fprintf(&b, "\n- gate `%s` %sd by %s at %s", ap.Gate, ap.Decision, ap.Approver, ap.At.UTC().Format(time.RFC3339))
 	}
 	b.WriteString("\n| step | outcome | duration |\n|---|---|---|\n")
 	for _, st := range s.Steps {

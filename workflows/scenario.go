@@ -22,13 +22,21 @@ type scenario struct {
 }
 
 // start is how every scenario begins once its request is valid: the status query, approve and operator
-// handlers, and the search attributes that let runs be found by scenario, stage and drill.
+// handlers, the search attributes that let runs be found by scenario, stage and drill, and the worker's
+// policy, which the request must not exceed.
 func start(ctx workflow.Context, sc scenario, c *Common) (*run, error) {
 	r, err := newRun(ctx, sc, c)
 	if err != nil {
 		return nil, err
 	}
 	r.upsert(SAScenario.ValueSet(sc.Key), SAStage.ValueSet(c.Topology.Stage), SADrill.ValueSet(c.Drill || sc.Drill))
+	if version(ctx, workerPolicy) >= 1 {
+		if err := r.adoptPolicy(ctx); err != nil {
+			r.status.Phase, r.status.LastError = PhaseFailed, errMessage(err)
+			r.publish()
+			return nil, err
+		}
+	}
 	return r, nil
 }
 
@@ -83,7 +91,7 @@ func (r *run) finish(phase string, rto time.Duration) {
 func (r *run) summary(outcome string) RunSummary {
 	s := r.snapshot()
 	return RunSummary{Workflow: s.Workflow, Outcome: outcome, StartedAt: s.StartedAt, DetectedAt: s.DetectedAt, EndedAt: workflow.Now(r.ctx),
-		Steps: s.Steps, Approvals: s.Approvals, Notes: s.Notes, Ignored: s.Ignored}
+		Steps: s.Steps, Approvals: s.Approvals, Notes: s.Notes, Ignored: s.Ignored, Authority: s.Authority}
 }
 
 // doneSoFar tells what a run that stopped early changed in AWS, for its last page.

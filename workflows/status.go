@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/roadcall/dr/internal/identity"
 	"github.com/roadcall/dr/internal/topology"
 )
 
@@ -58,14 +59,25 @@ type GateStatus struct {
 	RequireDataLossAck bool     `json:"requireDataLossAck,omitempty"`
 	Escalations        int      `json:"escalations"`
 	Options            []string `json:"options,omitempty"`
+	// Required is how many distinct principals must approve (the policy's M of M-of-N); Approved how many have.
+	Required int `json:"required,omitempty"`
+	Approved int `json:"approved,omitempty"`
+	// firstApproval is where this opening's approvals start in Status.Approvals.
+	firstApproval int
 }
 
 // Approval is a decision on a gate, from the approve signal or update.
 type Approval struct {
 	Gate     string `json:"gate"`
 	Decision string `json:"decision"` // approve or reject
+	// Approver is who decided: the principal STS proved when Proven, else the typed name.
 	Approver string `json:"approver"`
 	Comment  string `json:"comment,omitempty"`
+	// Token is the approver's presigned sts:GetCallerIdentity request, bound to this run, gate and
+	// decision (starter approve makes it); the workflow replaces it with the principal it proves.
+	Token *identity.Token `json:"token,omitempty"`
+	// Proven is set by the workflow, never taken from the wire: Approver is an STS-proven principal.
+	Proven bool `json:"proven,omitempty"`
 	// AcceptDataLoss acknowledges an RPO estimate over the objective.
 	AcceptDataLoss bool `json:"acceptDataLoss,omitempty"`
 	// Value carries a gate-specific choice, e.g. another restore time (RFC 3339) at restore-point.
@@ -106,6 +118,8 @@ type Status struct {
 	RTOElapsedSeconds float64  `json:"rtoElapsedSeconds"`
 	LastError         string   `json:"lastError,omitempty"`
 	Notes             []string `json:"notes,omitempty"`
+	// Authority is the policy and identities the run decides under (nil: no policy, runs before it).
+	Authority *Authority `json:"authority,omitempty"`
 }
 
 // Step returns the record of a named step, or nil.
@@ -136,4 +150,5 @@ type RunSummary struct {
 	Approvals  []Approval   `json:"approvals,omitempty"`
 	Notes      []string     `json:"notes,omitempty"`
 	Ignored    []string     `json:"ignored,omitempty"`
+	Authority  *Authority   `json:"authority,omitempty"`
 }

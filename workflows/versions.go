@@ -36,10 +36,14 @@ const (
 	// replica region, recorded and reverted with the table's previous auto scaling (ReadTableCapacity).
 	// Runs recorded before it replay the bare PROVISIONED UpdateTable and DescribeTable.
 	degAutoScaling changeID = "degradation-autoscaling"
+	// workerPolicy made every workflow read the worker's policy at its start (LoadPolicy, and DescribeParent
+	// for a drill's auto-approving child), verify the initiator's and approvers' STS tokens (VerifyIdentity)
+	// and count M-of-N approvals. Runs recorded before it replay with the topology's approvers and names.
+	workerPolicy changeID = "worker-policy"
 )
 
 // changeIDs lists every changeID, so a test can check that each is used and documented.
-var changeIDs = []changeID{assessDRScan, dnsModes, readinessStaticStability, restoreSettings, degAutoScaling}
+var changeIDs = []changeID{assessDRScan, dnsModes, readinessStaticStability, restoreSettings, degAutoScaling, workerPolicy}
 
 // version is workflow.GetVersion for one of the typed change IDs, from the default to version 1.
 func version(ctx workflow.Context, id changeID) workflow.Version {
