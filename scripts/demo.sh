@@ -103,7 +103,7 @@ if [[ $AWSSIM_ADDR != 127.0.0.1:4566 ]]; then
 fi
 
 say "starting awssim on $AWSSIM_ADDR (time scale $TIME_SCALE)"
-start awssim "$work/bin/awssim" --listen "$AWSSIM_ADDR" --topology "$TOPOLOGY" --time-scale "$TIME_SCALE"
+start awssim "$work/bin/awssim" --listen "$AWSSIM_ADDR" --topology "$TOPOLOGY" --time-scale "$TIME_SCALE" --identities examples/sim-identities.json
 wait_for "awssim" curl -fsS "http://$AWSSIM_ADDR/_sim/health/us-east-1"
 
 say "starting the worker (AWS_ENDPOINT_URL=http://$AWSSIM_ADDR)"

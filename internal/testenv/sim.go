@@ -29,7 +29,8 @@ type Sim struct {
 }
 
 // StartSim serves an awssim seeded from the topology file (relative to the module root; default
-// examples/roadcall-local.json) with the given time scale.
+// examples/roadcall-local.json) with the given time scale. Its STS knows examples/sim-identities.json, so
+// approvers prove who they are with those keys; the worker's awssim key stays the operator role.
 func StartSim(t testing.TB, topoFile string, timeScale float64) *Sim {
 	t.Helper()
 	if topoFile == "" {
@@ -52,7 +53,11 @@ func StartSim(t testing.TB, topoFile string, timeScale float64) *Sim {
 		health[r] = url + "/_sim/health/" + r
 	}
 	topo.API.HealthURLs = health
-	srv := awssim.New(topo, awssim.Options{TimeScale: timeScale, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	ids, err := awssim.LoadIdentities(filepath.Join(ModuleRoot(t), "examples/sim-identities.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := awssim.New(topo, awssim.Options{TimeScale: timeScale, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Identities: ids})
 	hs := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second}
 	go func() { _ = hs.Serve(ln) }()
 	t.Cleanup(func() {
