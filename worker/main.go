@@ -16,6 +16,7 @@ import (
 
 	"github.com/roadcall/dr/internal/awsclient"
 	"github.com/roadcall/dr/internal/drworker"
+	"github.com/roadcall/dr/internal/policy"
 	"github.com/roadcall/dr/internal/temporalclient"
 	"github.com/roadcall/dr/workflows"
 )
@@ -25,6 +26,7 @@ func main() {
 	tc := temporalclient.Flags(fs)
 	level := fs.String("log-level", "info", "debug, info, warn or error")
 	stop := fs.Duration("stop-timeout", 10*time.Second, "on SIGINT/SIGTERM, how long running activities may finish before they are cancelled")
+	policyFile := fs.String("policy", os.Getenv(policy.EnvVar), "the worker's policy file (default $"+policy.EnvVar+"): approvers, auto-approval, deploy commands, health hosts; without one, gated workflows refuse to run")
 	_ = fs.Parse(os.Args[1:])
 
 	log, err := temporalclient.NewLogger(*level)
@@ -33,18 +35,31 @@ func main() {
 		os.Exit(2)
 	}
 	defer func() { _ = log.Sync() }()
-	if err := run(log, tc, *stop); err != nil {
+	var pol *policy.File
+	if *policyFile != "" {
+		f, err := policy.Load(*policyFile)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "worker:", err)
+			os.Exit(2)
+		}
+		pol = &f
+	}
+	if err := run(log, tc, *stop, pol, *policyFile); err != nil {
 		log.Error("worker stopped", zap.Error(err))
 		os.Exit(1)
 	}
 }
 
-func run(log *zap.Logger, tc *temporalclient.Config, stop time.Duration) error {
+func run(log *zap.Logger, tc *temporalclient.Config, stop time.Duration, pol *policy.File, policyFile string) error {
 	ctx, cancel := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer cancel()
 	acts, err := drworker.Activities(ctx, awsclient.Options{})
 	if err != nil {
 		return err
+	}
+	acts.Policy, acts.PolicySource = pol, policyFile
+	if pol == nil {
+		log.Warn("no policy: gated workflows will refuse to run; give --policy FILE or " + policy.EnvVar + " (see examples/policy-local.json)")
 	}
 	c, err := temporalclient.Dial(ctx, tc.Address, tc.Namespace, log)
 	if err != nil {

@@ -69,7 +69,7 @@ func (r *FailbackRequest) Validate() error {
 				Fix: "name one of " + strings.Join(t.Stacks.Names, ", ")})
 		}
 	}
-	if t.Stacks.Activation == topology.ActivationCommand && len(r.decommissionArgv()) == 0 {
+	if t.Stacks.Activation == topology.ActivationCommand && t.Stacks.Deploy == "" && len(r.decommissionArgv()) == 0 {
 		es = append(es, topology.FieldError{Field: "decommissionCommand", Problem: "is missing and the deploy command has no drMode=true to turn off",
 			Fix: "give the command that scales DR back down, e.g. [\"pnpm\",\"cdk\",\"deploy\",\"--all\",\"--context\",\"drMode=false\"]"})
 	}
@@ -132,6 +132,10 @@ func Failback(ctx workflow.Context, req FailbackRequest) (FailbackReport, error)
 	r, err := start(ctx, failbackScenario, &req.Common)
 	if err != nil {
 		return FailbackReport{}, err
+	}
+	if r.policy != nil && len(req.DecommissionCommand) > 0 {
+		return FailbackReport{}, invalid(topology.Errors{{Field: "decommissionCommand", Problem: "carries a command line: requests name a command, never carry one",
+			Fix: "leave it out: the failback runs the policy's stacks.deploy command with DR_MODE=false"}})
 	}
 	// The DSN names the DR writer, so the primary's database check is left out rather than run against the
 	// wrong cluster.

@@ -228,11 +228,12 @@ func (fb *failback) decommission(ctx workflow.Context) error {
 	t, hb := fb.t, fb.req.WaitHeartbeat.D()
 	if t.Stacks.Activation == topology.ActivationCommand {
 		argv := fb.req.decommissionArgv()
-		res, err := runDeploy(ctx, t, argv, "false", "Scale "+t.DRRegion+" down: "+strings.Join(argv, " "), hb)
+		cmd := fb.r.deployLabel(argv, "false")
+		res, err := fb.r.runDeploy(ctx, argv, "false", "Scale "+t.DRRegion+" down: "+cmd, hb)
 		if err != nil {
 			return err
 		}
-		fb.r.action(fmt.Sprintf("decommission command %q in %s: exit %d after %s", strings.Join(argv, " "), t.DRRegion, res.ExitCode, res.Took.Round(time.Second)))
+		fb.r.action(fmt.Sprintf("decommission command %q in %s: exit %d after %s", cmd, t.DRRegion, res.ExitCode, res.Took.Round(time.Second)))
 		fb.r.detail("decommission", "command finished; last output: %s", lastLine(res.Tail))
 		return nil
 	}

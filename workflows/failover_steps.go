@@ -30,8 +30,8 @@ func (f *failover) database(ctx workflow.Context) error {
 func (f *failover) activate(ctx workflow.Context) error {
 	t, hb := f.t, f.req.WaitHeartbeat.D()
 	if t.Stacks.Activation == topology.ActivationCommand {
-		cmd := strings.Join(t.Stacks.DeployCommand, " ")
-		res, err := runDeploy(ctx, t, t.Stacks.DeployCommand, "true", "Deploy to "+t.DRRegion+": "+cmd, hb)
+		cmd := f.r.deployLabel(t.Stacks.DeployCommand, "true")
+		res, err := f.r.runDeploy(ctx, t.Stacks.DeployCommand, "true", "Deploy to "+t.DRRegion+": "+cmd, hb)
 		if err != nil {
 			return err
 		}

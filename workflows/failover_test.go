@@ -13,6 +13,7 @@ import (
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/roadcall/dr/activities"
+	"github.com/roadcall/dr/internal/policy"
 	"github.com/roadcall/dr/internal/topology"
 )
 
@@ -248,7 +249,7 @@ func TestFailoverLagOverRPORequiresDataLossAck(t *testing.T) {
 
 func TestFailoverApprovalRefusals(t *testing.T) {
 	s := newFailoverFake(t)
-	s.topo.Approvals.TwoPerson = true
+	s.policy.Policy.TwoPerson = true
 	var outsider, own, notPending, unknownGate error
 	s.update(time.Minute, UpdateApprove, approve("mallory"), &outsider)
 	s.update(time.Minute, UpdateApprove, approve("bob"), &own)
@@ -257,7 +258,7 @@ func TestFailoverApprovalRefusals(t *testing.T) {
 	// After the gate: the run is activating and nothing is pending.
 	s.update(5*time.Minute, UpdateApprove, approve("alice"), &notPending)
 	rep := s.run(FailoverRequest{Common: Common{Initiator: "bob"}})
-	require.ErrorContains(t, outsider, "not in the topology's approvers")
+	require.ErrorContains(t, outsider, "not an approver in the worker's policy")
 	require.ErrorContains(t, own, "two-person rule")
 	require.ErrorContains(t, unknownGate, "is not a gate")
 	require.ErrorContains(t, notPending, "not pending")
@@ -336,8 +337,8 @@ func TestFailoverCancelledDuringDatabaseWaitSaysWhatWasDone(t *testing.T) {
 
 func TestFailoverCommandActivation(t *testing.T) {
 	s := newFailoverFake(t)
-	s.topo.Stacks.Activation = topology.ActivationCommand
-	s.topo.Stacks.DeployCommand = []string{"pnpm", "cdk", "deploy", "--all"}
+	s.topo.Stacks.Activation, s.topo.Stacks.Deploy = topology.ActivationCommand, "cdk-deploy"
+	s.policy.Policy.DeployCommands = map[string]policy.Command{"cdk-deploy": {Argv: []string{"pnpm", "cdk", "deploy", "--all"}}}
 	s.topo.StatusPageWebhookEnv = "ROADCALL_STATUS_WEBHOOK"
 	rep := s.run(FailoverRequest{Common: Common{AutoApprove: true}})
 	require.Equal(t, PhaseCompleted, rep.Outcome)
@@ -348,12 +349,12 @@ func TestFailoverCommandActivation(t *testing.T) {
 
 func TestFailoverRefusesBadInputBeforeAnyActivity(t *testing.T) {
 	cases := map[string]func(*FailoverRequest){
-		"drRegion":             func(r *FailoverRequest) { r.Topology.DRRegion = r.Topology.PrimaryRegion },
-		"aurora.failoverMode":  func(r *FailoverRequest) { r.Topology.Aurora.FailoverMode = "promote-everything" },
-		"objectives.rto":       func(r *FailoverRequest) { r.Topology.Objectives.RTO = topology.Duration(-time.Minute) },
-		"initiator":            func(r *FailoverRequest) { r.Topology.Approvals.TwoPerson = true },
-		"monitorWindow":        func(r *FailoverRequest) { r.MonitorWindow = topology.Duration(-time.Second) },
-		"stacks.deployCommand": func(r *FailoverRequest) { r.Topology.Stacks.Activation = topology.ActivationCommand },
+		"drRegion":            func(r *FailoverRequest) { r.Topology.DRRegion = r.Topology.PrimaryRegion },
+		"aurora.failoverMode": func(r *FailoverRequest) { r.Topology.Aurora.FailoverMode = "promote-everything" },
+		"objectives.rto":      func(r *FailoverRequest) { r.Topology.Objectives.RTO = topology.Duration(-time.Minute) },
+		"initiator":           func(r *FailoverRequest) { r.Topology.Approvals.TwoPerson = true },
+		"monitorWindow":       func(r *FailoverRequest) { r.MonitorWindow = topology.Duration(-time.Second) },
+		"stacks.deploy":       func(r *FailoverRequest) { r.Topology.Stacks.Activation = topology.ActivationCommand },
 	}
 	for field, mutate := range cases {
 		t.Run(field, func(t *testing.T) {

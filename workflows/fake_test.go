@@ -1,18 +1,21 @@
 package workflows
 
 import (
+	"context"
 	"io"
 	"log/slog"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/mock"
 	"github.com/stretchr/testify/require"
 	"go.temporal.io/sdk/log"
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/testsuite"
 
 	"github.com/roadcall/dr/activities"
+	"github.com/roadcall/dr/internal/policy"
 	"github.com/roadcall/dr/internal/topology"
 )
 
@@ -23,6 +26,8 @@ type fakeEnv struct {
 	t    *testing.T
 	env  *testsuite.TestWorkflowEnvironment
 	topo topology.Topology
+	// policy is what the worker's LoadPolicy answers; a test may change it before the run.
+	policy *activities.PolicyResult
 
 	mu       sync.Mutex
 	calls    map[string]int
@@ -31,16 +36,36 @@ type fakeEnv struct {
 }
 
 func newFakeEnv(t *testing.T) fakeEnv {
-	return fakeEnv{t: t, env: newEnv(t), topo: upsertTopology(t), calls: map[string]int{}, fail: map[string]int{}}
+	env, pol := newEnvWithPolicy(t)
+	return fakeEnv{t: t, env: env, policy: pol, topo: upsertTopology(t), calls: map[string]int{}, fail: map[string]int{}}
 }
 
-// newEnv is a test workflow environment with the activities registered (to be mocked) and a quiet logger.
+// newEnv is a test workflow environment with the activities registered (to be mocked), a quiet logger and
+// the worker policy of testPolicy.
 func newEnv(t *testing.T) *testsuite.TestWorkflowEnvironment {
+	env, _ := newEnvWithPolicy(t)
+	return env
+}
+
+// newEnvWithPolicy is newEnv and the policy LoadPolicy answers with, for a test to change before its run.
+func newEnvWithPolicy(t *testing.T) (*testsuite.TestWorkflowEnvironment, *activities.PolicyResult) {
 	var s testsuite.WorkflowTestSuite
 	s.SetLogger(log.NewStructuredLogger(slog.New(slog.NewTextHandler(io.Discard, nil))))
 	env := s.NewTestWorkflowEnvironment()
 	env.RegisterActivity(&activities.Activities{})
-	return env
+	res := &activities.PolicyResult{Loaded: true, Source: "workflows test policy", Policy: testPolicy()}
+	env.OnActivity(a.LoadPolicy, mock.Anything, mock.Anything).Return(func(context.Context, activities.PolicyInput) (activities.PolicyResult, error) {
+		return *res, nil
+	}).Maybe()
+	return env, res
+}
+
+// testPolicy is what the scenario tests run under: the names they type, auto-approval for every workflow,
+// the hosts and variables the test topologies name. The policy's own rules have tests of their own.
+func testPolicy() policy.Policy {
+	return policy.Policy{Identity: policy.IdentityNames, Approvers: []string{"alice", "bob", "carol"},
+		AutoApprove: policy.AutoApprove{Workflows: []string{WorkflowRegionFailover, WorkflowFailback, WorkflowDegradation, WorkflowCorruption, WorkflowDrill}},
+		HealthHosts: []string{"127.0.0.1"}, SecretEnv: []string{"ROADCALL_DR_WRITER_DSN", "ROADCALL_STATUS_WEBHOOK", "ROADCALL_STATUS_WEBHOOK_URL"}}
 }
 
 func localTopology(t *testing.T) topology.Topology {
@@ -107,7 +132,11 @@ func (f *fakeEnv) signal(after time.Duration, name string, arg any) {
 // update sends an update after a delay of workflow time and records a refusal in rejected.
 func (f *fakeEnv) update(after time.Duration, name string, arg any, rejected *error) {
 	f.env.RegisterDelayedCallback(func() {
-		f.env.UpdateWorkflow(name, "", &testsuite.TestUpdateCallback{OnReject: func(err error) { *rejected = err }, OnAccept: func() {}, OnComplete: func(any, error) {}}, arg)
+		f.env.UpdateWorkflow(name, "", &testsuite.TestUpdateCallback{OnReject: func(err error) { *rejected = err }, OnAccept: func() {}, OnComplete: func(_ any, err error) {
+			if err != nil {
+				*rejected = err // the handler refused: an identity STS did not prove, or the policy refused it
+			}
+		}}, arg)
 	}, after)
 }
 

@@ -20,6 +20,8 @@ type Authority struct {
 	// Identity is "sts" (approvers and the initiator are proven IAM principals) or "names" (typed names,
 	// local experiments only).
 	Identity string `json:"identity"`
+	// STSRegion is where tokens are verified (the DR region): starter approve signs for it.
+	STSRegion string `json:"stsRegion,omitempty"`
 	// Initiator is the proven principal that started the run, or the typed name when unproven.
 	Initiator       string `json:"initiator,omitempty"`
 	InitiatorProven bool   `json:"initiatorProven"`
@@ -42,7 +44,8 @@ func (r *run) adoptPolicy(ctx workflow.Context) error {
 		return invalid(fmt.Errorf("policy: %s", res.Problem))
 	}
 	p := res.Policy
-	ask := policy.Ask{Workflow: r.scenario.Workflow, AutoApprove: r.common.AutoApprove, Topology: t}
+	// autoApprove means nothing to a workflow without gates (the drill passes it to its readiness child).
+	ask := policy.Ask{Workflow: r.scenario.Workflow, AutoApprove: r.common.AutoApprove && len(r.scenario.Gates) > 0, Topology: t}
 	if ask.AutoApprove && !p.MayAutoApprove(ask.Workflow, false) && p.AutoApprove.DrillChildren {
 		drill, err := r.startedByDrill(ctx)
 		if err != nil {
@@ -54,7 +57,7 @@ func (r *run) adoptPolicy(ctx workflow.Context) error {
 		return invalid(es)
 	}
 	r.policy = &p
-	r.status.Authority = &Authority{Policy: res.Source, Identity: p.Mode(), Initiator: strings.TrimSpace(r.common.Initiator)}
+	r.status.Authority = &Authority{Policy: res.Source, Identity: p.Mode(), STSRegion: t.DRRegion, Initiator: strings.TrimSpace(r.common.Initiator)}
 	if p.Mode() == policy.IdentityNames {
 		r.note(fmt.Sprintf("the worker's policy (%s) has identity %q: approvers are typed names, not proven principals; use it for local experiments only", res.Source, policy.IdentityNames))
 		return nil

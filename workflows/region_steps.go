@@ -252,12 +252,26 @@ func (r *run) setStacks(ctx workflow.Context, t topology.Topology, value func(st
 	return started, errs
 }
 
-// runDeploy runs a deploy command against the DR region with DR_MODE set, in the command activation mode.
-func runDeploy(ctx workflow.Context, t topology.Topology, argv []string, drMode, summary string, heartbeat time.Duration) (activities.DeployCommandResult, error) {
+// runDeploy runs the deploy command against the DR region with DR_MODE set, in the command activation
+// mode: under the worker's policy the command the topology names (stacks.deploy), which the worker
+// resolves; in runs from before the policy, the argv the request carried.
+func (r *run) runDeploy(ctx workflow.Context, argv []string, drMode, summary string, heartbeat time.Duration) (activities.DeployCommandResult, error) {
+	t := r.common.Topology
 	in := activities.DeployCommandInput{Argv: argv, Dir: t.Stacks.DeployDir,
 		Env: map[string]string{"AWS_REGION": t.DRRegion, "AWS_DEFAULT_REGION": t.DRRegion, "STAGE": t.Stage, "DR_MODE": drMode}}
+	if r.policy != nil {
+		in = activities.DeployCommandInput{Platform: t.Platform, Stage: t.Stage, Name: t.Stacks.Deploy, Env: in.Env}
+	}
 	c := waitHB(ctx, summary, time.Hour, heartbeat)
 	var res activities.DeployCommandResult
 	err := workflow.ExecuteActivity(c, a.RunDeployCommand, in).Get(c, &res)
 	return res, err
+}
+
+// deployLabel names the deploy command in summaries and actions.
+func (r *run) deployLabel(argv []string, drMode string) string {
+	if r.policy != nil {
+		return fmt.Sprintf("%s with DR_MODE=%s", r.common.Topology.Stacks.Deploy, drMode)
+	}
+	return strings.Join(argv, " ")
 }

@@ -33,6 +33,9 @@ type Common struct {
 	decodeProblem error
 }
 
+// Base is the common part of a scenario request, for tools that handle every request alike.
+func (c *Common) Base() *Common { return c }
+
 // Prepare fills topology defaults and validates the common part; scenario requests call it first.
 func (c *Common) Prepare() error {
 	if c.decodeProblem != nil {

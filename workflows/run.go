@@ -34,7 +34,7 @@ type run struct {
 	// on a worker without one); usedTokens are the identity tokens already spent in this run.
 	policy     *policy.Policy
 	usedTokens map[string]bool
-	scenario     scenario
+	scenario   scenario
 	// actions lists every change made to AWS, in the order the calls returned: the report's Actions.
 	actions []string
 }

@@ -31,7 +31,7 @@ func gateTestWorkflow(ctx workflow.Context, req gateTestRequest) (gateTestResult
 	if err := req.Prepare(); err != nil {
 		return gateTestResult{}, invalid(err)
 	}
-	r, err := newRun(ctx, scenario{Workflow: "GateTest", Key: "test", Gates: []string{"go", "other"}}, &req.Common)
+	r, err := start(ctx, scenario{Workflow: "GateTest", Key: "test", Gates: []string{"go", "other"}}, &req.Common)
 	if err != nil {
 		return gateTestResult{}, err
 	}
@@ -58,12 +58,15 @@ func gateTestWorkflow(ctx workflow.Context, req gateTestRequest) (gateTestResult
 
 type machinery struct {
 	env       *testsuite.TestWorkflowEnvironment
+	policy    *activities.PolicyResult
 	published []string
 	failures  map[string]int // stack → remaining failures
 }
 
 func newMachinery(t *testing.T) *machinery {
-	m := &machinery{env: newEnv(t), failures: map[string]int{}}
+	env, pol := newEnvWithPolicy(t)
+	pol.Policy.AutoApprove.Workflows = append(pol.Policy.AutoApprove.Workflows, "GateTest")
+	m := &machinery{env: env, policy: pol, failures: map[string]int{}}
 	m.env.RegisterWorkflow(gateTestWorkflow)
 	m.env.OnActivity(a.Publish, mock.Anything, mock.Anything).Return(func(_ context.Context, in activities.PublishInput) (activities.PublishResult, error) {
 		m.published = append(m.published, in.Subject)
@@ -87,9 +90,13 @@ func (m *machinery) signal(after time.Duration, name string, arg any) {
 func (m *machinery) update(after time.Duration, name string, arg any, rejected *error) {
 	m.env.RegisterDelayedCallback(func() {
 		m.env.UpdateWorkflow(name, "", &testsuite.TestUpdateCallback{
-			OnReject:   func(err error) { *rejected = err },
-			OnAccept:   func() {},
-			OnComplete: func(any, error) {},
+			OnReject: func(err error) { *rejected = err },
+			OnAccept: func() {},
+			OnComplete: func(_ any, err error) {
+				if err != nil {
+					*rejected = err // the handler refused: an identity STS did not prove, or the policy refused it
+				}
+			},
 		}, arg)
 	}, after)
 }
@@ -148,8 +155,8 @@ func TestGateTimesOutWithEscalations(t *testing.T) {
 
 func TestGateUpdateValidatorRefusals(t *testing.T) {
 	topo := localTopology(t)
-	topo.Approvals.TwoPerson = true
 	m := newMachinery(t)
+	m.policy.Policy.TwoPerson = true
 	var unknown, notPending, notAllowed, ownRun, dataLoss, badDecision error
 	m.update(time.Minute, UpdateApprove, Approval{Gate: "nope", Decision: "approve", Approver: "alice"}, &unknown)
 	m.update(time.Minute, UpdateApprove, Approval{Gate: "other", Decision: "approve", Approver: "alice"}, &notPending)
@@ -162,7 +169,7 @@ func TestGateUpdateValidatorRefusals(t *testing.T) {
 	res := m.run(t, gateTestRequest{Common: Common{Topology: topo, Initiator: "bob"}, RequireDataLossAck: true})
 	require.ErrorContains(t, unknown, "is not a gate")
 	require.ErrorContains(t, notPending, "is not pending")
-	require.ErrorContains(t, notAllowed, "not in the topology's approvers")
+	require.ErrorContains(t, notAllowed, "not an approver in the worker's policy")
 	require.ErrorContains(t, ownRun, "two-person rule")
 	require.ErrorContains(t, dataLoss, "acceptDataLoss")
 	require.ErrorContains(t, badDecision, "decision")

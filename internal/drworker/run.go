@@ -26,6 +26,9 @@ func Activities(ctx context.Context, opts awsclient.Options) (*activities.Activi
 // New creates a worker on the roadcall-dr task queue with every workflow and activity registered.
 // stopTimeout is how long Stop lets running activities finish before cancelling them.
 func New(c client.Client, acts *activities.Activities, stopTimeout time.Duration) worker.Worker {
+	if acts.Temporal == nil {
+		acts.Temporal = c
+	}
 	w := worker.New(c, workflows.TaskQueue, worker.Options{WorkerStopTimeout: stopTimeout})
 	Register(w, acts)
 	return w

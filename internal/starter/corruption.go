@@ -52,7 +52,7 @@ func corruptionCmd(ctx context.Context, e *Env, args []string) error {
 	}
 	defer c.Close()
 	id := workflows.WorkflowID("corruption", topo)
-	run, err := e.start(ctx, c, id, "data corruption recovery for "+topo.ID(), workflows.DataCorruptionRecovery, req)
+	run, err := e.start(ctx, c, id, "data corruption recovery for "+topo.ID(), workflows.DataCorruptionRecovery, &req)
 	if err != nil {
 		return err
 	}

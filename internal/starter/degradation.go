@@ -60,7 +60,7 @@ func degradationCmd(ctx context.Context, e *Env, args []string) error {
 	// One run per platform, stage and region: two runs scaling and reverting the same resources would
 	// each restore what the other had set.
 	id := workflows.WorkflowID("degradation", topo) + "-" + where
-	run, err := e.start(ctx, c, id, fmt.Sprintf("partial degradation of %s in %s", topo.ID(), where), workflows.PartialDegradation, req)
+	run, err := e.start(ctx, c, id, fmt.Sprintf("partial degradation of %s in %s", topo.ID(), where), workflows.PartialDegradation, &req)
 	if err != nil {
 		return err
 	}

@@ -37,7 +37,7 @@ func drillCmd(ctx context.Context, e *Env, args []string) error {
 	}
 	defer c.Close()
 	id := workflows.WorkflowID("drill", topo)
-	run, err := e.start(ctx, c, id, fmt.Sprintf("DR drill of %s (%s)", topo.ID(), *mode), workflows.DRDrill, req)
+	run, err := e.start(ctx, c, id, fmt.Sprintf("DR drill of %s (%s)", topo.ID(), *mode), workflows.DRDrill, &req)
 	if err != nil {
 		return err
 	}

@@ -52,7 +52,7 @@ func failbackCmd(ctx context.Context, e *Env, args []string) error {
 	}
 	defer c.Close()
 	id := workflows.WorkflowID("failback", topo)
-	run, err := e.start(ctx, c, id, fmt.Sprintf("failback of %s from %s to %s", topo.ID(), topo.DRRegion, topo.PrimaryRegion), workflows.Failback, req)
+	run, err := e.start(ctx, c, id, fmt.Sprintf("failback of %s from %s to %s", topo.ID(), topo.DRRegion, topo.PrimaryRegion), workflows.Failback, &req)
 	if err != nil {
 		return err
 	}

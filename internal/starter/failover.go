@@ -49,7 +49,7 @@ func failoverCmd(ctx context.Context, e *Env, args []string) error {
 	}
 	defer c.Close()
 	id := workflows.WorkflowID("failover", topo)
-	run, err := e.start(ctx, c, id, fmt.Sprintf("region failover of %s from %s to %s", topo.ID(), topo.PrimaryRegion, topo.DRRegion), workflows.RegionFailover, req)
+	run, err := e.start(ctx, c, id, fmt.Sprintf("region failover of %s from %s to %s", topo.ID(), topo.PrimaryRegion, topo.DRRegion), workflows.RegionFailover, &req)
 	if err != nil {
 		return err
 	}

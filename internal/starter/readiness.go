@@ -26,7 +26,7 @@ func readinessCmd(ctx context.Context, e *Env, args []string) error {
 		return err
 	}
 	defer c.Close()
-	run, err := e.start(ctx, c, e.runID("readiness", topo), "DR readiness check for "+topo.ID(), workflows.ReadinessCheck, req)
+	run, err := e.start(ctx, c, e.runID("readiness", topo), "DR readiness check for "+topo.ID(), workflows.ReadinessCheck, &req)
 	if err != nil {
 		return err
 	}

@@ -13,8 +13,10 @@ import (
 	"strings"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
 	"go.temporal.io/sdk/client"
 
+	"github.com/roadcall/dr/internal/policy"
 	"github.com/roadcall/dr/internal/temporalclient"
 	"github.com/roadcall/dr/internal/topology"
 	"github.com/roadcall/dr/workflows"
@@ -53,7 +55,7 @@ func init() {
 		{"replay", "replay --workflow-id ID [--run-id R] | --file history.json", "replay a history against this build and say whether it is deterministic", replayCmd},
 		{"schedule", "schedule readiness --every 24h | schedule drill --cron EXPR [--topology FILE]", "create or update a Temporal Schedule (overlap: skip)", scheduleCmd},
 		{"status", "status --workflow-id ID", "show a run's phase, steps, pending gate and paused steps", statusCmd},
-		{"approve", "approve --workflow-id ID --gate NAME --approver WHO [--reject] [--comment TEXT] [--accept-data-loss] [--value V]", "approve or reject a pending gate", approveCmd},
+		{"approve", "approve --workflow-id ID --gate NAME [--approver WHO] [--reject] [--comment TEXT] [--accept-data-loss] [--value V] [--print-token]", "approve or reject a pending gate, proven with your AWS credentials", approveCmd},
 		{"operator", "operator --workflow-id ID --action retry|skip|abort [--step S] [--operator WHO]", "decide on a step paused in awaiting-operator", operatorCmd},
 		{"setup", "setup", "register the DR search attributes on a Temporal cluster (idempotent)", setupCmd},
 	}
@@ -67,12 +69,17 @@ type Env struct {
 	// PollInterval is how often a watched run's status is queried.
 	PollInterval time.Duration
 	Now          func() time.Time
+	// Policy is the worker's policy file the start commands check requests against (default
+	// $ROADCALL_POLICY; empty leaves the check to the worker).
+	Policy string
+	// AWSConfig loads the operator's AWS configuration for identity tokens (default: the standard chain).
+	AWSConfig func(ctx context.Context) (aws.Config, error)
 }
 
 // DefaultEnv writes to the terminal and dials the configured Temporal.
 func DefaultEnv() *Env {
 	return &Env{
-		Out: os.Stdout, Err: os.Stderr, PollInterval: time.Second, Now: time.Now,
+		Out: os.Stdout, Err: os.Stderr, PollInterval: time.Second, Now: time.Now, Policy: os.Getenv(policy.EnvVar),
 		Dial: func(ctx context.Context, cfg temporalclient.Config) (client.Client, error) {
 			return temporalclient.Dial(ctx, cfg.Address, cfg.Namespace, nil)
 		},

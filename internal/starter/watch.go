@@ -15,7 +15,11 @@ import (
 )
 
 // start starts a workflow and says how to follow it from another terminal.
-func (e *Env) start(ctx context.Context, c client.Client, id, summary string, wf any, req any) (client.WorkflowRun, error) {
+func (e *Env) start(ctx context.Context, c client.Client, id, summary string, wf any, req requester) (client.WorkflowRun, error) {
+	if err := e.checkPolicy(wf, req.Base()); err != nil {
+		return nil, err
+	}
+	e.proveInitiator(ctx, id, req.Base())
 	// Without WorkflowExecutionErrorWhenAlreadyStarted the SDK hands back the run already going under that ID
 	// as if it were new, and "one failover per platform" would pass silently.
 	run, err := c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{

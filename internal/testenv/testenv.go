@@ -33,6 +33,10 @@ type Options struct {
 	// Topology is the topology file, absolute or relative to the module root (default
 	// examples/roadcall-local.json).
 	Topology string
+	// Policy is the worker's policy file, absolute or relative to the module root. Empty writes
+	// PermissivePolicy: typed names and auto-approval for every workflow, so that scenario tests drive
+	// gates as they always have; the trust tests use examples/policy-local.json.
+	Policy string
 }
 
 // Env is one running environment.
@@ -46,6 +50,8 @@ type Env struct {
 	Topology topology.Topology
 	// TopologyFile holds Topology as JSON, for the starter and the CLI.
 	TopologyFile string
+	// PolicyFile is the worker's policy, for the worker and the starter (--policy).
+	PolicyFile string
 	opts         Options
 }
 
@@ -58,6 +64,14 @@ func New(t testing.TB, opts Options) *Env {
 	e.Topology = e.Sim.Topology
 	e.TopologyFile = filepath.Join(t.TempDir(), "topology.json")
 	writeJSON(t, e.TopologyFile, e.Topology)
+	e.PolicyFile = opts.Policy
+	switch {
+	case e.PolicyFile == "":
+		e.PolicyFile = filepath.Join(t.TempDir(), "policy.json")
+		writeJSON(t, e.PolicyFile, PermissivePolicy(e.Topology))
+	case !filepath.IsAbs(e.PolicyFile):
+		e.PolicyFile = filepath.Join(ModuleRoot(t), e.PolicyFile)
+	}
 	if !opts.NoWorker {
 		e.StartWorker()
 	}
@@ -68,9 +82,9 @@ func New(t testing.TB, opts Options) *Env {
 func (e *Env) StartWorker() *Worker {
 	e.t.Helper()
 	if e.opts.WorkerProcess {
-		e.Worker = StartWorkerProcess(e.t, e.Temporal, e.Sim)
+		e.Worker = StartWorkerProcess(e.t, e.Temporal, e.Sim, e.PolicyFile)
 	} else {
-		e.Worker = StartWorkerInProcess(e.t, e.Temporal, e.Sim)
+		e.Worker = StartWorkerInProcess(e.t, e.Temporal, e.Sim, e.PolicyFile)
 	}
 	return e.Worker
 }

@@ -17,6 +17,7 @@ import (
 
 	"github.com/roadcall/dr/internal/awsclient"
 	"github.com/roadcall/dr/internal/drworker"
+	"github.com/roadcall/dr/internal/policy"
 	"github.com/roadcall/dr/workflows"
 )
 
@@ -25,6 +26,8 @@ type Worker struct {
 	t        testing.TB
 	temporal *Temporal
 	sim      *Sim
+	// policyFile is the worker's policy (--policy).
+	policyFile string
 	// in-process
 	w worker.Worker
 	// process
@@ -34,18 +37,18 @@ type Worker struct {
 }
 
 // StartWorkerInProcess runs a worker in the test process with activities pointed at the awssim.
-func StartWorkerInProcess(t testing.TB, tp *Temporal, sim *Sim) *Worker {
+func StartWorkerInProcess(t testing.TB, tp *Temporal, sim *Sim, policyFile string) *Worker {
 	t.Helper()
-	w := &Worker{t: t, temporal: tp, sim: sim}
+	w := &Worker{t: t, temporal: tp, sim: sim, policyFile: policyFile}
 	w.Start()
 	t.Cleanup(w.Stop)
 	return w
 }
 
 // StartWorkerProcess runs the worker binary with the environment an operator would give it.
-func StartWorkerProcess(t testing.TB, tp *Temporal, sim *Sim) *Worker {
+func StartWorkerProcess(t testing.TB, tp *Temporal, sim *Sim, policyFile string) *Worker {
 	t.Helper()
-	w := &Worker{t: t, temporal: tp, sim: sim, LogFile: filepath.Join(t.TempDir(), "worker.log")}
+	w := &Worker{t: t, temporal: tp, sim: sim, policyFile: policyFile, LogFile: filepath.Join(t.TempDir(), "worker.log")}
 	w.Start()
 	t.Cleanup(func() {
 		w.Kill()
@@ -75,6 +78,13 @@ func (w *Worker) startInProcess() {
 		w.t.Fatal(err)
 	}
 	acts.PollInterval = 100 * time.Millisecond
+	if w.policyFile != "" {
+		p, err := policy.Load(w.policyFile)
+		if err != nil {
+			w.t.Fatal(err)
+		}
+		acts.Policy, acts.PolicySource = &p, w.policyFile
+	}
 	w.w = drworker.New(w.temporal.Client, acts, 0)
 	if err := w.w.Start(); err != nil {
 		w.t.Fatalf("testenv: start in-process worker: %v", err)
@@ -95,7 +105,8 @@ func (w *Worker) startProcess() {
 		"TEMPORAL_ADDRESS="+w.temporal.Address, "TEMPORAL_NAMESPACE="+w.temporal.Namespace,
 		"AWS_ENDPOINT_URL="+w.sim.URL, "AWS_REGION="+w.sim.Topology.PrimaryRegion,
 		"AWS_ACCESS_KEY_ID=awssim", "AWS_SECRET_ACCESS_KEY=awssim",
-		"AWS_CONFIG_FILE=/dev/null", "AWS_SHARED_CREDENTIALS_FILE=/dev/null", "AWS_EC2_METADATA_DISABLED=true")
+		"AWS_CONFIG_FILE=/dev/null", "AWS_SHARED_CREDENTIALS_FILE=/dev/null", "AWS_EC2_METADATA_DISABLED=true",
+		policy.EnvVar+"="+w.policyFile)
 	cmd.Stdout, cmd.Stderr = logf, logf
 	cmd.SysProcAttr = procAttr()
 	if err := cmd.Start(); err != nil {

@@ -261,9 +261,10 @@ type Thresholds struct {
 }
 
 type Approvals struct {
-	// Approvers is the allow-list; empty means any named approver.
-	Approvers          []string `json:"approvers"`
-	TwoPerson          bool     `json:"twoPerson"`
+	// Approvers and TwoPerson are the worker policy's now; a request may only repeat them. Runs recorded
+	// before the policy replay with them.
+	Approvers          []string `json:"approvers,omitempty"`
+	TwoPerson          bool     `json:"twoPerson,omitempty"`
 	EscalationInterval Duration `json:"escalationInterval"`
 	Deadline           Duration `json:"deadline"`
 }
@@ -327,6 +328,8 @@ func explicitNonPositive(raw []byte) error {
 			var s string
 			field := sect + "." + name
 			switch v := fields[name]; {
+			case string(bytes.TrimSpace(v)) == "null":
+				// null decodes as 0 but says "absent", as an omitted list does.
 			case json.Unmarshal(v, &n) == nil && n <= 0:
 				es = append(es, FieldError{field, fmt.Sprintf("must be positive, got %v", n), "give a value above zero, or leave it out for the default"})
 			case json.Unmarshal(v, &s) == nil:

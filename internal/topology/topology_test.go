@@ -32,7 +32,7 @@ func TestExamplesLoad(t *testing.T) {
 	}
 	local, err := Load("../../examples/roadcall-local.json")
 	require.NoError(t, err)
-	require.Equal(t, []string{"alice", "bob"}, local.Approvals.Approvers)
+	require.Empty(t, local.Approvals.Approvers, "the worker's policy names the approvers (examples/policy-local.json)")
 	require.False(t, local.Approvals.TwoPerson)
 }
 
@@ -71,7 +71,7 @@ func TestValidationNamesTheFieldAndTheFix(t *testing.T) {
 		{"health check elsewhere", func(m map[string]any) {
 			m["healthChecks"] = []any{map[string]any{"id": "x", "region": "eu-west-1"}}
 		}, "healthChecks[0].region", "region the health check watches"},
-		{"command activation without command", func(m map[string]any) { m["stacks"].(map[string]any)["activation"] = "command" }, "stacks.deployCommand", "argv"},
+		{"command activation without command", func(m map[string]any) { m["stacks"].(map[string]any)["activation"] = "command" }, "stacks.deploy", "deploy command of the worker's policy"},
 		{"capacity zero is kept and refused", func(m map[string]any) { m["degradation"] = map[string]any{"readCapacity": -5} }, "degradation.readCapacity", "1000"},
 		{"unknown field", func(m map[string]any) { m["colour"] = "blue" }, "colour", "remove it"},
 		{"wrong type", func(m map[string]any) { m["tables"] = "users" }, "tables", "right type"},
