@@ -57,9 +57,17 @@ func (r starterResult) output() string { return r.stdout + r.stderr }
 // Watched runs (--follow, readiness, failback's pre-check) query their status every 100 ms instead of
 // every second, so that the output ends soon after the run does.
 func runStarter(ctx context.Context, env *testenv.Env, args ...string) starterResult {
+	return runStarterWith(ctx, env, nil, args...)
+}
+
+// runStarterWith is runStarter with the starter's Env adjusted first, e.g. its AWS identity.
+func runStarterWith(ctx context.Context, env *testenv.Env, adjust func(*starter.Env), args ...string) starterResult {
 	var out, errOut bytes.Buffer
 	r := starterResult{}
 	e := starter.DefaultEnv()
+	if adjust != nil {
+		adjust(e)
+	}
 	e.Out, e.Err, e.PollInterval = &out, &errOut, 100*time.Millisecond
 	dial := e.Dial
 	e.Dial = func(ctx context.Context, cfg temporalclient.Config) (client.Client, error) {
@@ -71,6 +79,7 @@ func runStarter(ctx context.Context, env *testenv.Env, args ...string) starterRe
 	}
 	if env != nil {
 		args = append([]string{"--address", env.Temporal.Address}, args...)
+		e.Policy = env.PolicyFile
 	}
 	r.code = starter.Main(ctx, args, e)
 	r.stdout, r.stderr = out.String(), errOut.String()

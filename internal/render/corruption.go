@@ -36,6 +36,7 @@ func CorruptionReport(r workflows.CorruptionReport) string {
 	}
 	b.WriteString("\n")
 	Steps(&b, r.Steps)
+	Approvals(&b, r.RunSummary)
 	Notes(&b, r.Notes)
 	return b.String()
 }

@@ -47,6 +47,7 @@ func DegradationReport(r workflows.DegradationReport) string {
 		section("Restored", r.RevertedActions)
 	}
 	section("Restore by hand", r.RestoreCommands)
+	Approvals(&b, r.RunSummary)
 	Notes(&b, r.Notes)
 	return b.String()
 }

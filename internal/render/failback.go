@@ -15,6 +15,7 @@ func FailbackReport(r workflows.FailbackReport) string {
 	Recovery(&b, "Back in service after", r.Recovery, "by Aurora "+r.AuroraPath+" ")
 	Steps(&b, r.Steps)
 	Actions(&b, r.Actions)
+	Approvals(&b, r.RunSummary)
 	Notes(&b, r.Notes)
 	return b.String()
 }

@@ -16,6 +16,7 @@ func FailoverReport(r workflows.FailoverReport) string {
 	Steps(&b, r.Steps)
 	Actions(&b, r.Actions)
 	Checklist(&b, r.Checklist)
+	Approvals(&b, r.RunSummary)
 	Notes(&b, r.Notes)
 	return b.String()
 }

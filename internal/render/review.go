@@ -197,11 +197,7 @@ func (v review) markdown() string {
 	b.WriteString("\n## 3. Response\n\n")
 	var resp []string
 	for _, ap := range v.approvals {
-		s := fmt.Sprintf("Gate `%s` %sd by %s at %s", ap.Gate, ap.Decision, ap.Approver, stamp(ap.At))
-		if ap.Comment != "" {
-			s += ": " + ap.Comment
-		}
-		resp = append(resp, s)
+		resp = append(resp, ApprovalLine(ap))
 	}
 	for _, c := range v.changes {
 		resp = append(resp, "AWS change: "+c)

@@ -112,3 +112,37 @@ func Checklist(b *strings.Builder, items []workflows.ChecklistItem) {
 		fmt.Fprintf(b, "  [%s] %s / %s — %s\n", c.Status, c.Section, c.Item, c.Evidence)
 	}
 }
+
+// Approvals lists who decided at each gate, and who started the run under which policy: the audit.
+func Approvals(b *strings.Builder, s workflows.RunSummary) {
+	if au := s.Authority; au != nil {
+		who := au.Initiator
+		if who == "" {
+			who = "nobody named"
+		}
+		if !au.InitiatorProven {
+			who += " (unproven)"
+		}
+		fmt.Fprintf(b, "\nStarted by %s; identity %s; policy %s\n", who, au.Identity, au.Policy)
+	}
+	if len(s.Approvals) == 0 {
+		return
+	}
+	b.WriteString("\nApprovals:\n")
+	for _, ap := range s.Approvals {
+		fmt.Fprintf(b, "- %s\n", ApprovalLine(ap))
+	}
+}
+
+// ApprovalLine is one decision: gate, decision, who (proven or typed) and when.
+func ApprovalLine(ap workflows.Approval) string {
+	how := ""
+	if ap.Proven {
+		how = " (proven by STS)"
+	}
+	s := fmt.Sprintf("Gate `%s` %sd by %s%s at %s", ap.Gate, ap.Decision, ap.Approver, how, ap.At.UTC().Format(time.RFC3339))
+	if ap.Comment != "" {
+		s += ": " + ap.Comment
+	}
+	return s
+}
