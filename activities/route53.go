@@ -3,13 +3,20 @@ package activities
 import (
 	"context"
 	"strings"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/route53"
+
+	"github.com/roadcall/dr/internal/awsclient"
 )
 
 type HealthCheckRef struct {
 	ID string `json:"id"`
+	// Timeout, when set, makes the read a probe like ProbeRegion's: one attempt within it. Route 53's API
+	// lives in us-east-1, and an assessment of a us-east-1 outage must learn that it does not answer, not
+	// wait through the SDK's backoff for it.
+	Timeout time.Duration `json:"timeout,omitempty"`
 }
 
 type HealthCheckInfo struct {
@@ -24,7 +31,14 @@ type HealthCheckInfo struct {
 
 // GetHealthCheckStatus reads what Route 53's checkers see.
 func (a *Activities) GetHealthCheckStatus(ctx context.Context, in HealthCheckRef) (HealthCheckInfo, error) {
-	out, err := a.AWS.Route53().GetHealthCheckStatus(ctx, &route53.GetHealthCheckStatusInput{HealthCheckId: aws.String(in.ID)})
+	var opts []func(*route53.Options)
+	if in.Timeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, in.Timeout)
+		defer cancel()
+		opts = append(opts, func(o *route53.Options) { o.Retryer = awsclient.SingleAttempt() })
+	}
+	out, err := a.AWS.Route53().GetHealthCheckStatus(ctx, &route53.GetHealthCheckStatusInput{HealthCheckId: aws.String(in.ID)}, opts...)
 	if err != nil {
 		return HealthCheckInfo{}, classifyRoute53(err, "route53:GetHealthCheckStatus", in.ID)
 	}
