@@ -207,13 +207,18 @@ func (s *Server) replicationLag() time.Duration {
 
 func matchService(pattern, name string) bool { return pattern == "*" || pattern == name }
 
+// hostOf is the region whose outage takes the call down; call with the lock held.
+func (s *Server) hostOf(svc *service, c *Call) string {
+	if svc.hostedIn != nil {
+		return svc.hostedIn(s, c)
+	}
+	return c.Region
+}
+
 // applyFaults runs the request-level faults; it returns true when it has answered the request.
 func (s *Server) applyFaults(w http.ResponseWriter, r *http.Request, svc *service, c *Call) bool {
 	s.mu.Lock()
-	host := c.Region
-	if svc.hostedIn != nil {
-		host = svc.hostedIn(s, c)
-	}
+	host := s.hostOf(svc, c)
 	outage := s.outageOf(host)
 	var delay time.Duration
 	for _, f := range s.faultsOf(FaultLatency) {
@@ -242,6 +247,12 @@ func (s *Server) applyFaults(w http.ResponseWriter, r *http.Request, svc *servic
 				break
 			}
 		}
+	}
+	switch {
+	case outage != nil:
+		s.logRequest(c, host, false, "")
+	case apiErr != nil:
+		s.logRequest(c, host, true, apiErr.Code)
 	}
 	s.mu.Unlock()
 	if outage != nil {

@@ -89,6 +89,7 @@ type Server struct {
 	faults    []*Fault
 	nextFault int
 	journal   []JournalEntry
+	requests  []RequestEntry
 	reqSeq    int64
 }
 
@@ -130,6 +131,8 @@ type Call struct {
 	Path  map[string]string
 	Now   time.Time
 	ReqID string
+	// seq numbers the request in the request log.
+	seq int64
 }
 
 // opFunc runs with the server's lock held and returns the protocol-neutral output (see protocol.go).
@@ -208,9 +211,13 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	c := &Call{Service: name, Region: region, Req: r, Body: body}
 	s.mu.Lock()
 	s.reqSeq++
+	c.seq = s.reqSeq
 	c.ReqID = fmt.Sprintf("awssim-%08d-%s", s.reqSeq, region)
 	s.mu.Unlock()
 	if err := svc.protocol.decode(svc, c); err != nil {
+		s.mu.Lock()
+		s.logRequest(c, region, true, asAPIError(err).Code)
+		s.mu.Unlock()
 		svc.protocol.writeError(w, svc, c, err)
 		return
 	}
@@ -220,8 +227,10 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	c.Now = s.now()
 	if _, known := s.world.Regions[region]; !known && !svc.anyRegion {
+		err := Errf(400, "UnrecognizedClientException", "awssim: region %s is not part of this topology (%s, %s)", region, s.topo.PrimaryRegion, s.topo.DRRegion)
+		s.logRequest(c, region, true, err.Code)
 		s.mu.Unlock()
-		svc.protocol.writeError(w, svc, c, Errf(400, "UnrecognizedClientException", "awssim: region %s is not part of this topology (%s, %s)", region, s.topo.PrimaryRegion, s.topo.DRRegion))
+		svc.protocol.writeError(w, svc, c, err)
 		return
 	}
 	s.advanceAll(c.Now)
@@ -232,6 +241,11 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	} else {
 		out, err = s.safeCall(op, c)
 	}
+	code := ""
+	if err != nil {
+		code = asAPIError(err).Code
+	}
+	s.logRequest(c, s.hostOf(svc, c), true, code)
 	s.mu.Unlock()
 	if err != nil {
 		s.log.Debug("aws error", "service", name, "region", region, "op", c.Operation, "err", err)

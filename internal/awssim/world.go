@@ -138,13 +138,14 @@ func (s *Server) With(f func(w *World)) {
 	f(s.world)
 }
 
-// Reset reseeds the world and clears faults and the journal.
+// Reset reseeds the world and clears faults, the journal and the request log.
 func (s *Server) Reset() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.world = NewWorld(s.topo, s.now())
 	s.faults = nil
 	s.journal = nil
+	s.requests = nil
 }
 
 // SetTimeScale changes the time scale for operations started from now on.
