@@ -129,6 +129,48 @@ func TestFailoverUpsertPausesAtDNSWhileUSEast1IsOut(t *testing.T) {
 	}
 }
 
+// Upsert mode's failback, once us-east-1 is back: the failover paused at DNS while Route 53's control plane
+// was out, an operator retried it when the region returned (the UPSERT to us-west-2 then went through),
+// and the failback's UPSERT brings resolution back to us-east-1.
+func TestFailbackInUpsertModeReturnsDNSToUSEast1(t *testing.T) {
+	env := testenv.New(t, testenv.Options{TimeScale: 0.002, Topology: modeTopology(t, topology.DNSUpsert)})
+	primary, dr := env.Topology.PrimaryRegion, env.Topology.DRRegion
+	env.Sim.AddFault(awssim.Fault{Kind: awssim.FaultRegionOutage, Region: primary})
+	id := workflows.WorkflowID("failover", env.Topology)
+	r := runStarter(ctxT(t, time.Minute), env, "failover", "--topology", env.TopologyFile, "--auto-approve", "--monitor-window", "1s")
+	if r.code != starter.ExitOK {
+		t.Fatalf("failover start: exit %d\n%s", r.code, r.output())
+	}
+	waitStatus(t, env, id, 3*time.Minute, "dns paused for an operator", func(s workflows.Status) bool {
+		return s.Phase == workflows.PhaseAwaitingOperator && len(s.PausedSteps) == 1 && s.PausedSteps[0] == "dns"
+	})
+
+	env.Sim.ClearFaults()
+	if op := runStarter(ctxT(t, time.Minute), env, "operator", "--workflow-id", id, "--action", "retry", "--step", "dns", "--operator", "alice"); op.code != starter.ExitOK {
+		t.Fatalf("operator retry: exit %d\n%s", op.code, op.output())
+	}
+	rep := runResult[workflows.FailoverReport](ctxT(t, 2*time.Minute), t, env, id)
+	if rep.Outcome != workflows.PhaseCompleted {
+		t.Fatalf("failover after the retry: %s\n%s", rep.Outcome, render.FailoverReport(rep))
+	}
+	if region := resolveDNS(t, env); region != dr {
+		t.Fatalf("after the failover %s resolves to %s, want %s", env.Topology.DNS.RecordName, region, dr)
+	}
+
+	r = runStarter(ctxT(t, 2*time.Minute), env, "failback", "--topology", env.TopologyFile, "--auto-approve", "--follow", "--monitor-window", "1s")
+	if r.code != starter.ExitOK {
+		t.Fatalf("failback in upsert mode: exit %d\n%s", r.code, r.output())
+	}
+	if region := resolveDNS(t, env); region != primary {
+		t.Fatalf("after the failback %s resolves to %s, want %s", env.Topology.DNS.RecordName, region, primary)
+	}
+	zone := env.Topology.DNS.HostedZoneID
+	if n := journalCount(env.Sim.Journal(), "ChangeResourceRecordSets", true)[zone]; n != 2 {
+		t.Errorf("ChangeResourceRecordSets changed zone %s %d times, want 2 (the failover's UPSERT and the failback's): %v", zone, n,
+			journalCount(env.Sim.Journal(), "ChangeResourceRecordSets", true))
+	}
+}
+
 // A topology that could not fail over is refused before anything starts, with the field named.
 func TestDNSModeBadInputRefused(t *testing.T) {
 	env := testenv.New(t, testenv.Options{NoWorker: true})
