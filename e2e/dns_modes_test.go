@@ -1,11 +1,17 @@
 package e2e
 
 import (
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	commonpb "go.temporal.io/api/common/v1"
+	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/converter"
+	"go.temporal.io/sdk/temporal"
 
 	"github.com/roadcall/dr/internal/awssim"
 	"github.com/roadcall/dr/internal/render"
@@ -171,9 +177,13 @@ func TestFailbackInUpsertModeReturnsDNSToUSEast1(t *testing.T) {
 	}
 }
 
-// A topology that could not fail over is refused before anything starts, with the field named.
+// A topology that could not fail over is refused before anything starts, with the field named: the
+// starter exits 2, and RegionFailover given the same topology directly (bypassing the starter's checks)
+// fails with a non-retryable InvalidRequest naming it before any AWS call, a read included.
 func TestDNSModeBadInputRefused(t *testing.T) {
-	env := testenv.New(t, testenv.Options{NoWorker: true})
+	env := testenv.New(t, testenv.Options{})
+	ctx := ctxT(t, 3*time.Minute)
+	before := lastRequest(env)
 	for name, c := range map[string]struct {
 		edit  func(m map[string]any)
 		field string
@@ -187,14 +197,46 @@ func TestDNSModeBadInputRefused(t *testing.T) {
 		}, "dns.routingControls.endpoints"},
 	} {
 		t.Run(name, func(t *testing.T) {
-			path := tempFile(t, "topology.json", editTopology(t, env.Topology, c.edit))
+			body := editTopology(t, env.Topology, c.edit)
+			path := tempFile(t, "topology.json", body)
 			r := runStarter(ctxT(t, 30*time.Second), nil, "failover", "--topology", path, "--auto-approve")
 			if r.code != starter.ExitBadInput || !strings.Contains(r.stderr, c.field) {
 				t.Fatalf("starter failover: exit %d, want %d naming %s\n%s", r.code, starter.ExitBadInput, c.field, r.output())
 			}
-			if len(env.Sim.Journal()) != 0 {
-				t.Fatalf("a refused topology reached AWS: %v", env.Sim.Journal())
+
+			req := append(append([]byte(`{"autoApprove":true,"initiator":"e2e","topology":`), body...), '}')
+			payload := &commonpb.Payload{Metadata: map[string][]byte{converter.MetadataEncoding: []byte(converter.MetadataEncodingJSON)}, Data: req}
+			run, err := env.Temporal.Client.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: "bad-dns-" + strings.ReplaceAll(name, " ", "-"),
+				TaskQueue: workflows.TaskQueue}, "RegionFailover", converter.NewRawValue(payload))
+			if err != nil {
+				t.Fatal(err)
+			}
+			err = run.Get(ctx, nil)
+			var ae *temporal.ApplicationError
+			if !errors.As(err, &ae) {
+				t.Fatalf("workflow: want an application error, got %v", err)
+			}
+			if ae.Type() != workflows.ErrInvalidRequest || !ae.NonRetryable() || !strings.Contains(ae.Message(), c.field) {
+				t.Fatalf("workflow: want a non-retryable %s naming %s, got type %q non-retryable %v: %s", workflows.ErrInvalidRequest, c.field, ae.Type(), ae.NonRetryable(), ae.Message())
+			}
+			if acts := scheduledActivities(ctx, t, env, run.GetID(), run.GetRunID()); len(acts) != 0 {
+				t.Fatalf("the refused run scheduled activities %v", acts)
 			}
 		})
 	}
+	if j := env.Sim.Journal(); len(j) != 0 {
+		t.Fatalf("a refused topology reached AWS: %v", j)
+	}
+	if reqs := env.Sim.Requests(before); len(reqs) != 0 {
+		t.Fatalf("a refused topology sent AWS requests: %+v", reqs)
+	}
+}
+
+// lastRequest is the seq of the last AWS request awssim has logged, 0 for none.
+func lastRequest(env *testenv.Env) int64 {
+	reqs := env.Sim.Requests(0)
+	if len(reqs) == 0 {
+		return 0
+	}
+	return reqs[len(reqs)-1].Seq
 }
