@@ -79,6 +79,7 @@ func NewWorld(t topology.Topology, now time.Time) *World {
 	}
 	born := now.Add(-seedAge)
 	seedDynamoDB(w, t, born)
+	seedAutoScaling(w, born)
 	seedLambda(w, t, born)
 	seedAPIGateway(w, t, born)
 	seedSNS(w, t)
