@@ -21,7 +21,7 @@ type HealthCheckRef struct {
 
 type HealthCheckInfo struct {
 	ID string `json:"id"`
-	// Healthy is true when most checkers report success, as Route 53 decides.
+	// Healthy is Route 53's verdict from the checkers' reports (CheckersHealthy).
 	Healthy  bool     `json:"healthy"`
 	Success  int      `json:"success"`
 	Checkers int      `json:"checkers"`
@@ -57,6 +57,16 @@ func (a *Activities) GetHealthCheckStatus(ctx context.Context, in HealthCheckRef
 			info.Failures = append(info.Failures, string(o.Region)+": "+status)
 		}
 	}
-	info.Healthy = info.Checkers > 0 && info.Success*2 > info.Checkers
+	info.Healthy = CheckersHealthy(info.Success, info.Checkers)
 	return info, nil
+}
+
+// CheckersHealthy is how Route 53 judges an endpoint from its checkers: "If more than 18% of health checkers
+// report that an endpoint is healthy, Route 53 considers it healthy. If 18% of health checkers or fewer
+// report that an endpoint is healthy, Route 53 considers it unhealthy" (Route 53 Developer Guide, "How
+// Amazon Route 53 determines whether a health check is healthy"). A majority rule would call an endpoint
+// down that Route 53 still routes to, whenever a network problem cuts most checker locations off.
+// GetHealthCheckStatus returns no verdict of its own, so this is the only place the project decides it.
+func CheckersHealthy(success, checkers int) bool {
+	return checkers > 0 && success*100 > checkers*18
 }
