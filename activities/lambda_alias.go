@@ -117,13 +117,14 @@ func (a *Activities) PointAlias(ctx context.Context, in AliasMove) (AliasMoveRes
 }
 
 // VersionPublish publishes $LATEST. Like, when set, is the version the alias serves now: $LATEST must hold
-// the same code and configuration but for the Ignore variables, or publishing would release whatever else
-// was changed in $LATEST (an undeployed change, a half-finished edit) to the alias's traffic.
+// exactly Like's code and configuration with Change merged into its environment, or publishing would
+// release whatever else was changed in $LATEST (an undeployed change, a half-finished edit) to the alias's
+// traffic.
 type VersionPublish struct {
-	Region   string   `json:"region"`
-	Function string   `json:"function"`
-	Like     string   `json:"like,omitempty"`
-	Ignore   []string `json:"ignore,omitempty"`
+	Region   string    `json:"region"`
+	Function string    `json:"function"`
+	Like     string    `json:"like,omitempty"`
+	Change   EnvChange `json:"change"`
 }
 
 // PublishedVersion is the version PublishFunctionVersion made or found.
@@ -179,9 +180,9 @@ func qualified(q string) string {
 	return ":" + q
 }
 
-// releaseDrift names, without values (variables may be secrets), what $LATEST has that v does not, the
-// ignored variables aside.
-func releaseDrift(latest, v fullConfig, ignore []string) []string {
+// releaseDrift names, without values (variables may be secrets), where $LATEST differs from v with change
+// merged into v's environment.
+func releaseDrift(latest, v fullConfig, change EnvChange) []string {
 	var out []string
 	for _, f := range []struct {
 		name string
@@ -192,18 +193,15 @@ func releaseDrift(latest, v fullConfig, ignore []string) []string {
 			out = append(out, f.name)
 		}
 	}
-	skip := map[string]bool{}
-	for _, k := range ignore {
-		skip[k] = true
-	}
+	want, _ := change.merge(v.env)
 	var env []string
 	for _, k := range sortedNames(latest.env) {
-		if old, ok := v.env[k]; !skip[k] && (!ok || old != latest.env[k]) {
+		if w, ok := want[k]; !ok || w != latest.env[k] {
 			env = append(env, k)
 		}
 	}
-	for _, k := range sortedNames(v.env) {
-		if _, ok := latest.env[k]; !skip[k] && !ok {
+	for _, k := range sortedNames(want) {
+		if _, ok := latest.env[k]; !ok {
 			env = append(env, k)
 		}
 	}
@@ -233,9 +231,9 @@ func (a *Activities) PublishFunctionVersion(ctx context.Context, in VersionPubli
 			if err != nil {
 				return res, err
 			}
-			if d := releaseDrift(latest, like, in.Ignore); len(d) > 0 {
-				return res, refuse(ErrLatestDiverged, "lambda %s in %s: $LATEST differs from version %s, which the alias serves, in %s; publishing it would release those changes along with %s. Publish or revert them (aws lambda get-function-configuration --qualifier %s) and retry, or stop writes at the API stage (corruption.writeStop api-throttle)",
-					in.Function, in.Region, in.Like, strings.Join(d, "; "), strings.Join(in.Ignore, ", "), in.Like)
+			if d := releaseDrift(latest, like, in.Change); len(d) > 0 {
+				return res, refuse(ErrLatestDiverged, "lambda %s in %s: $LATEST is not version %s (which the alias serves) with only this step's environment change: it differs in %s, and publishing it would release that too. Bring $LATEST back to version %s (aws lambda get-function-configuration --qualifier %s) or publish the change deliberately, then retry the step; or stop writes at the API stage (corruption.writeStop api-throttle)",
+					in.Function, in.Region, in.Like, strings.Join(d, "; "), in.Like, in.Like)
 			}
 		}
 		out, err := a.AWS.Lambda(in.Region).PublishVersion(ctx, &lambda.PublishVersionInput{FunctionName: aws.String(in.Function),

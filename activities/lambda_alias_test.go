@@ -67,7 +67,8 @@ func TestReadOnlyThroughAliasPublishesMovesAndRevertsExactly(t *testing.T) {
 		_, err = acts.WaitFunctionUpdated(ctx, FunctionEnvRef{Region: region, Function: fn})
 		require.NoError(t, err)
 		// Like is the version recorded before the stop, also on the second round, when the alias has moved.
-		published, err = acts.PublishFunctionVersion(ctx, VersionPublish{Region: region, Function: fn, Like: prior.Target.Version, Ignore: []string{"READ_ONLY_MODE"}})
+		published, err = acts.PublishFunctionVersion(ctx, VersionPublish{Region: region, Function: fn, Like: prior.Target.Version,
+			Change: EnvChange{Set: map[string]string{"READ_ONLY_MODE": "true"}}})
 		require.NoError(t, err)
 		up, err := acts.WaitVersionActive(ctx, VersionRef{Region: region, Function: fn, Version: published.Version})
 		require.NoError(t, err)
@@ -149,7 +150,7 @@ func TestPublishRefusesALatestThatDivergedFromTheAlias(t *testing.T) {
 	region, fn := topo.PrimaryRegion, topo.Functions[0].Name
 	_, err := acts.UpdateFunctionEnvironment(ctx, EnvChange{Region: region, Function: fn, Set: map[string]string{"LOG_LEVEL": "debug", "READ_ONLY_MODE": "true"}})
 	require.NoError(t, err)
-	_, err = acts.PublishFunctionVersion(ctx, VersionPublish{Region: region, Function: fn, Like: "1", Ignore: []string{"READ_ONLY_MODE"}})
+	_, err = acts.PublishFunctionVersion(ctx, VersionPublish{Region: region, Function: fn, Like: "1", Change: EnvChange{Set: map[string]string{"READ_ONLY_MODE": "true"}}})
 	require.Equal(t, ErrLatestDiverged, appErrType(t, err))
 	require.ErrorContains(t, err, "environment LOG_LEVEL")
 	require.NotContains(t, err.Error(), "debug", "values stay out of the message")
