@@ -146,7 +146,7 @@ func (w WriteStop) Previous() string {
 		s = ReadOnlyVar + " not set"
 	}
 	if w.Alias != nil {
-		s = fmt.Sprintf("alias %s → %s, %s in $LATEST", w.Alias.Name, w.Alias.Prior, s)
+		s = fmt.Sprintf("alias %s → %s, %s in $LATEST", w.Alias.Name, aliasTargetText(w.Alias.Prior), s)
 	}
 	return s
 }

@@ -37,7 +37,7 @@ func TestCorruptionAliasBackedFunctionStopsCutsOverAndResumesThroughTheAlias(t *
 	var moved []string
 	for _, m := range f.moves {
 		require.Equal(t, "live", m.Alias)
-		moved = append(moved, m.Target.String())
+		moved = append(moved, aliasTargetText(m.Target))
 	}
 	require.Equal(t, []string{"version 2", "version 3", "version 4"}, moved)
 

@@ -105,7 +105,7 @@ func (c *corruption) publishForAlias(ctx workflow.Context, ws *WriteStop, like s
 func (c *corruption) pointAlias(ctx workflow.Context, ws *WriteStop, target activities.AliasTarget) error {
 	var mv activities.AliasMoveResult
 	in := activities.AliasMove{AliasRef: activities.AliasRef{Region: c.req.Region, Function: ws.Resource, Alias: ws.Alias.Name}, Target: target}
-	if err := runAct(ctx, mutateCtx(ctx, "Lambda UpdateAlias "+ws.Resource+":"+ws.Alias.Name+" → "+target.String()), a.PointAlias, in, &mv); err != nil {
+	if err := runAct(ctx, mutateCtx(ctx, "Lambda UpdateAlias "+ws.Resource+":"+ws.Alias.Name+" → "+aliasTargetText(target)), a.PointAlias, in, &mv); err != nil {
 		return err
 	}
 	ws.Alias.Serving, ws.Changed = target.Version, ws.Changed || mv.Changed
