@@ -15,7 +15,7 @@ func (s *Server) control(w http.ResponseWriter, r *http.Request) {
 		s.mu.Lock()
 		s.advanceAll(s.now())
 		b, err := json.Marshal(map[string]any{"timeScale": s.scale, "durations": s.durations, "world": s.world, "faults": s.faults,
-			"servingRegion": s.world.ServingRegion(s.topo), "routingControls": arcStates(s.world)})
+			"servingRegion": s.world.ServingRegion(s.topo), "routingControls": arcStates(s.world), "writes": s.allWrites()})
 		s.mu.Unlock()
 		if err != nil {
 			writeJSON(w, 500, map[string]string{"error": err.Error()})

@@ -37,6 +37,8 @@ type Durations struct {
 	TableRestore                time.Duration `json:"tableRestore"`
 	TableUpdate                 time.Duration `json:"tableUpdate"`
 	FunctionUpdate              time.Duration `json:"functionUpdate"`
+	// VersionPublish is how long a published version stays Pending before it is Active.
+	VersionPublish time.Duration `json:"versionPublish"`
 	// TableVisible is how long after a restore DescribeTable still answers ResourceNotFoundException:
 	// DescribeTable is an eventually consistent query, and its API reference says to wait "a few seconds"
 	// after a create, which is why the SDK's TableExists waiter retries that error.
@@ -60,6 +62,7 @@ func DefaultDurations() Durations {
 		TableRestore:                20 * time.Minute,
 		TableUpdate:                 30 * time.Second,
 		FunctionUpdate:              3 * time.Second,
+		VersionPublish:              2 * time.Second,
 		TableVisible:                5 * time.Second,
 	}
 }
