@@ -22,6 +22,18 @@ import (
 // raising an on-demand table's WarmThroughput or OnDemandThroughput: warm throughput cannot be decreased,
 // so a revert could not restore the previous setting, and an on-demand maximum only lifts a cap the tables
 // do not have.
+//
+// Registering a scalable target on an on-demand (PAY_PER_REQUEST) table: AWS accepts it and it scales
+// nothing until the table is PROVISIONED. RegisterScalableTarget's API reference (botocore's
+// application-autoscaling 2016-02-06 model) lists no error for it and says a resource "not active in the
+// target service" keeps its capacity; DynamoDB auto scaling adjusts provisioned throughput only (DynamoDB
+// Developer Guide, "Managing throughput capacity automatically with DynamoDB auto scaling"); and "Considerations
+// when switching capacity modes" says CLI- and SDK-made auto scaling is kept across a switch to on-demand,
+// to apply again when the table is provisioned again. It is not meaningless here: a global table is refused
+// PROVISIONED until its write target exists, so setAutoScaledCapacity registers the targets on the on-demand
+// table and switches it to PROVISIONED in the same attempt, and never leaves an on-demand table with targets
+// it did not have (going on-demand, UpdateTable comes first and the targets are deregistered after).
+// CarryTableSettings gives an on-demand restore targets only when its on-demand source has them.
 
 // Application Auto Scaling's dimensions of a DynamoDB table.
 const (

@@ -136,7 +136,8 @@ func TestAutoScaledRevertRestoresPreviousAutoScaling(t *testing.T) {
 func TestSingleRegionTableAutoScaledRevert(t *testing.T) {
 	sim, acts, topo := capacitySim(t)
 	ctx := context.Background()
-	region, table := topo.PrimaryRegion, "roadcall-users-prod"
+	// Not the users table: the seed auto scales it.
+	region, table := topo.PrimaryRegion, "roadcall-call-records-prod"
 	singleRegion(sim, region, table)
 	_, err := acts.SetTableCapacity(ctx, CapacityChange{Region: region, Table: table, Target: TableCapacity{BillingMode: BillingProvisioned, ReadCapacity: 25, WriteCapacity: 10}})
 	require.NoError(t, err)

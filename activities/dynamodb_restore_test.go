@@ -52,6 +52,7 @@ func restoreSimURL(t *testing.T, tick bool) (*awssim.Server, *Activities, topolo
 		d := awssim.DefaultDurations()
 		// Minutes rather than Lambda's seconds, so a function update is seen InProgress at least once.
 		d.FunctionUpdate = 5 * time.Minute
+		d.VersionPublish = 5 * time.Minute
 		opts = awssim.Options{TimeScale: 1, Now: c.now, Durations: &d}
 	}
 	sim := awssim.New(topo, opts)

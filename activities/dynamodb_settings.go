@@ -36,13 +36,14 @@ type TableSettingsResult struct {
 // CarryTableSettings gives a restored table the settings RestoreTableToPointInTime does not copy. Its API
 // reference says to set up again, on the restored table: auto scaling policies, IAM policies, CloudWatch
 // metrics and alarms, tags, stream settings, TTL settings and PITR settings; deletion protection is not
-// carried either. This carries the stream, TTL, tags, PITR's recovery period (EnableTablePITR turns PITR on)
-// and deletion protection, last, so a restore that fails before it can still be deleted. Auto scaling
-// needs Application Auto Scaling, which this does not read yet. Each setting is read on both tables first
-// and written only when they differ, so a retry changes nothing twice.
+// carried either. This carries the stream, TTL, tags, PITR's recovery period (EnableTablePITR turns PITR on),
+// auto scaling (Application Auto Scaling's scalable targets and target-tracking policies) and deletion
+// protection, last, so a restore that fails before it can still be deleted. Each setting is read on both
+// tables first and written only when they differ, so a retry changes nothing twice. The alarms that auto
+// scaling needs come with its policies; other alarms and IAM policies name the table and stay the operator's.
 func (a *Activities) CarryTableSettings(ctx context.Context, in TableSettingsInput) (TableSettingsResult, error) {
 	res := TableSettingsResult{Region: in.Region, Target: in.Target}
-	c := tableCarry{db: a.AWS.DynamoDB(in.Region), in: in}
+	c := tableCarry{a: a, db: a.AWS.DynamoDB(in.Region), in: in}
 	src, err := c.describe(ctx, in.Source)
 	if err != nil {
 		return res, err
@@ -52,7 +53,7 @@ func (a *Activities) CarryTableSettings(ctx context.Context, in TableSettingsInp
 		return res, err
 	}
 	for _, step := range []func(context.Context, *types.TableDescription, *types.TableDescription) (CarriedSetting, error){
-		c.stream, c.ttl, c.tags, c.pitr, c.deletionProtection,
+		c.stream, c.ttl, c.tags, c.pitr, c.autoScaling, c.deletionProtection,
 	} {
 		s, err := step(ctx, src, dst)
 		if err != nil {
@@ -64,6 +65,7 @@ func (a *Activities) CarryTableSettings(ctx context.Context, in TableSettingsInp
 }
 
 type tableCarry struct {
+	a  *Activities
 	db *dynamodb.Client
 	in TableSettingsInput
 }
@@ -259,6 +261,42 @@ func (c tableCarry) pitr(ctx context.Context, src, dst *types.TableDescription) 
 	}
 	s.Changed = true
 	return s, nil
+}
+
+// autoScaling gives the restore the source's auto scaling in its region: each scalable target's minimum and
+// maximum and its target-tracking policies, by name, exactly (a target or policy the source lacks is removed),
+// so the restored table that becomes the live one scales as the source did. Step scaling or a customized
+// metric is refused by readAutoScaling rather than carried half. A source on demand with targets (the
+// DynamoDB Developer Guide's "Considerations when switching capacity modes": settings made with the CLI or an
+// SDK are kept across a switch to on-demand) gives an on-demand restore the same dormant targets: they scale
+// nothing until the table is provisioned again, as on the source. Registering a target moves a provisioned
+// table's capacity into its range (RegisterScalableTarget's API reference), which makes the table UPDATING,
+// so the step waits for ACTIVE before the next UpdateTable.
+func (c tableCarry) autoScaling(ctx context.Context, _, _ *types.TableDescription) (CarriedSetting, error) {
+	s := CarriedSetting{Name: "AutoScaling", Value: "none"}
+	regions := []string{c.in.Region}
+	want, err := c.a.readAutoScaling(ctx, c.in.Source, regions)
+	if err != nil {
+		return s, err
+	}
+	if len(want) > 0 {
+		var parts []string
+		for _, t := range want {
+			parts = append(parts, t.String())
+		}
+		s.Value = strings.Join(parts, "; ")
+	}
+	have, err := c.a.readAutoScaling(ctx, c.in.Target, regions)
+	if err != nil {
+		return s, err
+	}
+	changed, err := c.a.syncAutoScaling(ctx, c.in.Target, regions, have, want)
+	s.Changed = changed
+	if err != nil || !changed {
+		return s, err
+	}
+	_, _, err = c.a.waitTableActive(ctx, TableRef{Region: c.in.Region, Table: c.in.Target})
+	return s, err
 }
 
 // deletionProtection gives the restore the source's deletion protection: once the cutover makes it the

@@ -112,3 +112,26 @@ func upsertMode(t *topology.Topology) {
 	}
 	t.HealthChecks = hcs
 }
+
+// With a timeout, GetHealthCheckStatus is a probe of Route 53's control plane: during a us-east-1 outage
+// the answer is ErrControlPlaneUnreachable from one attempt within the timeout, refused or hanging.
+func TestHealthCheckProbeAnswersAtOnceWhenRoute53IsOut(t *testing.T) {
+	for _, mode := range []string{"refuse", "hang"} {
+		t.Run(mode, func(t *testing.T) {
+			sim, acts, topo := foSim(t, 0)
+			id := topo.HealthChecks[0].ID
+			_, err := acts.GetHealthCheckStatus(context.Background(), HealthCheckRef{ID: id, Timeout: 300 * time.Millisecond})
+			require.NoError(t, err)
+			_, err = sim.AddFault(awssim.Fault{Kind: awssim.FaultRegionOutage, Region: "us-east-1", Mode: mode})
+			require.NoError(t, err)
+			start := time.Now()
+			_, err = acts.GetHealthCheckStatus(context.Background(), HealthCheckRef{ID: id, Timeout: 300 * time.Millisecond})
+			require.Less(t, time.Since(start), 3*time.Second, "the SDK retried or waited past the probe timeout")
+			ae := appErrorOf(t, err)
+			require.Equal(t, ErrControlPlaneUnreachable, ae.Type())
+			if mode == "refuse" {
+				require.Contains(t, ae.Message(), "exceeded maximum number of attempts, 1")
+			}
+		})
+	}
+}

@@ -24,7 +24,7 @@ var verdictOfState = map[string]verdict{"success": pollSuccess, "failure": pollF
 // TestWaitStatesFollowBotocoreWaiters checks every status acceptor of the SDK waiters our waits follow, as
 // botocore's waiters-2.json defines them (rds DBClusterAvailable, DBInstanceAvailable,
 // DBClusterSnapshotAvailable; dynamodb TableExists; cloudformation StackUpdateComplete; lambda
-// FunctionUpdated; route53 ResourceRecordSetsChanged), against how our waits judge that status. The waits
+// FunctionUpdated, FunctionUpdatedV2, PublishedVersionActive; route53 ResourceRecordSetsChanged), against how our waits judge that status. The waits
 // call the Go SDK's acceptors, so this also proves the SDK matches botocore and our plumbing reaches them.
 func TestWaitStatesFollowBotocoreWaiters(t *testing.T) {
 	ctx := context.Background()
@@ -51,6 +51,9 @@ func TestWaitStatesFollowBotocoreWaiters(t *testing.T) {
 			return pollAgain
 		}},
 		{"lambda", "FunctionUpdated", func(s string) verdict { return functionUpdatedVerdict(ctx, lambdatypes.LastUpdateStatus(s)) }},
+		// FunctionUpdatedV2 judges the same LastUpdateStatus, read through GetFunction.
+		{"lambda", "FunctionUpdatedV2", func(s string) verdict { return functionUpdatedVerdict(ctx, lambdatypes.LastUpdateStatus(s)) }},
+		{"lambda", "PublishedVersionActive", func(s string) verdict { return versionActiveVerdict(ctx, lambdatypes.State(s)) }},
 	}
 	for _, j := range judges {
 		t.Run(j.service+"/"+j.waiter, func(t *testing.T) {

@@ -2,7 +2,9 @@ package e2e
 
 import (
 	"encoding/json"
+	"fmt"
 	"maps"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -58,10 +60,51 @@ func checkRestoredCluster(t *testing.T, w awssim.World, region, name string) {
 	}
 }
 
+// tableSettings are the settings of a table a point-in-time restore drops and DataCorruptionRecovery carries
+// (RestoreTableToPointInTime's API reference: auto scaling policies, tags, stream settings, TTL, PITR), plus
+// deletion protection, billing mode and capacity, as awssim's world holds them; targets are keyed by dimension.
+type tableSettings struct {
+	Stream, TTL        string
+	Tags               map[string]string
+	DeletionProtection bool
+	Billing            string
+	Read, Write        int64
+	AutoScaling        map[string]string
+}
+
+func settingsOf(w awssim.World, region, table string) tableSettings {
+	tb := w.Regions[region].Tables[table]
+	s := tableSettings{Stream: tb.StreamViewType, TTL: tb.TTL.AttributeName, Tags: tb.Tags, DeletionProtection: tb.DeletionProtection,
+		Billing: tb.BillingMode, Read: tb.ReadCap, Write: tb.WriteCap, AutoScaling: map[string]string{}}
+	if !tb.TTL.Enabled {
+		s.TTL = "disabled"
+	}
+	for _, tg := range w.Regions[region].ScalableTargets {
+		if tg.ResourceID != "table/"+table {
+			continue
+		}
+		d := fmt.Sprintf("min=%d max=%d", tg.Min, tg.Max)
+		for _, name := range awssim.SortedKeys(tg.Policies) {
+			p := tg.Policies[name]
+			d += fmt.Sprintf(" policy %s %s %g%% disableScaleIn=%v in=%v out=%v", name, p.PredefinedMetric, p.TargetValue, p.DisableScaleIn, deref(p.ScaleInCooldown), deref(p.ScaleOutCooldown))
+		}
+		s.AutoScaling[tg.Dimension] = d
+	}
+	return s
+}
+
+func deref(p *int64) any {
+	if p == nil {
+		return nil
+	}
+	return *p
+}
+
 // TestCorruptionRecoveryFromTemporalCLI: a corrupted users table, the example request started with
 // `temporal workflow start`, the gates answered by `temporal workflow signal` and `update execute` (which
 // refuses a restore time outside the window). Checked in awssim: writes
-// stopped by a merge that kept every other variable, the restores (PITR on, a writer in the cluster), the
+// stopped by a merge that kept every other variable, the restores (PITR on, a writer in the cluster, each
+// restored table with its source's settings field by field, the users table's auto scaling included), the
 // cutover to them, and writes resumed with the environment otherwise exactly as before.
 func TestCorruptionRecoveryFromTemporalCLI(t *testing.T) {
 	env := testenv.New(t, testenv.Options{TimeScale: 0.002, WorkerProcess: true})
@@ -121,6 +164,15 @@ func TestCorruptionRecoveryFromTemporalCLI(t *testing.T) {
 	checkRestoredTable(t, w, region, rUsers)
 	checkRestoredTable(t, w, region, rIncidents)
 	checkRestoredCluster(t, w, region, rCluster)
+	for src, restored := range map[string]string{users: rUsers, incidents: rIncidents} {
+		want, got := settingsOf(w, region, src), settingsOf(w, region, restored)
+		if !reflect.DeepEqual(want, got) {
+			t.Errorf("restored %s's settings differ from its source %s:\n got %+v\nwant %+v", restored, src, got, want)
+		}
+	}
+	if as := settingsOf(w, region, rUsers).AutoScaling; len(as) != 2 {
+		t.Errorf("the users table's read and write auto scaling should be carried to %s: %v", rUsers, as)
+	}
 	// The restore really predates the corruption: USER#0001 is corrupted in the source, clean in the restore.
 	status := func(table string) string {
 		for _, it := range w.Regions[region].Tables[table].Items {
@@ -156,6 +208,11 @@ func TestCorruptionRecoveryFromTemporalCLI(t *testing.T) {
 		arn := "arn:aws:lambda:" + region + ":" + topo.AccountID + ":function:" + fn
 		if n := journalCount(j, "UpdateFunctionConfiguration", true)[arn]; n != 3 {
 			t.Errorf("%s: %d environment updates, want 3 (stop, cutover, resume)", fn, n)
+		}
+	}
+	for _, op := range []string{"RegisterScalableTarget", "PutScalingPolicy"} {
+		if n := journalCount(j, op, true)["table/"+rUsers]; n != 2 {
+			t.Errorf("%s on %s: %d, want 2 (read and write, once each)", op, rUsers, n)
 		}
 	}
 	if len(journalCount(j, "UpdateFunctionConfiguration", false)) != 0 {

@@ -1,11 +1,17 @@
 package e2e
 
 import (
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	commonpb "go.temporal.io/api/common/v1"
+	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/converter"
+	"go.temporal.io/sdk/temporal"
 
 	"github.com/roadcall/dr/internal/awssim"
 	"github.com/roadcall/dr/internal/render"
@@ -129,9 +135,55 @@ func TestFailoverUpsertPausesAtDNSWhileUSEast1IsOut(t *testing.T) {
 	}
 }
 
-// A topology that could not fail over is refused before anything starts, with the field named.
+// Upsert mode's failback, once us-east-1 is back: the failover paused at DNS while Route 53's control plane
+// was out, an operator retried it when the region returned (the UPSERT to us-west-2 then went through),
+// and the failback's UPSERT brings resolution back to us-east-1.
+func TestFailbackInUpsertModeReturnsDNSToUSEast1(t *testing.T) {
+	env := testenv.New(t, testenv.Options{TimeScale: 0.002, Topology: modeTopology(t, topology.DNSUpsert)})
+	primary, dr := env.Topology.PrimaryRegion, env.Topology.DRRegion
+	env.Sim.AddFault(awssim.Fault{Kind: awssim.FaultRegionOutage, Region: primary})
+	id := workflows.WorkflowID("failover", env.Topology)
+	r := runStarter(ctxT(t, time.Minute), env, "failover", "--topology", env.TopologyFile, "--auto-approve", "--monitor-window", "1s")
+	if r.code != starter.ExitOK {
+		t.Fatalf("failover start: exit %d\n%s", r.code, r.output())
+	}
+	waitStatus(t, env, id, 3*time.Minute, "dns paused for an operator", func(s workflows.Status) bool {
+		return s.Phase == workflows.PhaseAwaitingOperator && len(s.PausedSteps) == 1 && s.PausedSteps[0] == "dns"
+	})
+
+	env.Sim.ClearFaults()
+	if op := runStarter(ctxT(t, time.Minute), env, "operator", "--workflow-id", id, "--action", "retry", "--step", "dns", "--operator", "alice"); op.code != starter.ExitOK {
+		t.Fatalf("operator retry: exit %d\n%s", op.code, op.output())
+	}
+	rep := runResult[workflows.FailoverReport](ctxT(t, 2*time.Minute), t, env, id)
+	if rep.Outcome != workflows.PhaseCompleted {
+		t.Fatalf("failover after the retry: %s\n%s", rep.Outcome, render.FailoverReport(rep))
+	}
+	if region := resolveDNS(t, env); region != dr {
+		t.Fatalf("after the failover %s resolves to %s, want %s", env.Topology.DNS.RecordName, region, dr)
+	}
+
+	r = runStarter(ctxT(t, 2*time.Minute), env, "failback", "--topology", env.TopologyFile, "--auto-approve", "--follow", "--monitor-window", "1s")
+	if r.code != starter.ExitOK {
+		t.Fatalf("failback in upsert mode: exit %d\n%s", r.code, r.output())
+	}
+	if region := resolveDNS(t, env); region != primary {
+		t.Fatalf("after the failback %s resolves to %s, want %s", env.Topology.DNS.RecordName, region, primary)
+	}
+	zone := env.Topology.DNS.HostedZoneID
+	if n := journalCount(env.Sim.Journal(), "ChangeResourceRecordSets", true)[zone]; n != 2 {
+		t.Errorf("ChangeResourceRecordSets changed zone %s %d times, want 2 (the failover's UPSERT and the failback's): %v", zone, n,
+			journalCount(env.Sim.Journal(), "ChangeResourceRecordSets", true))
+	}
+}
+
+// A topology that could not fail over is refused before anything starts, with the field named: the
+// starter exits 2, and RegionFailover given the same topology directly (bypassing the starter's checks)
+// fails with a non-retryable InvalidRequest naming it before any AWS call, a read included.
 func TestDNSModeBadInputRefused(t *testing.T) {
-	env := testenv.New(t, testenv.Options{NoWorker: true})
+	env := testenv.New(t, testenv.Options{})
+	ctx := ctxT(t, 3*time.Minute)
+	before := lastRequest(env)
 	for name, c := range map[string]struct {
 		edit  func(m map[string]any)
 		field string
@@ -145,14 +197,46 @@ func TestDNSModeBadInputRefused(t *testing.T) {
 		}, "dns.routingControls.endpoints"},
 	} {
 		t.Run(name, func(t *testing.T) {
-			path := tempFile(t, "topology.json", editTopology(t, env.Topology, c.edit))
+			body := editTopology(t, env.Topology, c.edit)
+			path := tempFile(t, "topology.json", body)
 			r := runStarter(ctxT(t, 30*time.Second), nil, "failover", "--topology", path, "--auto-approve")
 			if r.code != starter.ExitBadInput || !strings.Contains(r.stderr, c.field) {
 				t.Fatalf("starter failover: exit %d, want %d naming %s\n%s", r.code, starter.ExitBadInput, c.field, r.output())
 			}
-			if len(env.Sim.Journal()) != 0 {
-				t.Fatalf("a refused topology reached AWS: %v", env.Sim.Journal())
+
+			req := append(append([]byte(`{"autoApprove":true,"initiator":"e2e","topology":`), body...), '}')
+			payload := &commonpb.Payload{Metadata: map[string][]byte{converter.MetadataEncoding: []byte(converter.MetadataEncodingJSON)}, Data: req}
+			run, err := env.Temporal.Client.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: "bad-dns-" + strings.ReplaceAll(name, " ", "-"),
+				TaskQueue: workflows.TaskQueue}, "RegionFailover", converter.NewRawValue(payload))
+			if err != nil {
+				t.Fatal(err)
+			}
+			err = run.Get(ctx, nil)
+			var ae *temporal.ApplicationError
+			if !errors.As(err, &ae) {
+				t.Fatalf("workflow: want an application error, got %v", err)
+			}
+			if ae.Type() != workflows.ErrInvalidRequest || !ae.NonRetryable() || !strings.Contains(ae.Message(), c.field) {
+				t.Fatalf("workflow: want a non-retryable %s naming %s, got type %q non-retryable %v: %s", workflows.ErrInvalidRequest, c.field, ae.Type(), ae.NonRetryable(), ae.Message())
+			}
+			if acts := scheduledActivities(ctx, t, env, run.GetID(), run.GetRunID()); len(acts) != 0 {
+				t.Fatalf("the refused run scheduled activities %v", acts)
 			}
 		})
 	}
+	if j := env.Sim.Journal(); len(j) != 0 {
+		t.Fatalf("a refused topology reached AWS: %v", j)
+	}
+	if reqs := env.Sim.Requests(before); len(reqs) != 0 {
+		t.Fatalf("a refused topology sent AWS requests: %+v", reqs)
+	}
+}
+
+// lastRequest is the seq of the last AWS request awssim has logged, 0 for none.
+func lastRequest(env *testenv.Env) int64 {
+	reqs := env.Sim.Requests(0)
+	if len(reqs) == 0 {
+		return 0
+	}
+	return reqs[len(reqs)-1].Seq
 }

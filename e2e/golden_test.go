@@ -41,6 +41,11 @@ var goldenCases = []goldenCase{
 		workflows.Approval{Gate: workflows.GateRestorePoint, Decision: "approve", Approver: "alice"},
 		workflows.Approval{Gate: workflows.GateCutover, Decision: "reject", Approver: "alice"},
 		workflows.Approval{Gate: workflows.GateResumeWrites, Decision: "reject", Approver: "alice"})},
+	// Under lambda-aliases: the incident service, invoked through alias live, gets each environment change
+	// published and the alias moved (stop, cutover, resume). The two above predate it.
+	{"DataCorruptionRecovery", "completed-lambda-aliases", testenv.Options{TimeScale: 0.002}, goldenCorruption("completed-lambda-aliases",
+		workflows.Approval{Gate: workflows.GateRestorePoint, Decision: "approve", Approver: "alice"},
+		workflows.Approval{Gate: workflows.GateCutover, Decision: "approve", Approver: "alice"})},
 
 	// A failback refused while nothing has failed over, started by the starter.
 	{"Failback", "refused-no-failover", testenv.Options{TimeScale: 0.002}, func(t *testing.T, env *testenv.Env) string {

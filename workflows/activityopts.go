@@ -5,6 +5,8 @@ import (
 
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
+
+	"github.com/roadcall/dr/activities"
 )
 
 // The three classes of activity options. Describe calls are cheap reads retried quickly; mutating calls get
@@ -15,6 +17,18 @@ func describeCtx(ctx workflow.Context, summary string) workflow.Context {
 	return workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
 		StartToCloseTimeout: 30 * time.Second, Summary: summary,
 		RetryPolicy: &temporal.RetryPolicy{InitialInterval: time.Second, BackoffCoefficient: 2, MaximumInterval: 10 * time.Second, MaximumAttempts: 5},
+	})
+}
+
+// probeCtx is describeCtx for a read whose failure to reach the control plane is itself the finding, as
+// Route 53's API (in us-east-1) during the outage being assessed: that answer comes on the first attempt,
+// since the step has a data-plane fallback and retrying would only hold the critical path (at awssim's
+// time scales, for modeled minutes). Throttling and other errors retry as describe calls do.
+func probeCtx(ctx workflow.Context, summary string) workflow.Context {
+	return workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
+		StartToCloseTimeout: 30 * time.Second, Summary: summary,
+		RetryPolicy: &temporal.RetryPolicy{InitialInterval: time.Second, BackoffCoefficient: 2, MaximumInterval: 10 * time.Second, MaximumAttempts: 5,
+			NonRetryableErrorTypes: []string{activities.ErrControlPlaneUnreachable}},
 	})
 }
 

@@ -115,19 +115,40 @@ type WriteStop struct {
 	PriorValue *string `json:"priorValue,omitempty"`
 	// PriorThrottle is the stage's all-methods throttling before the stop, for api-throttle.
 	PriorThrottle *activities.StageThrottle `json:"priorThrottle,omitempty"`
-	Changed       bool                      `json:"changed"`
-	Resumed       bool                      `json:"resumed"`
+	// Alias is set for a function the API invokes through an alias.
+	Alias   *AliasStop `json:"alias,omitempty"`
+	Changed bool       `json:"changed"`
+	Resumed bool       `json:"resumed"`
+}
+
+// AliasStop records a write stop that reached an alias's traffic: a published version carrying the change,
+// the alias moved to it.
+type AliasStop struct {
+	Name string `json:"name"`
+	// Prior is where the alias pointed before the stop, read once before any change: what a resume without
+	// cutover puts back.
+	Prior activities.AliasTarget `json:"prior"`
+	// Serving is the version this run last pointed the alias at (the read-only one, then the cutover's).
+	Serving string `json:"serving,omitempty"`
+	// Resumed is where the resume pointed the alias.
+	Resumed *activities.AliasTarget `json:"resumed,omitempty"`
 }
 
 // Previous describes the value the stop replaced.
 func (w WriteStop) Previous() string {
+	var s string
 	switch {
 	case w.PriorThrottle != nil:
 		return w.PriorThrottle.String()
 	case w.PriorValue != nil:
-		return ReadOnlyVar + "=" + *w.PriorValue
+		s = ReadOnlyVar + "=" + *w.PriorValue
+	default:
+		s = ReadOnlyVar + " not set"
 	}
-	return ReadOnlyVar + " not set"
+	if w.Alias != nil {
+		s = fmt.Sprintf("alias %s → %s, %s in $LATEST", w.Alias.Name, aliasTargetText(w.Alias.Prior), s)
+	}
+	return s
 }
 
 // RestoreWindow is one resource's restorable window as assessed.

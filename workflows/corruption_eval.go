@@ -230,6 +230,21 @@ func resumeChange(ws WriteStop, region string) activities.EnvChange {
 	return ch
 }
 
+// aliasResumeNote says where a resume after a cutover left an alias, and why not where it was before.
+func aliasResumeNote(ws WriteStop) string {
+	return fmt.Sprintf("%s: alias %s now serves version %s ($LATEST with the cutover's environment and %s as before the stop); it pointed at %s before the stop, which names the corrupted resources, so that routing was not restored",
+		ws.Resource, ws.Alias.Name, ws.Alias.Resumed.Version, ReadOnlyVar, aliasTargetText(ws.Alias.Prior))
+}
+
+// aliasTargetText is where an alias sends invocations, "version 3 + version 4 at 0.1", in a stable order.
+func aliasTargetText(t activities.AliasTarget) string {
+	s := "version " + t.Version
+	for _, v := range sortedKeys(t.Weights) {
+		s += fmt.Sprintf(" + version %s at %g", v, t.Weights[v])
+	}
+	return s
+}
+
 // writesStopped reports whether any write stop was (or may have been) applied and not yet undone.
 func (rep *CorruptionReport) writesStopped() bool {
 	for _, ws := range rep.WriteStops {

@@ -82,7 +82,7 @@ func (c *corruption) restoreTable(ctx workflow.Context, res *RestoredResource) e
 	}
 	var carried activities.TableSettingsResult
 	si := activities.TableSettingsInput{Region: region, Source: res.Source, Target: res.Target}
-	if err := runAct(ctx, mutateCtx(ctx, "DynamoDB carry stream, TTL, tags, PITR period, deletion protection to "+res.Target), a.CarryTableSettings, si, &carried); err != nil {
+	if err := runAct(ctx, mutateCtx(ctx, "DynamoDB carry stream, TTL, tags, PITR period, auto scaling, deletion protection to "+res.Target), a.CarryTableSettings, si, &carried); err != nil {
 		return err
 	}
 	res.Settings = carried.Settings

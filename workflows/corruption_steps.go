@@ -1,6 +1,7 @@
 package workflows
 
 import (
+	"cmp"
 	"fmt"
 	"time"
 
@@ -39,24 +40,86 @@ func (c *corruption) stopWrites(ctx workflow.Context) error {
 			c.rep.WriteStops = append(c.rep.WriteStops, WriteStop{Resource: fn})
 		}
 	}
+	// Before lambda-aliases, $LATEST alone was written, which an alias's traffic never sees.
+	aliases := version(ctx, lambdaAliases) >= 1
 	var branches []func(ctx workflow.Context) error
 	for i := range c.rep.WriteStops {
 		branches = append(branches, func(ctx workflow.Context) error {
 			ws := &c.rep.WriteStops[i]
+			alias := ""
+			if aliases {
+				alias = t.FunctionAlias(ws.Resource)
+			}
 			// The previous value is read once, before the first change: a retried step must not mistake
-			// its own READ_ONLY_MODE=true for the state to go back to.
+			// its own READ_ONLY_MODE=true (or its own alias move) for the state to go back to.
 			if !ws.Recorded {
 				var env activities.FunctionEnv
 				q := activities.FunctionEnvQuery{Region: region, Function: ws.Resource, Keys: []string{ReadOnlyVar}}
 				if err := runAct(ctx, describeCtx(ctx, "Lambda GetFunctionConfiguration "+ws.Resource), a.GetFunctionEnvironment, q, &env); err != nil {
 					return err
 				}
+				if alias != "" {
+					var st activities.AliasState
+					ref := activities.AliasRef{Region: region, Function: ws.Resource, Alias: alias}
+					if err := runAct(ctx, describeCtx(ctx, "Lambda GetAlias "+ws.Resource+":"+alias), a.GetFunctionAlias, ref, &st); err != nil {
+						return err
+					}
+					ws.Alias = &AliasStop{Name: alias, Prior: st.Target}
+				}
 				ws.PriorValue, ws.Recorded = env.Keys[ReadOnlyVar], true
 			}
-			return c.updateEnv(ctx, activities.EnvChange{Region: region, Function: ws.Resource, Set: map[string]string{ReadOnlyVar: "true"}}, &ws.Changed)
+			ch := activities.EnvChange{Region: region, Function: ws.Resource, Set: map[string]string{ReadOnlyVar: "true"}}
+			if err := c.updateEnv(ctx, ch, &ws.Changed); err != nil {
+				return err
+			}
+			if ws.Alias == nil {
+				return nil
+			}
+			v, err := c.publishForAlias(ctx, ws, ws.Alias.Prior.Version, ch)
+			if err != nil {
+				return err
+			}
+			return c.pointAlias(ctx, ws, activities.AliasTarget{Version: v})
 		})
 	}
 	return c.r.parallel(branches...)
+}
+
+// publishForAlias publishes $LATEST, which must be version like with ch merged in and nothing else, and
+// waits for the version to be Active.
+func (c *corruption) publishForAlias(ctx workflow.Context, ws *WriteStop, like string, ch activities.EnvChange) (string, error) {
+	var pv activities.PublishedVersion
+	in := activities.VersionPublish{Region: c.req.Region, Function: ws.Resource, Like: like, Change: ch}
+	if err := runAct(ctx, mutateCtx(ctx, "Lambda PublishVersion "+ws.Resource), a.PublishFunctionVersion, in, &pv); err != nil {
+		return "", err
+	}
+	var up activities.FunctionUpdate
+	ref := activities.VersionRef{Region: c.req.Region, Function: ws.Resource, Version: pv.Version}
+	if err := runAct(ctx, waitCtx(ctx, "Lambda wait State=Active "+ws.Resource+":"+pv.Version, 15*time.Minute), a.WaitVersionActive, ref, &up); err != nil {
+		return "", err
+	}
+	return pv.Version, nil
+}
+
+// pointAlias moves the write stop's alias to target.
+func (c *corruption) pointAlias(ctx workflow.Context, ws *WriteStop, target activities.AliasTarget) error {
+	var mv activities.AliasMoveResult
+	in := activities.AliasMove{AliasRef: activities.AliasRef{Region: c.req.Region, Function: ws.Resource, Alias: ws.Alias.Name}, Target: target}
+	if err := runAct(ctx, mutateCtx(ctx, "Lambda UpdateAlias "+ws.Resource+":"+ws.Alias.Name+" → "+aliasTargetText(target)), a.PointAlias, in, &mv); err != nil {
+		return err
+	}
+	ws.Alias.Serving, ws.Changed = target.Version, ws.Changed || mv.Changed
+	return nil
+}
+
+// aliasStop is the write stop of a function invoked through an alias, nil for any other.
+func (c *corruption) aliasStop(fn string) *WriteStop {
+	for i := range c.rep.WriteStops {
+		if ws := &c.rep.WriteStops[i]; ws.Resource == fn && ws.Alias != nil {
+			return ws
+		}
+	}
+	return nil
 }
 
 // updateEnv merges a change into one function's environment and waits for Lambda to apply it.
@@ -212,7 +275,21 @@ func (c *corruption) cutover(ctx workflow.Context) error {
 	for _, fn := range c.t.FunctionNames() {
 		branches = append(branches, func(ctx workflow.Context) error {
 			var changed bool
-			return c.updateEnv(ctx, activities.EnvChange{Region: c.req.Region, Function: fn, Replace: repl}, &changed)
+			ch := activities.EnvChange{Region: c.req.Region, Function: fn, Replace: repl}
+			if err := c.updateEnv(ctx, ch, &changed); err != nil {
+				return err
+			}
+			// The alias serves the read-only version, which still names the corrupted resources: the
+			// cutover reaches its traffic as a new version (still read-only until the resume).
+			ws := c.aliasStop(fn)
+			if ws == nil {
+				return nil
+			}
+			v, err := c.publishForAlias(ctx, ws, cmp.Or(ws.Alias.Serving, ws.Alias.Prior.Version), ch)
+			if err != nil {
+				return err
+			}
+			return c.pointAlias(ctx, ws, activities.AliasTarget{Version: v})
 		})
 	}
 	return c.r.parallel(branches...)
@@ -241,14 +318,43 @@ func (c *corruption) resumeWrites(ctx workflow.Context) error {
 				return nil
 			}
 			var changed bool
-			if err := c.updateEnv(ctx, resumeChange(*ws, region), &changed); err != nil {
+			ch := resumeChange(*ws, region)
+			if err := c.updateEnv(ctx, ch, &changed); err != nil {
 				return err
+			}
+			if ws.Alias != nil {
+				if err := c.resumeAlias(ctx, ws, ch); err != nil {
+					return err
+				}
 			}
 			ws.Resumed = true
 			return nil
 		})
 	}
 	return c.r.parallel(branches...)
+}
+
+// resumeAlias gives an alias's traffic its writes back. With no cutover, the alias goes back exactly where
+// it pointed before the stop (weights included), the version the application ran then. After a cutover
+// that version names the corrupted resources, so $LATEST (the cutover's environment, READ_ONLY_MODE as
+// before) is published and the alias points at it alone; the note says so.
+func (c *corruption) resumeAlias(ctx workflow.Context, ws *WriteStop, ch activities.EnvChange) error {
+	target := ws.Alias.Prior
+	if c.rep.CutoverDone {
+		v, err := c.publishForAlias(ctx, ws, cmp.Or(ws.Alias.Serving, ws.Alias.Prior.Version), ch)
+		if err != nil {
+			return err
+		}
+		target = activities.AliasTarget{Version: v}
+	}
+	if err := c.pointAlias(ctx, ws, target); err != nil {
+		return err
+	}
+	ws.Alias.Resumed = &target
+	if c.rep.CutoverDone {
+		c.r.note(aliasResumeNote(*ws))
+	}
+	return nil
 }
 
 // end writes the report. After an abort, rejection or cancel with writes stopped, writes stay stopped

@@ -43,11 +43,22 @@ type corruptionFake struct {
 	// carried and writers record CarryTableSettings and CreateClusterWriter inputs.
 	carried []activities.TableSettingsInput
 	writers []activities.ClusterWriterInput
+	// aliases is where each alias-backed function's alias points; published and moves record the version
+	// publishes and alias updates, in order.
+	aliases   map[string]activities.AliasTarget
+	versions  map[string]int
+	published []activities.VersionPublish
+	moves     []activities.AliasMove
 }
 
 func newCorruptionFake(t *testing.T) *corruptionFake {
 	f := &corruptionFake{fakeEnv: newFakeEnv(t), envReads: map[string]int{}, stage: activities.StageThrottle{Set: true, RateLimit: 10000, BurstLimit: 5000},
-		sourceCount: 20, restoredCount: 20}
+		sourceCount: 20, restoredCount: 20, aliases: map[string]activities.AliasTarget{}, versions: map[string]int{}}
+	for _, fn := range f.topo.Functions {
+		if fn.Alias != "" {
+			f.aliases[fn.Name], f.versions[fn.Name] = activities.AliasTarget{Version: "1"}, 1
+		}
+	}
 	f.env.SetStartTime(corrT0)
 	f.env.RegisterWorkflow(DataCorruptionRecovery)
 	e := f.env
@@ -83,6 +94,33 @@ func newCorruptionFake(t *testing.T) *corruptionFake {
 		return activities.EnvChangeResult{Function: in.Function, Changed: true}, nil
 	})
 	e.OnActivity(a.WaitFunctionUpdated, mock.Anything, mock.Anything).Return(activities.FunctionUpdate{Status: "Successful"}, nil)
+	e.OnActivity(a.GetFunctionAlias, mock.Anything, mock.Anything).Return(func(_ context.Context, in activities.AliasRef) (activities.AliasState, error) {
+		if err := f.hit("GetFunctionAlias"); err != nil {
+			return activities.AliasState{}, err
+		}
+		f.mu.Lock()
+		defer f.mu.Unlock()
+		return activities.AliasState{AliasRef: in, Target: f.aliases[in.Function]}, nil
+	})
+	e.OnActivity(a.PublishFunctionVersion, mock.Anything, mock.Anything).Return(func(_ context.Context, in activities.VersionPublish) (activities.PublishedVersion, error) {
+		if err := f.hit("PublishFunctionVersion"); err != nil {
+			return activities.PublishedVersion{}, err
+		}
+		f.mu.Lock()
+		defer f.mu.Unlock()
+		f.published = append(f.published, in)
+		f.versions[in.Function]++
+		return activities.PublishedVersion{Function: in.Function, Region: in.Region, Version: fmt.Sprint(f.versions[in.Function])}, nil
+	})
+	e.OnActivity(a.WaitVersionActive, mock.Anything, mock.Anything).Return(activities.FunctionUpdate{Status: "Active"}, nil)
+	e.OnActivity(a.PointAlias, mock.Anything, mock.Anything).Return(func(_ context.Context, in activities.AliasMove) (activities.AliasMoveResult, error) {
+		f.mu.Lock()
+		defer f.mu.Unlock()
+		prev := f.aliases[in.Function]
+		f.aliases[in.Function] = in.Target
+		f.moves = append(f.moves, in)
+		return activities.AliasMoveResult{AliasRef: in.AliasRef, Previous: prev, Now: in.Target, Changed: prev.String() != in.Target.String()}, nil
+	})
 	e.OnActivity(a.GetStageThrottling, mock.Anything, mock.Anything).Return(func(_ context.Context, _ activities.APIStageRef) (activities.StageThrottle, error) {
 		f.mu.Lock()
 		defer f.mu.Unlock()

@@ -262,7 +262,11 @@ func TestFailoverUpsertPausesWhileRoute53ControlPlaneIsOut(t *testing.T) {
 	cpErr := func(op string) error {
 		return temporal.NewApplicationError("route53:"+op+": Route 53's control plane (us-east-1) does not answer: dial tcp: connection refused", activities.ErrControlPlaneUnreachable)
 	}
-	s.env.OnActivity(a.GetHealthCheckStatus, mock.Anything, mock.Anything).Return(func(context.Context, activities.HealthCheckRef) (activities.HealthCheckInfo, error) {
+	var hcReads []activities.HealthCheckRef
+	s.env.OnActivity(a.GetHealthCheckStatus, mock.Anything, mock.Anything).Return(func(_ context.Context, in activities.HealthCheckRef) (activities.HealthCheckInfo, error) {
+		mu.Lock()
+		hcReads = append(hcReads, in)
+		mu.Unlock()
 		return activities.HealthCheckInfo{}, cpErr("GetHealthCheckStatus")
 	})
 	upserts := 0
@@ -304,6 +308,12 @@ func TestFailoverUpsertPausesWhileRoute53ControlPlaneIsOut(t *testing.T) {
 	}
 	require.Equal(t, PhaseCompleted, rep.Outcome, rep.Steps)
 	require.Equal(t, 6, upserts, "five attempts while Route 53 was out, one after the retry")
+	// The assessment takes the unreachable control plane as its answer on the first attempt, each read
+	// bounded by the probe timeout: its fallback does not need Route 53, and retries would hold the run.
+	require.Len(t, hcReads, 2, "one attempt per health check")
+	for _, in := range hcReads {
+		require.Equal(t, 5*time.Second, in.Timeout)
+	}
 }
 
 func TestControlPlaneMessagesSayWhetherAcceleratedRecoveryHelps(t *testing.T) {

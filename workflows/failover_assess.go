@@ -26,8 +26,8 @@ func (f *failover) assess(ctx workflow.Context) error {
 	primaryF, drF := probe(t.PrimaryRegion), probe(t.DRRegion)
 	hcF := make([]workflow.Future, len(t.HealthChecks))
 	for i, hc := range t.HealthChecks {
-		c := describeCtx(ctx, "Route 53 GetHealthCheckStatus "+hc.ID)
-		hcF[i] = workflow.ExecuteActivity(c, a.GetHealthCheckStatus, activities.HealthCheckRef{ID: hc.ID})
+		c := probeCtx(ctx, "Route 53 GetHealthCheckStatus "+hc.ID)
+		hcF[i] = workflow.ExecuteActivity(c, a.GetHealthCheckStatus, activities.HealthCheckRef{ID: hc.ID, Timeout: timeout})
 	}
 	tableF := make([]workflow.Future, len(t.Tables))
 	for i, tb := range t.Tables {

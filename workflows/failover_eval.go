@@ -18,11 +18,21 @@ func healthObservation(hc topology.HealthCheck, info activities.HealthCheckInfo,
 		o.Observed = "unreadable: " + errMessage(err)
 		return o
 	}
-	o.OK, o.Observed = info.Healthy, fmt.Sprintf("%d/%d checkers healthy", info.Success, info.Checkers)
+	o.OK, o.Observed = info.Healthy, checkersObserved(info)
 	if !info.Healthy && len(info.Failures) > 0 {
 		o.Observed += " (" + info.Failures[0] + ")"
 	}
 	return o
+}
+
+// checkersObserved is what a health check's checkers report. When Route 53 calls it healthy with most of them
+// failing (activities.CheckersHealthy: more than 18 % is enough), it says so, or "3/16 healthy" reads as down.
+func checkersObserved(info activities.HealthCheckInfo) string {
+	s := fmt.Sprintf("%d/%d checkers healthy", info.Success, info.Checkers)
+	if info.Healthy && info.Success*2 <= info.Checkers {
+		s += " (healthy: Route 53 needs more than 18 % of its checkers)"
+	}
+	return s
 }
 
 // judgeWithoutRoute53 judges a health check whose status Route 53's API did not return, from what the

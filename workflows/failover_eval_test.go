@@ -133,3 +133,25 @@ func TestFailoverChecklist(t *testing.T) {
 	require.Nil(t, failoverChecklist(topo, nil, nil, nil), "nothing observed, nothing checked")
 	require.Equal(t, "not-checked", failoverChecklist(topo, &Assessment{}, nil, nil)[0].Status, "an unknown RPO")
 }
+
+// TestHealthObservationEighteenPercentRule: the assessment and readiness take Route 53's verdict as
+// GetHealthCheckStatus's activity computes it (more than 18 % of checkers healthy, Route 53 Developer Guide,
+// "How Amazon Route 53 determines whether a health check is healthy") and say so when a minority is enough.
+func TestHealthObservationEighteenPercentRule(t *testing.T) {
+	hc := topology.HealthCheck{ID: "hc-roadcall-api-us-east-1", Region: "us-east-1"}
+	info := func(success int) activities.HealthCheckInfo {
+		return activities.HealthCheckInfo{ID: hc.ID, Success: success, Checkers: 16, Healthy: activities.CheckersHealthy(success, 16),
+			Failures: []string{"us-east-1: Failure: Connection timed out"}}
+	}
+	three := healthObservation(hc, info(3), nil)
+	require.True(t, three.OK)
+	require.Equal(t, "3/16 checkers healthy (healthy: Route 53 needs more than 18 % of its checkers)", three.Observed)
+	two := healthObservation(hc, info(2), nil)
+	require.False(t, two.OK)
+	require.Equal(t, "2/16 checkers healthy (us-east-1: Failure: Connection timed out)", two.Observed)
+	require.Equal(t, "16/16 checkers healthy", healthObservation(hc, info(16), nil).Observed)
+
+	row := healthStatusRow(hc.ID, hc.Region, healthRead{Info: info(3)})
+	require.Equal(t, Pass, row.Status, row.Observed)
+	require.Equal(t, Fail, healthStatusRow(hc.ID, hc.Region, healthRead{Info: info(2)}).Status)
+}

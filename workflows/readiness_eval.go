@@ -93,7 +93,7 @@ func healthStatusRow(id, region string, h healthRead) CheckRow {
 	if h.Err != nil {
 		return errRow(check, res, "healthy", h.Err)
 	}
-	obs := fmt.Sprintf("%d/%d checkers healthy", h.Info.Success, h.Info.Checkers)
+	obs := checkersObserved(h.Info)
 	if !h.Info.Healthy {
 		return CheckRow{check, res, Fail, obs, "healthy", strings.Join(h.Info.Failures, "; ")}
 	}

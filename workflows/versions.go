@@ -36,6 +36,11 @@ const (
 	// replica region, recorded and reverted with the table's previous auto scaling (ReadTableCapacity).
 	// Runs recorded before it replay the bare PROVISIONED UpdateTable and DescribeTable.
 	degAutoScaling changeID = "degradation-autoscaling"
+	// lambdaAliases made DataCorruptionRecovery reach functions the API invokes through an alias: the stop,
+	// the cutover and the resume publish $LATEST as a version (GetFunctionAlias, PublishFunctionVersion,
+	// WaitVersionActive) and point the alias at it (PointAlias), and a resume without cutover points it
+	// back where it was. Runs recorded before it replay writing $LATEST alone.
+	lambdaAliases changeID = "lambda-aliases"
 	// workerPolicy made every workflow read the worker's policy at its start (LoadPolicy, and DescribeParent
 	// for a drill's auto-approving child), verify the initiator's and approvers' STS tokens (VerifyIdentity)
 	// and count M-of-N approvals. Runs recorded before it replay with the topology's approvers and names.
@@ -43,7 +48,7 @@ const (
 )
 
 // changeIDs lists every changeID, so a test can check that each is used and documented.
-var changeIDs = []changeID{assessDRScan, dnsModes, readinessStaticStability, restoreSettings, degAutoScaling, workerPolicy}
+var changeIDs = []changeID{assessDRScan, dnsModes, readinessStaticStability, restoreSettings, degAutoScaling, lambdaAliases, workerPolicy}
 
 // version is workflow.GetVersion for one of the typed change IDs, from the default to version 1.
 func version(ctx workflow.Context, id changeID) workflow.Version {

@@ -19,6 +19,9 @@ func init() {
 			"GetStages":   apigwGetStages,
 			"GetStage":    apigwGetStage,
 			"UpdateStage": apigwUpdateStage,
+			// Resources and integrations are read-only here: they say which function (and alias) a path invokes.
+			"GetResources":   apigwGetResources,
+			"GetIntegration": apigwGetIntegration,
 		},
 		routes: []route{
 			rest("GET", "/restapis", "GetRestApis"),
@@ -26,6 +29,8 @@ func init() {
 			rest("GET", "/restapis/{RestApiId}/stages", "GetStages"),
 			rest("GET", "/restapis/{RestApiId}/stages/{StageName}", "GetStage"),
 			rest("PATCH", "/restapis/{RestApiId}/stages/{StageName}", "UpdateStage"),
+			rest("GET", "/restapis/{RestApiId}/resources", "GetResources"),
+			rest("GET", "/restapis/{RestApiId}/resources/{ResourceId}/methods/{HttpMethod}/integration", "GetIntegration"),
 		},
 	})
 }
@@ -225,4 +230,58 @@ func apigwUpdateStage(s *Server, c *Call) (any, error) {
 	st.MethodSettings, st.LastUpdated = settings, c.Now
 	s.record(c, arn, true, strings.Join(changes, "; "))
 	return apigwStageOut(s, st), nil
+}
+
+// apigwGetResources lists every resource in one page (the API has a handful); embed=methods includes each
+// method with its integration, as AWS does.
+func apigwGetResources(s *Server, c *Call) (any, error) {
+	api, err := apigwAPI(s, c)
+	if err != nil {
+		return nil, err
+	}
+	embed := strings.Contains(strings.Join(c.Req.URL.Query()["embed"], ","), "methods")
+	items := []any{}
+	for _, id := range SortedKeys(api.Resources) {
+		res := api.Resources[id]
+		item := map[string]any{"id": res.ID, "path": res.Path}
+		if res.ParentID != "" {
+			item["parentId"] = res.ParentID
+			item["pathPart"] = res.Path[strings.LastIndex(strings.TrimSuffix(res.Path, "/{proxy+}"), "/")+1:]
+		}
+		if len(res.Integrations) > 0 {
+			methods := map[string]any{}
+			for _, m := range SortedKeys(res.Integrations) {
+				method := map[string]any{"httpMethod": m, "authorizationType": "NONE"}
+				if embed {
+					method["methodIntegration"] = apigwIntegrationOut(res.Integrations[m])
+				}
+				methods[m] = method
+			}
+			item["resourceMethods"] = methods
+		}
+		items = append(items, item)
+	}
+	return map[string]any{"item": items}, nil
+}
+
+func apigwGetIntegration(s *Server, c *Call) (any, error) {
+	api, err := apigwAPI(s, c)
+	if err != nil {
+		return nil, err
+	}
+	res := api.Resources[c.Path["ResourceId"]]
+	if res == nil {
+		return nil, Errf(404, "NotFoundException", "Invalid Resource identifier specified")
+	}
+	uri, ok := res.Integrations[c.Path["HttpMethod"]]
+	if !ok {
+		return nil, Errf(404, "NotFoundException", "Invalid Method identifier specified")
+	}
+	return apigwIntegrationOut(uri), nil
+}
+
+// apigwIntegrationOut is a Lambda proxy integration: API Gateway always invokes Lambda with POST.
+func apigwIntegrationOut(uri string) map[string]any {
+	return map[string]any{"type": "AWS_PROXY", "httpMethod": "POST", "uri": uri, "passthroughBehavior": "WHEN_NO_MATCH",
+		"timeoutInMillis": timeoutMS, "cacheNamespace": "", "cacheKeyParameters": []string{}}
 }

@@ -3,6 +3,7 @@ package awssim
 import (
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/roadcall/dr/internal/topology"
@@ -14,6 +15,18 @@ type RestAPI struct {
 	ID     string            `json:"id"`
 	Name   string            `json:"name"`
 	Stages map[string]*Stage `json:"stages"`
+	// Resources are keyed by id; each resource's methods integrate with a Lambda function (AWS_PROXY).
+	Resources map[string]*APIResource `json:"resources"`
+}
+
+// APIResource is one path of the API with its methods' integrations.
+type APIResource struct {
+	ID       string `json:"id"`
+	ParentID string `json:"parentId,omitempty"`
+	Path     string `json:"path"`
+	// Integrations maps an HTTP method to its integration URI: for Lambda proxy integrations
+	// arn:aws:apigateway:REGION:lambda:path/2015-03-31/functions/FUNCTION_ARN[:QUALIFIER]/invocations.
+	Integrations map[string]string `json:"integrations,omitempty"`
 }
 
 type Stage struct {
@@ -38,9 +51,37 @@ func seedAPIGateway(w *World, t topology.Topology, born time.Time) {
 				t.API.Stage: {Name: t.API.Stage, LastUpdated: born, MethodSettings: map[string]*MethodSetting{
 					"*/*": {ThrottlingRateLimit: 10000, ThrottlingBurstLimit: 5000, MetricsEnabled: true},
 				}},
-			}}
+			}, Resources: seedResources(t, r, id)}
 		}
 	}
+}
+
+// seedResources gives the API a root and one proxy path per function, /<service>/{proxy+}, whose ANY method
+// invokes the function through the topology's alias for it, or $LATEST.
+func seedResources(t topology.Topology, region, apiID string) map[string]*APIResource {
+	root := &APIResource{ID: resourceID(apiID + "/"), Path: "/"}
+	out := map[string]*APIResource{root.ID: root}
+	for _, fn := range t.Functions {
+		svc := strings.TrimSuffix(strings.TrimPrefix(fn.Name, t.Platform+"-"), "-"+t.Stage)
+		fnARN := fmt.Sprintf("arn:aws:lambda:%s:%s:function:%s", region, t.AccountID, fn.Name)
+		if fn.Alias != "" {
+			fnARN += ":" + fn.Alias
+		}
+		res := &APIResource{ID: resourceID(apiID + "/" + svc), ParentID: root.ID, Path: "/" + svc + "/{proxy+}",
+			Integrations: map[string]string{"ANY": lambdaIntegrationURI(region, fnARN)}}
+		out[res.ID] = res
+	}
+	return out
+}
+
+// lambdaIntegrationURI is the URI API Gateway invokes a Lambda function (ARN, maybe qualified) with.
+func lambdaIntegrationURI(region, fnARN string) string {
+	return fmt.Sprintf("arn:aws:apigateway:%s:lambda:path/2015-03-31/functions/%s/invocations", region, fnARN)
+}
+
+// resourceID is a stable API Gateway resource id: 10 lowercase letters and digits.
+func resourceID(key string) string {
+	return strings.ReplaceAll(stableID(key), "-", "")[:10]
 }
 
 // methodSettingFields are the per-method settings AWS accepts (group/name); true marks those the world keeps.

@@ -77,7 +77,7 @@ func aasRegisterScalableTarget(s *Server, c *Call) (any, error) {
 	changed := t == nil || t.Min != lo || t.Max != hi
 	if t == nil {
 		t = &ScalableTarget{Namespace: ns, ResourceID: res, Dimension: dim, CreatedAt: c.Now, Policies: map[string]*ScalingPolicy{},
-			RoleARN: fmt.Sprintf("arn:aws:iam::%s:role/aws-service-role/dynamodb.application-autoscaling.amazonaws.com/AWSServiceRoleForApplicationAutoScaling_DynamoDBTable", s.world.AccountID)}
+			RoleARN: serviceLinkedRole(s.world.AccountID)}
 		t.Registration = len(s.journal)
 		t.ARN = s.targetARN(c.Region, t)
 		targets[targetKey(res, dim)] = t

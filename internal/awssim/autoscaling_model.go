@@ -2,6 +2,7 @@ package awssim
 
 import (
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -59,8 +60,13 @@ func (s *Server) tableWriteAutoScaled(region, table string) bool {
 
 // clampTableCapacity is RegisterScalableTarget's effect on an ACTIVE PROVISIONED table: "it changes the
 // resource's current capacity to a value that is inside of this range" (Application Auto Scaling API
-// Reference, RegisterScalableTarget). An on-demand table has no capacity to change. Only this region's
-// replica changes: auto scaling works per replica.
+// Reference, RegisterScalableTarget). An on-demand table has no capacity to change: AWS accepts a target on
+// it and the target is dormant until the table is provisioned (the API reference names no refusal, "If the
+// specified resource is not active in the target service, this operation does not change the resource's
+// current capacity"; the DynamoDB Developer Guide's "Considerations when switching capacity modes" keeps
+// CLI- or SDK-made auto scaling across a switch to on-demand), so awssim refuses nothing here either; a
+// global table's switch to PROVISIONED needs the write target first. Only this region's replica changes:
+// auto scaling works per replica.
 func (s *Server) clampTableCapacity(t *Table, dim string, lo, hi int64) bool {
 	if t.BillingMode != "PROVISIONED" || t.Status != "ACTIVE" {
 		return false
@@ -84,10 +90,62 @@ func noTarget(ns, res, dim string) error {
 }
 
 func (s *Server) targetARN(region string, t *ScalableTarget) string {
-	return fmt.Sprintf("arn:aws:application-autoscaling:%s:%s:scalable-target/%s", region, s.world.AccountID, stableID(t.ResourceID+t.Dimension+fmt.Sprint(t.Registration)))
+	return targetARN(s.world.AccountID, region, t)
+}
+
+func targetARN(account, region string, t *ScalableTarget) string {
+	return fmt.Sprintf("arn:aws:application-autoscaling:%s:%s:scalable-target/%s", region, account, stableID(t.ResourceID+t.Dimension+fmt.Sprint(t.Registration)))
 }
 
 func (s *Server) policyARN(region string, t *ScalableTarget, name string) string {
-	return fmt.Sprintf("arn:aws:autoscaling:%s:%s:scalingPolicy:%s:resource/%s/%s:policyName/%s", region, s.world.AccountID,
+	return policyARN(s.world.AccountID, region, t, name)
+}
+
+func policyARN(account, region string, t *ScalableTarget, name string) string {
+	return fmt.Sprintf("arn:aws:autoscaling:%s:%s:scalingPolicy:%s:resource/%s/%s:policyName/%s", region, account,
 		stableID(t.ARN+name), t.Namespace, t.ResourceID, name)
+}
+
+func serviceLinkedRole(account string) string {
+	return fmt.Sprintf("arn:aws:iam::%s:role/aws-service-role/dynamodb.application-autoscaling.amazonaws.com/AWSServiceRoleForApplicationAutoScaling_DynamoDBTable", account)
+}
+
+// Seeded auto scaling: the users table is PROVISIONED with read and write auto scaling in every replica
+// region, as a global table must be ("provisioned capacity mode with auto scaling", DynamoDB Developer Guide,
+// "Best practices and requirements for managing global tables"); the other tables stay on-demand. It is the
+// auto scaling a point-in-time restore drops, so DataCorruptionRecovery's carry has something to carry.
+const (
+	seedAutoScaledTable          = "users"
+	seedReadCapacity             = 50
+	seedWriteCapacity            = 25
+	seedReadMax, seedWriteMax    = 1000, 500
+	seedTargetUtilization        = 70
+	seedReadPolicy, seedWritePol = "roadcall-read-utilization", "roadcall-write-utilization"
+)
+
+// seedAutoScaling makes the seeded auto-scaled table PROVISIONED at its minimums and registers its targets
+// and target-tracking policies in each region.
+func seedAutoScaling(w *World, born time.Time) {
+	for _, r := range SortedKeys(w.Regions) {
+		reg := w.Regions[r]
+		for _, name := range SortedKeys(reg.Tables) {
+			tb := reg.Tables[name]
+			if !strings.Contains(name, "-"+seedAutoScaledTable+"-") {
+				continue
+			}
+			tb.BillingMode, tb.ReadCap, tb.WriteCap = "PROVISIONED", seedReadCapacity, seedWriteCapacity
+			for _, d := range []struct {
+				dim, policy string
+				lo, hi      int64
+			}{{dimTableWrite, seedWritePol, seedWriteCapacity, seedWriteMax}, {dimTableRead, seedReadPolicy, seedReadCapacity, seedReadMax}} {
+				t := &ScalableTarget{Namespace: "dynamodb", ResourceID: "table/" + name, Dimension: d.dim, Min: d.lo, Max: d.hi,
+					RoleARN: serviceLinkedRole(w.AccountID), CreatedAt: born, Policies: map[string]*ScalingPolicy{}}
+				t.ARN = targetARN(w.AccountID, r, t)
+				metric := map[string]string{dimTableRead: "DynamoDBReadCapacityUtilization", dimTableWrite: "DynamoDBWriteCapacityUtilization"}[d.dim]
+				t.Policies[d.policy] = &ScalingPolicy{Name: d.policy, ARN: policyARN(w.AccountID, r, t, d.policy), TargetValue: seedTargetUtilization,
+					PredefinedMetric: metric, CreatedAt: born}
+				reg.scalableTargets()[targetKey(t.ResourceID, t.Dimension)] = t
+			}
+		}
+	}
 }

@@ -6,7 +6,7 @@ import (
 	"strings"
 )
 
-// control serves the /_sim/ JSON API: state, faults, reset, journal, config, DNS resolution and per-region
+// control serves the /_sim/ JSON API: state, faults, reset, journal, requests, config, DNS resolution and per-region
 // health URLs.
 func (s *Server) control(w http.ResponseWriter, r *http.Request) {
 	path := strings.TrimPrefix(r.URL.Path, "/_sim/")
@@ -15,7 +15,7 @@ func (s *Server) control(w http.ResponseWriter, r *http.Request) {
 		s.mu.Lock()
 		s.advanceAll(s.now())
 		b, err := json.Marshal(map[string]any{"timeScale": s.scale, "durations": s.durations, "world": s.world, "faults": s.faults,
-			"servingRegion": s.world.ServingRegion(s.topo), "routingControls": arcStates(s.world)})
+			"servingRegion": s.world.ServingRegion(s.topo), "routingControls": arcStates(s.world), "writes": s.allWrites()})
 		s.mu.Unlock()
 		if err != nil {
 			writeJSON(w, 500, map[string]string{"error": err.Error()})
@@ -60,6 +60,13 @@ func (s *Server) control(w http.ResponseWriter, r *http.Request) {
 			j = []JournalEntry{}
 		}
 		writeJSON(w, 200, j)
+	case path == "requests" && r.Method == http.MethodGet:
+		since, err := sinceParam(r.URL.Query().Get("since"))
+		if err != nil {
+			writeJSON(w, 400, map[string]string{"error": "since: want the seq of the last request already read"})
+			return
+		}
+		writeJSON(w, 200, s.Requests(since))
 	case path == "config" && r.Method == http.MethodPost:
 		var cfg struct {
 			TimeScale *float64 `json:"timeScale"`

@@ -113,8 +113,9 @@ func seedItems(tb topology.Table, key string, born time.Time) []*Item {
 	return items
 }
 
-// seedDynamoDB gives every region its replica of each topology table: a global table on demand, with PITR on
-// since the platform's history began and SeedItems items written then.
+// seedDynamoDB gives every region its replica of each topology table: a global table on demand (but for the
+// one seedAutoScaling provisions), with PITR on since the platform's history began and SeedItems items
+// written then.
 func seedDynamoDB(w *World, t topology.Topology, born time.Time) {
 	for _, r := range t.Regions() {
 		for _, tb := range t.Tables {

@@ -81,7 +81,9 @@ func TestDynamoDBDescribeAndListTables(t *testing.T) {
 	require.Equal(t, "pk", *tb.KeySchema[0].AttributeName)
 	require.Equal(t, types.KeyTypeHash, tb.KeySchema[0].KeyType)
 	require.Equal(t, int64(SeedItems), *tb.ItemCount)
-	require.Equal(t, types.BillingModePayPerRequest, tb.BillingModeSummary.BillingMode)
+	// The seed provisions the users table with auto scaling (seedAutoScaling); the others are on-demand.
+	require.Equal(t, types.BillingModeProvisioned, tb.BillingModeSummary.BillingMode)
+	require.Equal(t, []int64{seedReadCapacity, seedWriteCapacity}, []int64{*tb.ProvisionedThroughput.ReadCapacityUnits, *tb.ProvisionedThroughput.WriteCapacityUnits})
 	require.Equal(t, "2019.11.21", *tb.GlobalTableVersion)
 	require.Len(t, tb.Replicas, 1, "DescribeTable lists the replicas other than the region asked")
 	require.Equal(t, "us-west-2", *tb.Replicas[0].RegionName)
@@ -278,7 +280,7 @@ func TestDynamoDBUpdateTableBillingAndCapacity(t *testing.T) {
 		ProvisionedThroughput: &types.ProvisionedThroughput{ReadCapacityUnits: aws.Int64(2000), WriteCapacityUnits: aws.Int64(1000)}})
 	require.NoError(t, err)
 	clock.Add(sim.durations.TableUpdate)
-	_, err = east.UpdateTable(ctx, &dynamodb.UpdateTableInput{TableName: aws.String("roadcall-users-prod"),
+	_, err = east.UpdateTable(ctx, &dynamodb.UpdateTableInput{TableName: aws.String("roadcall-vendors-prod"),
 		ProvisionedThroughput: &types.ProvisionedThroughput{ReadCapacityUnits: aws.Int64(2000), WriteCapacityUnits: aws.Int64(1000)}})
 	require.Equal(t, "ValidationException", ddbCode(t, err))
 

@@ -18,10 +18,11 @@ const (
 	FaultThrottledTable   = "throttled-table"   // table [, region]: ThrottledRequests high until capacity is raised
 	FaultCorruptedTable   = "corrupted-table"   // table [, at]: items rewritten at that time in every replica
 	FaultStaleBackups     = "stale-backups"     // no recovery point newer than the backup window shows
+	FaultCheckerIsolation = "checker-isolation" // checkers (regions or IPs) [, region | resource]: those health checkers cannot reach the endpoint
 )
 
 var faultKinds = []string{FaultRegionOutage, FaultThrottle, FaultError, FaultLatency, FaultReplicationLag,
-	FaultDegradedFunction, FaultThrottledTable, FaultCorruptedTable, FaultStaleBackups}
+	FaultDegradedFunction, FaultThrottledTable, FaultCorruptedTable, FaultStaleBackups, FaultCheckerIsolation}
 
 type Fault struct {
 	ID        string    `json:"id"`
@@ -42,6 +43,9 @@ type Fault struct {
 	// Resource and State are a failure-state fault's resource and the state it goes to.
 	Resource string `json:"resource,omitempty"`
 	State    string `json:"state,omitempty"`
+	// Checkers are a checker-isolation fault's health checkers: checker regions (all of a region's
+	// checkers) or single checkers' IP addresses, as GetHealthCheckStatus names them.
+	Checkers []string `json:"checkers,omitempty"`
 	// Count limits an error fault to its first Count matching calls; 0 means until removed.
 	Count int `json:"count,omitempty"`
 	Fired int `json:"fired"`
@@ -116,6 +120,10 @@ func (s *Server) AddFault(f Fault) (string, error) {
 		}
 	case FaultFailureState:
 		if err := s.validFailureState(&f); err != nil {
+			return "", err
+		}
+	case FaultCheckerIsolation:
+		if err := s.validCheckerIsolation(&f); err != nil {
 			return "", err
 		}
 	case FaultThrottledTable, FaultCorruptedTable:
@@ -207,13 +215,18 @@ func (s *Server) replicationLag() time.Duration {
 
 func matchService(pattern, name string) bool { return pattern == "*" || pattern == name }
 
+// hostOf is the region whose outage takes the call down; call with the lock held.
+func (s *Server) hostOf(svc *service, c *Call) string {
+	if svc.hostedIn != nil {
+		return svc.hostedIn(s, c)
+	}
+	return c.Region
+}
+
 // applyFaults runs the request-level faults; it returns true when it has answered the request.
 func (s *Server) applyFaults(w http.ResponseWriter, r *http.Request, svc *service, c *Call) bool {
 	s.mu.Lock()
-	host := c.Region
-	if svc.hostedIn != nil {
-		host = svc.hostedIn(s, c)
-	}
+	host := s.hostOf(svc, c)
 	outage := s.outageOf(host)
 	var delay time.Duration
 	for _, f := range s.faultsOf(FaultLatency) {
@@ -242,6 +255,12 @@ func (s *Server) applyFaults(w http.ResponseWriter, r *http.Request, svc *servic
 				break
 			}
 		}
+	}
+	switch {
+	case outage != nil:
+		s.logRequest(c, host, false, "")
+	case apiErr != nil:
+		s.logRequest(c, host, true, apiErr.Code)
 	}
 	s.mu.Unlock()
 	if outage != nil {

@@ -53,3 +53,8 @@ func formParam(name string) func(*Call) string {
 func inputParam(name string) func(*Call) string {
 	return func(c *Call) string { return c.Input.Str(name) }
 }
+
+// pathParam names a REST call's resource by one of its URI parameters.
+func pathParam(name string) func(*Call) string {
+	return func(c *Call) string { return c.Path[name] }
+}

@@ -11,7 +11,8 @@ import (
 )
 
 // Lambda speaks rest-json, each operation under the API version path it was introduced with. Function
-// configuration and reserved concurrency are modeled; code and invocations are not.
+// configuration, reserved concurrency, published versions and aliases are modeled (lambda_versions.go);
+// code and invocations are not.
 func init() {
 	register(&service{
 		name: "lambda", protocol: restJSON{}, throttleCode: "TooManyRequestsException", throttleStatus: 429,
@@ -19,11 +20,17 @@ func init() {
 			"ListFunctions":               lambdaListFunctions,
 			"GetFunction":                 lambdaGetFunction,
 			"GetFunctionConfiguration":    lambdaGetFunctionConfiguration,
-			"UpdateFunctionConfiguration": lambdaUpdateFunctionConfiguration,
-			"PutFunctionConcurrency":      lambdaPutFunctionConcurrency,
+			"UpdateFunctionConfiguration": journaled(pathParam("FunctionName"), lambdaUpdateFunctionConfiguration),
+			"PutFunctionConcurrency":      journaled(pathParam("FunctionName"), lambdaPutFunctionConcurrency),
 			"GetFunctionConcurrency":      lambdaGetFunctionConcurrency,
-			"DeleteFunctionConcurrency":   lambdaDeleteFunctionConcurrency,
+			"DeleteFunctionConcurrency":   journaled(pathParam("FunctionName"), lambdaDeleteFunctionConcurrency),
 			"GetAccountSettings":          lambdaGetAccountSettings,
+			"PublishVersion":              journaled(pathParam("FunctionName"), lambdaPublishVersion),
+			"ListVersionsByFunction":      lambdaListVersionsByFunction,
+			"CreateAlias":                 journaled(pathParam("FunctionName"), lambdaCreateAlias),
+			"UpdateAlias":                 journaled(pathParam("FunctionName"), lambdaUpdateAlias),
+			"GetAlias":                    lambdaGetAlias,
+			"ListAliases":                 lambdaListAliases,
 		},
 		routes: []route{
 			// The Go SDK sends the list without a trailing slash; older clients send one.
@@ -37,15 +44,21 @@ func init() {
 			rest("DELETE", "/2017-10-31/functions/{FunctionName}/concurrency", "DeleteFunctionConcurrency"),
 			rest("GET", "/2016-08-19/account-settings", "GetAccountSettings"),
 			rest("GET", "/2016-08-19/account-settings/", "GetAccountSettings"),
+			rest("POST", "/2015-03-31/functions/{FunctionName}/versions", "PublishVersion"),
+			rest("GET", "/2015-03-31/functions/{FunctionName}/versions", "ListVersionsByFunction"),
+			rest("POST", "/2015-03-31/functions/{FunctionName}/aliases", "CreateAlias"),
+			rest("GET", "/2015-03-31/functions/{FunctionName}/aliases", "ListAliases"),
+			rest("GET", "/2015-03-31/functions/{FunctionName}/aliases/{Name}", "GetAlias"),
+			rest("PUT", "/2015-03-31/functions/{FunctionName}/aliases/{Name}", "UpdateAlias"),
 		},
 		advance: lambdaAdvance,
 	})
 }
 
-// lambdaFunction resolves a FunctionName as AWS accepts it: a name, name:qualifier, a partial ARN
-// (account:function:name) or a full ARN. Only $LATEST exists here: published versions and aliases are not modeled.
-func lambdaFunction(s *Server, c *Call, ref string) (*Function, error) {
-	region, acct, name, qual := c.Region, s.world.AccountID, ref, c.Req.URL.Query().Get("Qualifier")
+// lambdaRef parses a FunctionName as AWS accepts it: a name, name:qualifier, a partial ARN
+// (account:function:name[:qualifier]) or a full ARN; a Qualifier query parameter wins over none in the name.
+func lambdaRef(s *Server, c *Call, ref string) (region, acct, name, qual string) {
+	region, acct, name, qual = c.Region, s.world.AccountID, ref, c.Req.URL.Query().Get("Qualifier")
 	parts := strings.Split(ref, ":")
 	switch {
 	case len(parts) >= 7 && parts[0] == "arn" && parts[5] == "function":
@@ -64,15 +77,41 @@ func lambdaFunction(s *Server, c *Call, ref string) (*Function, error) {
 			qual = parts[1]
 		}
 	}
-	arn := fmt.Sprintf("arn:aws:lambda:%s:%s:function:%s", region, acct, name)
-	if qual != "" && qual != "$LATEST" {
-		arn += ":" + qual
+	return region, acct, name, qual
+}
+
+// lambdaFunction resolves a FunctionName for the calls that act on the function itself ($LATEST): any other
+// qualifier names nothing they can address.
+func lambdaFunction(s *Server, c *Call, ref string) (*Function, error) {
+	fn, cfg, arn, err := lambdaQualified(s, c, ref)
+	if err != nil {
+		return nil, err
 	}
-	fn := s.world.Regions[c.Region].Functions[name]
-	if fn == nil || region != c.Region || acct != s.world.AccountID || (qual != "" && qual != "$LATEST") {
+	if cfg != fn {
 		return nil, Errf(404, "ResourceNotFoundException", "Function not found: %s", arn)
 	}
 	return fn, nil
+}
+
+// lambdaQualified resolves a FunctionName and its qualifier to the function ($LATEST), the configuration the
+// qualifier names (a published version, an alias's version, or $LATEST itself) and the ARN it was read as.
+func lambdaQualified(s *Server, c *Call, ref string) (fn, cfg *Function, arn string, err error) {
+	region, acct, name, qual := lambdaRef(s, c, ref)
+	arn = fmt.Sprintf("arn:aws:lambda:%s:%s:function:%s", region, acct, name)
+	if qual != "" && qual != "$LATEST" {
+		arn += ":" + qual
+	}
+	fn = s.world.Regions[c.Region].Functions[name]
+	if fn != nil && region == c.Region && acct == s.world.AccountID {
+		cfg = fn.resolve(qual)
+	}
+	if cfg == nil {
+		return nil, nil, "", Errf(404, "ResourceNotFoundException", "Function not found: %s", arn)
+	}
+	if qual == "" || qual == "$LATEST" {
+		arn = fn.ARN
+	}
+	return fn, cfg, arn, nil
 }
 
 func lambdaListFunctions(s *Server, c *Call) (any, error) {
@@ -111,11 +150,11 @@ func lambdaListFunctions(s *Server, c *Call) (any, error) {
 }
 
 func lambdaGetFunction(s *Server, c *Call) (any, error) {
-	fn, err := lambdaFunction(s, c, c.Path["FunctionName"])
+	fn, cfg, arn, err := lambdaQualified(s, c, c.Path["FunctionName"])
 	if err != nil {
 		return nil, err
 	}
-	out := map[string]any{"Configuration": lambdaConfig(fn, true), "Code": map[string]any{"RepositoryType": "S3"}}
+	out := map[string]any{"Configuration": lambdaConfigAs(cfg, arn, true), "Code": map[string]any{"RepositoryType": "S3"}}
 	if fn.ReservedConcurrency != nil {
 		out["Concurrency"] = map[string]any{"ReservedConcurrentExecutions": *fn.ReservedConcurrency}
 	}
@@ -123,11 +162,11 @@ func lambdaGetFunction(s *Server, c *Call) (any, error) {
 }
 
 func lambdaGetFunctionConfiguration(s *Server, c *Call) (any, error) {
-	fn, err := lambdaFunction(s, c, c.Path["FunctionName"])
+	_, cfg, arn, err := lambdaQualified(s, c, c.Path["FunctionName"])
 	if err != nil {
 		return nil, err
 	}
-	return lambdaConfig(fn, true), nil
+	return lambdaConfigAs(cfg, arn, true), nil
 }
 
 var (

@@ -135,10 +135,13 @@ func TestLambdaUpdateConfigurationRevisionAndStatus(t *testing.T) {
 	require.Equal(t, *cfg.RevisionId, *again.RevisionId)
 
 	j := lambdaJournal(sim, "UpdateFunctionConfiguration")
-	require.Len(t, j, 2, "refused updates change nothing and are not journaled")
+	require.Len(t, j, 4, "refused updates are journaled as changing nothing, with the code the client got")
 	require.True(t, j[0].Changed)
 	require.Equal(t, "environment +READ_ONLY_MODE", j[0].Detail)
-	require.False(t, j[1].Changed)
+	require.Equal(t, []string{"refused: ResourceConflictException", "refused: PreconditionFailedException"}, []string{j[1].Detail, j[2].Detail})
+	for _, e := range j[1:] {
+		require.False(t, e.Changed)
+	}
 
 	_, err = lc.UpdateFunctionConfiguration(ctx, &lambda.UpdateFunctionConfigurationInput{
 		FunctionName: name, Environment: &types.Environment{Variables: map[string]string{"AWS_REGION": "x"}}})
@@ -197,7 +200,8 @@ func TestLambdaConcurrencyLimits(t *testing.T) {
 	for _, e := range append(lambdaJournal(sim, "PutFunctionConcurrency"), lambdaJournal(sim, "DeleteFunctionConcurrency")...) {
 		changed = append(changed, e.Changed)
 	}
-	require.Equal(t, []bool{true, false, true, true, false}, changed)
+	// The refused 450 is journaled too, as changing nothing.
+	require.Equal(t, []bool{true, false, false, true, true, false}, changed)
 }
 
 func TestLambdaRunbookCommandsThroughCLI(t *testing.T) {

@@ -13,6 +13,12 @@ func lambdaTime(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05
 // lambdaConfig is a FunctionConfiguration. ListFunctions leaves out State and LastUpdateStatus, as AWS's
 // does: callers that wait on an update must use GetFunction or GetFunctionConfiguration.
 func lambdaConfig(fn *Function, withState bool) map[string]any {
+	return lambdaConfigAs(fn, fn.ARN, withState)
+}
+
+// lambdaConfigAs is fn's configuration as read through arn: an alias-qualified read answers the alias's ARN
+// with the version it points at.
+func lambdaConfigAs(fn *Function, arn string, withState bool) map[string]any {
 	timeout, memory := fn.Timeout, fn.MemorySize
 	if timeout == 0 {
 		timeout = 3
@@ -20,10 +26,15 @@ func lambdaConfig(fn *Function, withState bool) map[string]any {
 	if memory == 0 {
 		memory = 128
 	}
+	version := fn.Version
+	if version == "" {
+		version = "$LATEST"
+	}
 	out := map[string]any{
-		"FunctionName": fn.Name, "FunctionArn": fn.ARN, "Runtime": fn.Runtime, "Handler": fn.Handler,
+		"FunctionName": fn.Name, "FunctionArn": arn, "Runtime": fn.Runtime, "Handler": fn.Handler,
 		"Description": fn.Description, "Timeout": timeout, "MemorySize": memory,
-		"LastModified": lambdaTime(fn.LastModified), "Version": "$LATEST", "RevisionId": fn.RevisionID, "PackageType": "Zip",
+		"LastModified": lambdaTime(fn.LastModified), "Version": version, "RevisionId": fn.RevisionID, "PackageType": "Zip",
+		"CodeSha256": fn.CodeSha256, "CodeSize": 1 << 20,
 	}
 	if len(fn.Env) > 0 {
 		// A copy: the response is encoded after the lock is released.
@@ -34,7 +45,21 @@ func lambdaConfig(fn *Function, withState bool) map[string]any {
 		if status == "" {
 			status = "Successful"
 		}
-		out["State"], out["LastUpdateStatus"] = "Active", status
+		state := fn.State
+		if state == "" {
+			state = "Active"
+		}
+		out["State"], out["LastUpdateStatus"] = state, status
+	}
+	return out
+}
+
+// lambdaAliasOut is an AliasConfiguration.
+func lambdaAliasOut(a *Alias) map[string]any {
+	out := map[string]any{"AliasArn": a.ARN, "Name": a.Name, "FunctionVersion": a.FunctionVersion,
+		"Description": a.Description, "RevisionId": a.RevisionID}
+	if len(a.Weights) > 0 {
+		out["RoutingConfig"] = map[string]any{"AdditionalVersionWeights": maps.Clone(a.Weights)}
 	}
 	return out
 }

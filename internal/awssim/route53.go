@@ -70,6 +70,7 @@ func r53GetHealthCheckStatus(s *Server, c *Call) (any, error) {
 		}
 	}
 	status := "Success: HTTP Status Code 200, OK"
+	const timedOut = "Failure: Connection timed out. The endpoint or the internet connection is down, or requests are being blocked by your firewall."
 	if hc.Type == topology.HealthCheckRecoveryControl {
 		// Checkers do not probe a RECOVERY_CONTROL check: it reports its routing control's state (awssim's wording).
 		status, outage = "Success: "+hc.Reason, nil
@@ -80,19 +81,24 @@ func r53GetHealthCheckStatus(s *Server, c *Call) (any, error) {
 		// A hung region times the checkers out; a refusing one answers 503 as API Gateway does.
 		status = "Failure: HTTP Status Code 503, Service Unavailable"
 		if outage.Mode == "hang" {
-			status = "Failure: Connection timed out. The endpoint or the internet connection is down, or requests are being blocked by your firewall."
+			status = timedOut
 		}
 	}
 	out := r53HealthCheckStatusResponse{Xmlns: route53NS}
-	for i, r := range r53CheckerRegions {
+	for i, ch := range r53Checkers {
 		// Checkers probe every 30 s, staggered; an observation never predates the fault that explains it.
-		checked := c.Now.Add(-time.Duration(i*3) * time.Second)
-		if outage != nil && checked.Before(outage.At) {
-			checked = outage.At
+		checked := c.Now.Add(-time.Duration(i*2) * time.Second)
+		st, cause := status, outage
+		if iso := s.isolationOf(hc, ch); iso != nil && outage == nil {
+			// A checker cut off from the endpoint sees it time out, whatever the others see.
+			st, cause = timedOut, iso
+		}
+		if cause != nil && checked.Before(cause.At) {
+			checked = cause.At
 		}
 		out.Observations = append(out.Observations, r53Observation{
-			Region: r, IPAddress: fmt.Sprintf("15.177.%d.%d", i*8, 34+i*13),
-			StatusReport: r53StatusReport{Status: status, CheckedTime: r53Time(checked)},
+			Region: ch.Region, IPAddress: ch.IP,
+			StatusReport: r53StatusReport{Status: st, CheckedTime: r53Time(checked)},
 		})
 	}
 	return out, nil

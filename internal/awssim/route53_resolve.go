@@ -37,9 +37,90 @@ func (s *Server) observeHealth(now time.Time) {
 		}
 	}
 	slices.Sort(w.RegionsOut)
+	w.IsolatedCheckers = nil
+	for _, hc := range w.HealthChecks {
+		for _, ch := range r53Checkers {
+			if s.isolationOf(hc, ch) != nil {
+				if w.IsolatedCheckers == nil {
+					w.IsolatedCheckers = map[string][]string{}
+				}
+				w.IsolatedCheckers[hc.ID] = append(w.IsolatedCheckers[hc.ID], ch.IP)
+			}
+		}
+	}
 	for _, hc := range w.HealthChecks {
 		hc.Healthy, hc.Reason = w.checkHealth(hc)
 	}
+}
+
+// r53Checker is one Route 53 health checker: the location it probes from and its address.
+type r53Checker struct{ Region, IP string }
+
+// r53CheckersPerRegion: GetHealthCheckStatus answers one observation per checker, and a location has several
+// checkers. Two per region, 16 in all, is awssim's choice: it puts the 18 % line between whole checkers (3 of
+// 16 is 18.75 %, healthy; 2 of 16 is 12.5 %, unhealthy).
+const r53CheckersPerRegion = 2
+
+// r53Checkers are every checker of r53CheckerRegions, in the order GetHealthCheckStatus lists them.
+var r53Checkers = func() []r53Checker {
+	var out []r53Checker
+	for i, r := range r53CheckerRegions {
+		for k := range r53CheckersPerRegion {
+			out = append(out, r53Checker{Region: r, IP: fmt.Sprintf("15.177.%d.%d", i*8+k*2, 34+i*13)})
+		}
+	}
+	return out
+}()
+
+// checkersHealthy is Route 53's verdict on an endpoint from its checkers' reports: "If more than 18% of
+// health checkers report that an endpoint is healthy, Route 53 considers it healthy. If 18% of health
+// checkers or fewer report that an endpoint is healthy, Route 53 considers it unhealthy" (Route 53
+// Developer Guide, "How Amazon Route 53 determines whether a health check is healthy"). Not a majority: a
+// network problem that cuts most checker locations off must not fail the endpoint over.
+func checkersHealthy(healthy, total int) bool { return total > 0 && healthy*100 > total*18 }
+
+// isolationOf is the checker-isolation fault that keeps checker ch from reaching hc's endpoint, or nil; call
+// with the lock held. Checkers do not probe a RECOVERY_CONTROL check, so none isolates it.
+func (s *Server) isolationOf(hc *HealthCheck, ch r53Checker) *Fault {
+	if hc.Type == topology.HealthCheckRecoveryControl {
+		return nil
+	}
+	var out *Fault
+	for _, f := range s.faultsOf(FaultCheckerIsolation) {
+		if (f.Region == "" || f.Region == hc.Region) && (f.Resource == "" || f.Resource == hc.ID) &&
+			(slices.Contains(f.Checkers, ch.Region) || slices.Contains(f.Checkers, ch.IP)) {
+			out = f
+		}
+	}
+	return out
+}
+
+// validCheckerIsolation checks a checker-isolation fault: checkers named as GetHealthCheckStatus names them,
+// and the endpoints it cuts them off from (a region's, one health check's, or every endpoint's).
+func (s *Server) validCheckerIsolation(f *Fault) error {
+	if len(f.Checkers) == 0 {
+		return fmt.Errorf("checkers: name the checker regions (%s) or checker IP addresses that cannot reach the endpoint", strings.Join(r53CheckerRegions, ", "))
+	}
+	for _, c := range f.Checkers {
+		if !slices.ContainsFunc(r53Checkers, func(ch r53Checker) bool { return ch.Region == c || ch.IP == c }) {
+			return fmt.Errorf("checkers: %q is neither a health checker region (%s) nor a checker's IP address", c, strings.Join(r53CheckerRegions, ", "))
+		}
+	}
+	if f.Region != "" {
+		if _, ok := s.world.Regions[f.Region]; !ok {
+			return fmt.Errorf("region: %q is not a region of this world (%s, %s)", f.Region, s.topo.PrimaryRegion, s.topo.DRRegion)
+		}
+	}
+	if f.Resource != "" {
+		hc := s.world.HealthChecks[f.Resource]
+		switch {
+		case hc == nil:
+			return fmt.Errorf("resource: %q is not a health check of this world", f.Resource)
+		case hc.Type == topology.HealthCheckRecoveryControl:
+			return fmt.Errorf("resource: %s is a RECOVERY_CONTROL health check, which no checker probes", f.Resource)
+		}
+	}
+	return nil
 }
 
 func (w *World) checkHealth(hc *HealthCheck) (bool, string) {
@@ -57,7 +138,15 @@ func (w *World) checkHealth(hc *HealthCheck) (bool, string) {
 	if slices.Contains(w.RegionsOut, hc.Region) {
 		return false, fmt.Sprintf("health check %s failing: %s is out", hc.ID, hc.Region)
 	}
-	return true, fmt.Sprintf("health check %s passing", hc.ID)
+	cut := len(w.IsolatedCheckers[hc.ID])
+	if cut == 0 {
+		return true, fmt.Sprintf("health check %s passing", hc.ID)
+	}
+	ok, total := len(r53Checkers)-cut, len(r53Checkers)
+	if checkersHealthy(ok, total) {
+		return true, fmt.Sprintf("health check %s passing: %d of %d checkers reach the endpoint, more than 18 %%", hc.ID, ok, total)
+	}
+	return false, fmt.Sprintf("health check %s failing: %d of %d checkers reach the endpoint, 18 %% or fewer", hc.ID, ok, total)
 }
 
 // Resolve answers a query as Route 53 would now. A simple record answers its alias. Failover records answer

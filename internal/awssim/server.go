@@ -38,6 +38,8 @@ type Durations struct {
 	TableRestore                time.Duration `json:"tableRestore"`
 	TableUpdate                 time.Duration `json:"tableUpdate"`
 	FunctionUpdate              time.Duration `json:"functionUpdate"`
+	// VersionPublish is how long a published version stays Pending before it is Active.
+	VersionPublish time.Duration `json:"versionPublish"`
 	// TableVisible is how long after a restore DescribeTable still answers ResourceNotFoundException:
 	// DescribeTable is an eventually consistent query, and its API reference says to wait "a few seconds"
 	// after a create, which is why the SDK's TableExists waiter retries that error.
@@ -61,6 +63,7 @@ func DefaultDurations() Durations {
 		TableRestore:                20 * time.Minute,
 		TableUpdate:                 30 * time.Second,
 		FunctionUpdate:              3 * time.Second,
+		VersionPublish:              2 * time.Second,
 		TableVisible:                5 * time.Second,
 	}
 }
@@ -93,6 +96,7 @@ type Server struct {
 	faults    []*Fault
 	nextFault int
 	journal   []JournalEntry
+	requests  []RequestEntry
 	reqSeq    int64
 	// identities by access key ID; read-only after New.
 	identities map[string]Identity
@@ -140,6 +144,8 @@ type Call struct {
 	Path  map[string]string
 	Now   time.Time
 	ReqID string
+	// seq numbers the request in the request log.
+	seq int64
 }
 
 // opFunc runs with the server's lock held and returns the protocol-neutral output (see protocol.go).
@@ -218,9 +224,13 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	c := &Call{Service: name, Region: region, Req: r, Body: body}
 	s.mu.Lock()
 	s.reqSeq++
+	c.seq = s.reqSeq
 	c.ReqID = fmt.Sprintf("awssim-%08d-%s", s.reqSeq, region)
 	s.mu.Unlock()
 	if err := svc.protocol.decode(svc, c); err != nil {
+		s.mu.Lock()
+		s.logRequest(c, region, true, asAPIError(err).Code)
+		s.mu.Unlock()
 		svc.protocol.writeError(w, svc, c, err)
 		return
 	}
@@ -230,8 +240,10 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	c.Now = s.now()
 	if _, known := s.world.Regions[region]; !known && !svc.anyRegion {
+		err := Errf(400, "UnrecognizedClientException", "awssim: region %s is not part of this topology (%s, %s)", region, s.topo.PrimaryRegion, s.topo.DRRegion)
+		s.logRequest(c, region, true, err.Code)
 		s.mu.Unlock()
-		svc.protocol.writeError(w, svc, c, Errf(400, "UnrecognizedClientException", "awssim: region %s is not part of this topology (%s, %s)", region, s.topo.PrimaryRegion, s.topo.DRRegion))
+		svc.protocol.writeError(w, svc, c, err)
 		return
 	}
 	s.advanceAll(c.Now)
@@ -242,6 +254,11 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	} else {
 		out, err = s.safeCall(op, c)
 	}
+	code := ""
+	if err != nil {
+		code = asAPIError(err).Code
+	}
+	s.logRequest(c, s.hostOf(svc, c), true, code)
 	s.mu.Unlock()
 	if err != nil {
 		s.log.Debug("aws error", "service", name, "region", region, "op", c.Operation, "err", err)

@@ -22,8 +22,11 @@ type World struct {
 	// RoutingControls are the ARC cluster's routing controls by ARN.
 	RoutingControls map[string]*RoutingControl `json:"routingControls"`
 	// RegionsOut are the regions Route 53's health checkers see out, refreshed by observeHealth.
-	RegionsOut []string           `json:"regionsOut"`
-	Buckets    map[string]*Bucket `json:"buckets"`
+	RegionsOut []string `json:"regionsOut"`
+	// IsolatedCheckers are, per HTTPS health check, the checker IPs a checker-isolation fault keeps from its
+	// endpoint, refreshed by observeHealth.
+	IsolatedCheckers map[string][]string `json:"isolatedCheckers,omitempty"`
+	Buckets          map[string]*Bucket  `json:"buckets"`
 	// Seeded is the wall time the world was (re)seeded; seeded history (items, backups, PITR) predates it.
 	Seeded time.Time `json:"seeded"`
 	// Metrics is what CloudWatch needs to remember about the past; nil until the first request.
@@ -76,6 +79,7 @@ func NewWorld(t topology.Topology, now time.Time) *World {
 	}
 	born := now.Add(-seedAge)
 	seedDynamoDB(w, t, born)
+	seedAutoScaling(w, born)
 	seedLambda(w, t, born)
 	seedAPIGateway(w, t, born)
 	seedSNS(w, t)
@@ -138,13 +142,14 @@ func (s *Server) With(f func(w *World)) {
 	f(s.world)
 }
 
-// Reset reseeds the world and clears faults and the journal.
+// Reset reseeds the world and clears faults, the journal and the request log.
 func (s *Server) Reset() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.world = NewWorld(s.topo, s.now())
 	s.faults = nil
 	s.journal = nil
+	s.requests = nil
 }
 
 // SetTimeScale changes the time scale for operations started from now on.

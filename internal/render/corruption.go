@@ -22,6 +22,14 @@ func CorruptionReport(r workflows.CorruptionReport) string {
 	fmt.Fprintf(&b, "writes (%s): stopped at the end = %v\n", r.WriteStopMode, r.WritesStopped)
 	for _, ws := range r.WriteStops {
 		fmt.Fprintf(&b, "  %-40s previous %-30s resumed %v\n", ws.Resource, ws.Previous(), ws.Resumed)
+		if a := ws.Alias; a != nil {
+			// Through an alias, what the traffic runs is the alias's version, not $LATEST.
+			now := "version " + a.Serving
+			if a.Resumed != nil {
+				now = a.Resumed.String()
+			}
+			fmt.Fprintf(&b, "  %-40s alias %s: was %s, now %s\n", "", a.Name, a.Prior, now)
+		}
 	}
 	for _, res := range r.Restored {
 		if res.Requested {

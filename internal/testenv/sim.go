@@ -86,6 +86,15 @@ func (s *Sim) Journal() []awssim.JournalEntry {
 	return j
 }
 
+// Requests reads GET /_sim/requests?since=SEQ: every AWS request after the one numbered since, reads
+// included, with where it went and whether an outage took it.
+func (s *Sim) Requests(since int64) []awssim.RequestEntry {
+	s.t.Helper()
+	var r []awssim.RequestEntry
+	s.control(http.MethodGet, fmt.Sprintf("requests?since=%d", since), nil, &r)
+	return r
+}
+
 // State reads GET /_sim/state as generic JSON.
 func (s *Sim) State() map[string]any {
 	s.t.Helper()

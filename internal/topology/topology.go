@@ -225,6 +225,11 @@ type API struct {
 
 type Function struct {
 	Name string `json:"name"`
+	// Alias is the alias the API invokes the function through (its integration URI ends
+	// ":function:NAME:ALIAS/invocations"); empty when the API invokes $LATEST. A published version's
+	// configuration never changes, so a change meant to reach the traffic must be published and the alias
+	// moved to the new version: writing $LATEST alone changes nothing the alias serves.
+	Alias string `json:"alias,omitempty"`
 }
 
 type Stacks struct {
@@ -662,6 +667,10 @@ func (t Topology) Validate() error {
 	}
 	for i, fn := range t.Functions {
 		need(fmt.Sprintf("functions[%d].name", i), fn.Name, "give the function name")
+		if fn.Alias != "" && !validAlias(fn.Alias) {
+			add(fmt.Sprintf("functions[%d].alias", i), fmt.Sprintf("%q is not a Lambda alias name", fn.Alias),
+				"use 1 to 128 letters, digits, - or _, not all digits (Lambda's Alias pattern), e.g. \"live\"; or leave it out when the API invokes $LATEST")
+		}
 	}
 	if len(t.Stacks.Names) == 0 {
 		add("stacks.names", "is missing or empty", "list the DR standby CloudFormation stacks")
@@ -756,6 +765,24 @@ func (t Topology) TableNames() []string {
 		out[i] = tb.Name
 	}
 	return out
+}
+
+// aliasRE is the Alias shape's pattern in Lambda's service model, (?!^[0-9]+$)([a-zA-Z0-9-_]+), without the
+// lookahead Go's regexp lacks; validAlias checks that part.
+var aliasRE = regexp.MustCompile(`^[a-zA-Z0-9_-]{1,128}$`)
+
+func validAlias(s string) bool {
+	return aliasRE.MatchString(s) && strings.Trim(s, "0123456789") != ""
+}
+
+// FunctionAlias is the alias the API invokes the named function through, "" for $LATEST.
+func (t Topology) FunctionAlias(name string) string {
+	for _, f := range t.Functions {
+		if f.Name == name {
+			return f.Alias
+		}
+	}
+	return ""
 }
 
 // FunctionNames lists the function names in topology order.

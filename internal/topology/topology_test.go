@@ -76,6 +76,9 @@ func TestValidationNamesTheFieldAndTheFix(t *testing.T) {
 		{"unknown field", func(m map[string]any) { m["colour"] = "blue" }, "colour", "remove it"},
 		{"wrong type", func(m map[string]any) { m["tables"] = "users" }, "tables", "right type"},
 		{"bad duration", func(m map[string]any) { m["objectives"].(map[string]any)["rpo"] = "fifteen minutes" }, "", "duration string"},
+		// Lambda's Alias shape (botocore lambda 2015-03-31): letters, digits, - and _, not all digits.
+		{"numeric alias", func(m map[string]any) { m["functions"] = []any{map[string]any{"name": "f", "alias": "42"}} }, "functions[0].alias", "not all digits"},
+		{"alias with a colon", func(m map[string]any) { m["functions"] = []any{map[string]any{"name": "f", "alias": "a:b"}} }, "functions[0].alias", "Alias pattern"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
