@@ -133,7 +133,7 @@ func TestMinApprovalsCountsDistinctPrincipals(t *testing.T) {
 	res := m.run(t, gateTestRequest{Common: Common{Initiator: "someone"}})
 	require.NoError(t, second)
 	require.ErrorContains(t, again, "already approved gate go, which needs 2 distinct approvers")
-	require.ErrorContains(t, replayed, "already used in this run (a replay)")
+	require.ErrorContains(t, replayed, "already used in this run, by "+alice+" (a replay)")
 	require.Equal(t, PhaseAwaitingApproval, mid.Phase, "one approval of two keeps the gate closed")
 	require.Equal(t, 1, mid.PendingGate.Approved)
 	require.Equal(t, 2, mid.PendingGate.Required)

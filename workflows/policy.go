@@ -89,15 +89,15 @@ func (r *run) startedByDrill(ctx workflow.Context) (bool, error) {
 
 // verify sends a token to STS in the DR region (up in a primary outage) and returns the proven principal.
 func (r *run) verify(ctx workflow.Context, tok identity.Token, b identity.Binding) (string, error) {
-	if r.usedTokens[tok.ID()] {
-		return "", errors.New("this token was already used (a replay); make a new one")
+	if who, used := r.usedTokens[tok.ID()]; used {
+		return "", fmt.Errorf("this token was already used, by %s (a replay); make a new one", who)
 	}
 	var res activities.VerifyIdentityResult
 	in := activities.VerifyIdentityInput{Region: r.common.Topology.DRRegion, Token: tok, Binding: b}
 	if err := workflow.ExecuteActivity(describeCtx(ctx, "Prove who decides (sts:GetCallerIdentity)"), a.VerifyIdentity, in).Get(ctx, &res); err != nil {
 		return "", errors.New(bounded(errMessage(err), 300))
 	}
-	r.usedTokens[tok.ID()] = true
+	r.usedTokens[tok.ID()] = res.ARN
 	return res.ARN, nil
 }
 

@@ -33,7 +33,7 @@ type run struct {
 	// policy is the worker's policy for the platform's stage (nil: runs before workerPolicy, or readiness
 	// on a worker without one); usedTokens are the identity tokens already spent in this run.
 	policy     *policy.Policy
-	usedTokens map[string]bool
+	usedTokens map[string]string
 	scenario   scenario
 	// actions lists every change made to AWS, in the order the calls returned: the report's Actions.
 	actions []string
@@ -43,7 +43,7 @@ type run struct {
 // A registration that fails is returned: a run nobody can query or approve must not go on.
 func newRun(ctx workflow.Context, sc scenario, c *Common) (*run, error) {
 	now := workflow.Now(ctx)
-	r := &run{ctx: ctx, common: c, operator: map[string]OperatorAction{}, scenario: sc, actions: []string{}, usedTokens: map[string]bool{}}
+	r := &run{ctx: ctx, common: c, operator: map[string]OperatorAction{}, scenario: sc, actions: []string{}, usedTokens: map[string]string{}}
 	r.status = &Status{Workflow: sc.Workflow, Phase: PhaseRunning, StartedAt: now, DetectedAt: now, RTO: c.Topology.Objectives.RTO.D()}
 	if c.DetectedAt != nil && !c.DetectedAt.IsZero() && c.DetectedAt.Before(now) {
 		r.status.DetectedAt = *c.DetectedAt
@@ -171,8 +171,8 @@ func (r *run) approverProblem(ap Approval) error {
 		if ap.Token == nil {
 			return errors.New("token: missing; an approval counts only from a proven identity: run starter approve with your AWS credentials, or send the payload of starter approve --print-token")
 		}
-		if r.usedTokens[ap.Token.ID()] {
-			return errors.New("token: already used in this run (a replay); make a new one with starter approve")
+		if who, used := r.usedTokens[ap.Token.ID()]; used {
+			return fmt.Errorf("token: already used in this run, by %s (a replay); make a new one with starter approve", who)
 		}
 		return nil
 	}

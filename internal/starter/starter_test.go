@@ -47,7 +47,7 @@ func TestUsageAndBadInputExitCodes(t *testing.T) {
 		{[]string{"readiness", "--topology", good, "extra"}, ExitBadInput, `unexpected argument "extra"`},
 		{[]string{"readiness", "--topolgy", good}, ExitBadInput, "flag provided but not defined: -topolgy"},
 		{[]string{"status"}, ExitBadInput, "--workflow-id is required"},
-		{[]string{"approve", "--workflow-id", "x", "--gate", "failover"}, ExitBadInput, "--approver is required"},
+		{[]string{"approve", "--workflow-id", "x"}, ExitBadInput, "--gate is required"},
 		{[]string{"operator", "--workflow-id", "x", "--action", "reboot"}, ExitBadInput, `--action "reboot"`},
 		{[]string{"schedule"}, ExitBadInput, "say what to schedule"},
 		{[]string{"schedule", "readiness", "--every", "10s"}, ExitBadInput, "use at least 1m"},

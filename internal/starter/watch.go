@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"reflect"
 	"slices"
 	"time"
 
@@ -20,11 +21,13 @@ func (e *Env) start(ctx context.Context, c client.Client, id, summary string, wf
 		return nil, err
 	}
 	e.proveInitiator(ctx, id, req.Base())
+	// The SDK checks the argument against the workflow function's parameter: the request, not a pointer.
+	arg := reflect.ValueOf(req).Elem().Interface()
 	// Without WorkflowExecutionErrorWhenAlreadyStarted the SDK hands back the run already going under that ID
 	// as if it were new, and "one failover per platform" would pass silently.
 	run, err := c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
 		ID: id, TaskQueue: workflows.TaskQueue, StaticSummary: summary, WorkflowExecutionErrorWhenAlreadyStarted: true,
-	}, wf, req)
+	}, wf, arg)
 	var running *serviceerror.WorkflowExecutionAlreadyStarted
 	if errors.As(err, &running) {
 		// The workflow ID is derived from the platform and stage: the server itself refuses a second run.
