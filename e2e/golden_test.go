@@ -30,6 +30,8 @@ var goldenCases = []goldenCase{
 
 	{"RegionFailover", "approved", testenv.Options{TimeScale: 0.002}, goldenFailover("approved", "approve")},
 	{"RegionFailover", "rejected", testenv.Options{TimeScale: 0.002}, goldenFailover("rejected", "reject")},
+	// Under examples/policy-local.json: the policy read, the initiator and alice proven by STS (worker-policy).
+	{"RegionFailover", "proven-approval", testenv.Options{TimeScale: 0.002, Policy: localPolicy}, goldenProvenFailover},
 
 	{"PartialDegradation", "recovered", testenv.Options{TimeScale: 0.01}, goldenDegradation("recovered", true)},
 	{"PartialDegradation", "rejected", testenv.Options{TimeScale: 0.01}, goldenDegradation("rejected", false)},
@@ -127,6 +129,25 @@ func goldenFailover(name, decision string) func(t *testing.T, env *testenv.Env) 
 		getReport(t, env, id, 2*time.Minute)
 		return id
 	}
+}
+
+// goldenProvenFailover starts a failover as incident-commander and approves it as alice, each proven with
+// their sim keys.
+func goldenProvenFailover(t *testing.T, env *testenv.Env) string {
+	env.Sim.AddFault(awssim.Fault{Kind: awssim.FaultRegionOutage, Region: env.Topology.PrimaryRegion})
+	ctx := ctxT(t, 2*time.Minute)
+	if r := runStarterWith(ctx, env, as(t, env, "incident-commander"), "failover", "--topology", env.TopologyFile, "--monitor-window", "1s"); r.code != starter.ExitOK {
+		t.Fatalf("start: exit %d\n%s", r.code, r.output())
+	}
+	id := workflows.WorkflowID("failover", env.Topology)
+	waitGate(ctx, t, env, id, workflows.GateFailover)
+	if r := runStarterWith(ctx, env, as(t, env, "alice"), "approve", "--workflow-id", id, "--gate", workflows.GateFailover); r.code != starter.ExitOK {
+		t.Fatalf("approve: exit %d\n%s", r.code, r.output())
+	}
+	if rep := getReport(t, env, id, 2*time.Minute); rep.Outcome != workflows.PhaseCompleted || rep.Approvals[0].Approver != arn("alice") {
+		t.Fatalf("proven failover: %s %+v", rep.Outcome, rep.Approvals)
+	}
+	return id
 }
 
 // goldenDegradation runs a PartialDegradation from the temporal CLI against an injected degradation: the

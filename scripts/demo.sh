@@ -110,13 +110,13 @@ say "starting the worker (AWS_ENDPOINT_URL=http://$AWSSIM_ADDR)"
 start worker env TEMPORAL_ADDRESS="$TEMPORAL_ADDR" TEMPORAL_NAMESPACE=default \
 	AWS_ENDPOINT_URL="http://$AWSSIM_ADDR" AWS_REGION=us-east-1 \
 	AWS_ACCESS_KEY_ID=awssim AWS_SECRET_ACCESS_KEY=awssim AWS_EC2_METADATA_DISABLED=true \
-	"$work/bin/worker" --stop-timeout 2s
+	"$work/bin/worker" --stop-timeout 2s --policy examples/policy-local.json
 wait_for "the worker" grep -q "Started Worker" "$work/worker.log"
 
 say "running the DR drill: readiness, us-east-1 outage injected in awssim, RegionFailover, checklist, outage lifted, Failback"
 echo
 rc=0
-"$work/bin/starter" --address "$TEMPORAL_ADDR" drill --topology "$TOPOLOGY" --auto-approve --monitor-window "${MONITOR_WINDOW:-10s}" || rc=$?
+ROADCALL_POLICY=examples/policy-local.json "$work/bin/starter" --address "$TEMPORAL_ADDR" drill --topology "$TOPOLOGY" --auto-approve --monitor-window "${MONITOR_WINDOW:-10s}" || rc=$?
 echo
 if ((rc == 0)); then
 	# The drill's word, read back from awssim's own state.
