@@ -24,7 +24,7 @@ func TestExamplePoliciesLoadAndAllowTheirTopologies(t *testing.T) {
 
 func TestPolicyValidationNamesTheFieldAndTheFix(t *testing.T) {
 	cases := map[string]struct{ json, field, fix string }{
-		"empty approvers": {`{"platforms":{"roadcall":{"prod":{"approvers":[],"healthHosts":["h"]}}}}`, "platforms.roadcall.prod.approvers", "list the approvers"},
+		"empty approvers":  {`{"platforms":{"roadcall":{"prod":{"approvers":[],"healthHosts":["h"]}}}}`, "platforms.roadcall.prod.approvers", "list the approvers"},
 		"name in sts mode": {`{"platforms":{"roadcall":{"prod":{"approvers":["alice"]}}}}`, "platforms.roadcall.prod.approvers[0]", "IAM principal ARN"},
 		"unknown identity": {`{"platforms":{"roadcall":{"prod":{"identity":"trust-me","approvers":["a"]}}}}`, "platforms.roadcall.prod.identity", `use "sts"`},
 		"impossible M":     {`{"platforms":{"roadcall":{"prod":{"approvers":["arn:aws:iam::1:user/a"],"gates":{"RegionFailover":{"failover":{"minApprovals":2}}}}}}}`, "platforms.roadcall.prod.gates.RegionFailover.failover.minApprovals", "no more than the number of approvers"},
@@ -86,4 +86,3 @@ func TestCheckRefusesWhatTheRequestAsksBeyondThePolicy(t *testing.T) {
 		fields(Ask{Workflow: "RegionFailover", Topology: bad}))
 	require.ErrorContains(t, p.HostAllowed("http://user:pw@127.0.0.1/x"), "credentials")
 }
-

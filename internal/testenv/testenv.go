@@ -52,7 +52,7 @@ type Env struct {
 	TopologyFile string
 	// PolicyFile is the worker's policy, for the worker and the starter (--policy).
 	PolicyFile string
-	opts         Options
+	opts       Options
 }
 
 // New starts a dev server, an awssim and (unless NoWorker) a worker.
