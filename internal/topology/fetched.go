@@ -1,10 +1,6 @@
 package topology
 
-import (
-	"fmt"
-	"maps"
-	"slices"
-)
+import "fmt"
 
 // NamedValue is a value of the topology with the field that holds it, for checks that refuse it by name.
 type NamedValue struct {
@@ -21,7 +17,7 @@ func (t Topology) FetchedURLs() []NamedValue {
 		field string
 		urls  map[string]string
 	}{{"api.healthUrls", t.API.HealthURLs}, {"api.fallbackHealthUrls", t.API.FallbackHealthURLs}} {
-		for _, r := range slices.Sorted(maps.Keys(m.urls)) {
+		for _, r := range sortedKeys(m.urls) {
 			out = append(out, NamedValue{Field: fmt.Sprintf("%s.%s", m.field, r), URL: m.urls[r]})
 		}
 	}
