@@ -111,9 +111,10 @@ func planCoversRequests(t *testing.T, env *testenv.Env, plan depmap.Plan) {
 	if toPrimary == 0 {
 		t.Errorf("no request went to %s: the probes of the primary were not sent, so the check above proves nothing", primary)
 	}
-	// One probe per health check; Go's HTTP client may send a GET again on a connection closed unanswered,
-	// but not the describe retries (5 attempts of 3 SDK tries each) an unreachable control plane once got.
-	if n := len(env.Topology.HealthChecks); healthReads > 2*n {
+	// One probe per health check; Go's HTTP client may send a GET again on a pooled connection closed
+	// unanswered (seen up to 11 for 4 checks on a loaded machine), but never the describe retries (5 attempts
+	// of 3 SDK tries each, 60 for 4 checks) an unreachable control plane once got.
+	if n := len(env.Topology.HealthChecks); healthReads > 3*n {
 		t.Errorf("Route 53 GetHealthCheckStatus was sent %d times for %d health checks while its control plane was out", healthReads, n)
 	}
 	for i, c := range plan.Calls {
