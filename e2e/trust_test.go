@@ -230,8 +230,32 @@ func TestProvenApprovals(t *testing.T) {
 	fb := func(who string) starterResult {
 		return runStarterWith(ctx, env, as(t, env, who), "approve", "--workflow-id", fid, "--gate", workflows.GateFailback)
 	}
-	if r := fb("bob"); r.code != starter.ExitOK || !strings.Contains(r.output(), "1 of 2") {
-		t.Fatalf("bob's approval: exit %d\n%s", r.code, r.output())
+	br := runStarterWith(ctx, env, as(t, env, "bob"), "approve", "--workflow-id", fid, "--gate", workflows.GateFailback, "--print-token")
+	if br.code != starter.ExitOK {
+		t.Fatalf("bob --print-token: exit %d\n%s", br.code, br.output())
+	}
+	sendFB := func(payload string) (string, error) {
+		return env.CLI("workflow", "update", "execute", "--workflow-id", fid, "--name", workflows.UpdateApprove, "--input", payload)
+	}
+	if out, err := sendFB(strings.TrimSpace(br.stdout)); err != nil || !strings.Contains(out, "1 of 2") {
+		t.Fatalf("bob's approval through the temporal CLI: %v\n%s", err, out)
+	}
+	if out, err := sendFB(strings.TrimSpace(br.stdout)); err == nil || !strings.Contains(out, "already used") {
+		t.Fatalf("bob's token sent again: want a replay refusal, got %v\n%s", err, out)
+	}
+	// carol's reject token sent as an approval: it is bound to the other decision.
+	cr := runStarterWith(ctx, env, as(t, env, "carol"), "approve", "--workflow-id", fid, "--gate", workflows.GateFailback, "--reject", "--print-token")
+	if cr.code != starter.ExitOK {
+		t.Fatalf("carol --print-token: exit %d\n%s", cr.code, cr.output())
+	}
+	rejectPayload := strings.TrimSpace(cr.stdout)
+	var probe map[string]any
+	if err := json.Unmarshal([]byte(rejectPayload), &probe); err != nil {
+		t.Fatal(err)
+	}
+	probe["decision"] = "approve" // a reject token turned into an approval: bound to the other decision
+	if out, err := env.CLI("workflow", "update", "execute", "--workflow-id", fid, "--name", workflows.UpdateApprove, "--input", string(mustJSON(t, probe))); err == nil || !strings.Contains(out, "decision") {
+		t.Fatalf("a reject token sent as an approval: want refusal, got %v\n%s", err, out)
 	}
 	time.Sleep(1100 * time.Millisecond) // SigV4 signs to the second: a new second makes a new token, not a replay
 	if r := fb("bob"); r.code != starter.ExitRefused || !strings.Contains(r.output(), "already approved") {

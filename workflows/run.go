@@ -144,6 +144,11 @@ func (r *run) validateApproval(ap Approval) error {
 	if gates := r.scenario.Gates; !slices.Contains(gates, ap.Gate) {
 		return fmt.Errorf("gate: %q is not a gate of %s (gates: %s)", bounded(ap.Gate, 80), r.status.Workflow, strings.Join(gates, ", "))
 	}
+	if ap.Token != nil && !ap.Proven {
+		if who, used := r.usedTokens[ap.Token.ID()]; used {
+			return fmt.Errorf("token: already used in this run, by %s (a replay); make a new one with starter approve", who)
+		}
+	}
 	pg := r.status.PendingGate
 	if pg == nil || pg.Name != ap.Gate || (r.policy == nil && len(r.decisions) > 0) {
 		pending := "no gate is pending"
@@ -170,9 +175,6 @@ func (r *run) approverProblem(ap Approval) error {
 	if r.policy != nil && r.policy.Mode() == policy.IdentitySTS && !ap.Proven {
 		if ap.Token == nil {
 			return errors.New("token: missing; an approval counts only from a proven identity: run starter approve with your AWS credentials, or send the payload of starter approve --print-token")
-		}
-		if who, used := r.usedTokens[ap.Token.ID()]; used {
-			return fmt.Errorf("token: already used in this run, by %s (a replay); make a new one with starter approve", who)
 		}
 		return nil
 	}
