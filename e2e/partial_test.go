@@ -99,6 +99,10 @@ func TestFailbackAfterFailoverCancelledInDatabaseWait(t *testing.T) {
 	t.Logf("after the cancel: global cluster pending %v, members %+v", g.Pending, g.Members)
 
 	failBackToInitial(t, env, initial)
+	fb := runResult[workflows.FailbackReport](ctx, t, env, workflows.WorkflowID("failback", env.Topology))
+	for _, s := range fb.Steps {
+		t.Logf("failback %s: %s", s.Name, s.Detail)
+	}
 	n := journalCount(env.Sim.Journal(), "SwitchoverGlobalCluster", true)
 	if len(n) != 1 {
 		t.Errorf("SwitchoverGlobalCluster changed %v, want one switchover back", n)
