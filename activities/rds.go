@@ -27,6 +27,10 @@ type GlobalClusterInfo struct {
 	Members []GlobalMember `json:"members"`
 	// FailoverStatus is set while a failover or switchover is in flight.
 	FailoverStatus string `json:"failoverStatus,omitempty"`
+	// FailoverTo is the cluster an in-flight failover or switchover makes the writer, and FailoverToRegion
+	// its region: a failback that finds a failover still under way must let it land before switching back.
+	FailoverTo       string `json:"failoverTo,omitempty"`
+	FailoverToRegion string `json:"failoverToRegion,omitempty"`
 }
 
 // Writer returns the writer member, if any.
@@ -53,6 +57,9 @@ func (a *Activities) DescribeGlobalCluster(ctx context.Context, in GlobalCluster
 	info.Status = aws.ToString(g.Status)
 	if g.FailoverState != nil {
 		info.FailoverStatus = string(g.FailoverState.Status)
+		if to := aws.ToString(g.FailoverState.ToDbClusterArn); to != "" {
+			info.FailoverTo, info.FailoverToRegion = arnResource(to), arnRegion(to)
+		}
 	}
 	for _, m := range g.GlobalClusterMembers {
 		arn := aws.ToString(m.DBClusterArn)

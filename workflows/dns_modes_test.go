@@ -367,7 +367,8 @@ func TestFailbackRoutingControlTurnsThePrimaryBackOn(t *testing.T) {
 	require.Equal(t, PhaseCompleted, rep.Outcome, rep.Steps)
 	require.Zero(t, s.count("UpsertFailoverRecord"))
 	require.Equal(t, Pass, rep.Precheck[0].Status, rep.Precheck[0])
-	require.Equal(t, "routing controls", rep.Precheck[0].Resource)
+	require.Equal(t, checkRecord, rep.Precheck[0].Check)
+	require.Contains(t, rep.Precheck[0].Observed, "routing controls us-east-1 OFF, us-west-2 ON")
 	for _, row := range rep.Precheck {
 		require.Equal(t, Pass, row.Status, row)
 	}
@@ -384,17 +385,19 @@ func TestFailbackRoutingControlRefusesWhenNoFailoverHappened(t *testing.T) {
 	s.topo = modeTopology(t, topology.DNSRoutingControl)
 	w := newDNSWorld(s.topo, true)
 	w.mock(s.env)
+	s.primaryWriter, s.drStandby = true, true
 	s.execute(FailbackRequest{Common: Common{AutoApprove: true}})
 	err := s.env.GetWorkflowError()
 	require.Error(t, err)
-	require.Contains(t, err.Error(), "no failover has happened: the routing control of us-east-1 is ON and that of us-west-2 OFF")
+	require.Contains(t, err.Error(), "no failover has happened, or none of it is left to undo")
+	require.Contains(t, err.Error(), "routing controls us-east-1 ON, us-west-2 OFF")
 	require.Zero(t, s.mutations())
 	sets, _ := w.counts()
 	require.Zero(t, sets)
 }
 
 // In failover-records mode traffic came back by itself once the primary's health check passed: the
-// failback writes nothing and waits until resolution answers the primary.
+// failback writes nothing, and since resolution already answers the primary it has no DNS move to make.
 func TestFailbackFailoverRecordsWaitsForThePrimary(t *testing.T) {
 	s := newFailbackFake(t)
 	s.topo = modeTopology(t, topology.DNSFailoverRecords)
@@ -405,9 +408,10 @@ func TestFailbackFailoverRecordsWaitsForThePrimary(t *testing.T) {
 	require.Zero(t, s.count("UpsertFailoverRecord"))
 	sets, waits := w.counts()
 	require.Zero(t, sets)
-	require.Equal(t, 1, waits)
+	require.Zero(t, waits, "resolution already answers the primary")
+	require.NotContains(t, stepNames(rep.Steps), "dns")
+	require.False(t, rep.Plan.DNS)
 	require.Contains(t, rep.Precheck[0].Observed, "resolves to us-east-1")
-	require.Contains(t, stepNamed(rep.Steps, "dns").Detail, "no DNS write (failover-records): api.roadcall.example.com resolves to us-east-1")
 	for _, act := range rep.Actions {
 		require.False(t, strings.HasPrefix(act, "route53"), act)
 	}

@@ -24,6 +24,7 @@ import (
 type drillFake struct {
 	fakeEnv
 	sim *awssim.Server
+	url string
 }
 
 func newDrillFake(t *testing.T, faults ...awssim.Fault) *drillFake {
@@ -34,6 +35,7 @@ func newDrillFake(t *testing.T, faults ...awssim.Fault) *drillFake {
 	d.sim = awssim.New(d.topo, awssim.Options{})
 	hs := httptest.NewServer(d.sim)
 	t.Cleanup(hs.Close)
+	d.url = hs.URL
 	d.topo.API.HealthURLs = map[string]string{}
 	for _, r := range d.topo.Regions() {
 		d.topo.API.HealthURLs[r] = hs.URL + "/_sim/health/" + r

@@ -99,6 +99,8 @@ type FailbackReport struct {
 	Precheck   []CheckRow  `json:"precheck"`
 	Sync       *SyncResult `json:"sync,omitempty"`
 	AuroraPath string      `json:"auroraPath,omitempty"`
+	// Plan is where the pre-check found things and the moves back it chose (version failbackPartial).
+	Plan *ReturnPlan `json:"plan,omitempty"`
 	// Snapshot is the DR cluster snapshot taken on the rebuild path.
 	Snapshot string         `json:"snapshot,omitempty"`
 	Actions  []string       `json:"actions"`
@@ -116,14 +118,17 @@ type failback struct {
 	req  FailbackRequest
 	t    topology.Topology
 	into *regionSteps
-	rep  *FailbackReport
-	rto  time.Duration
+	// partial (version failbackPartial): plan from where things are, and make only the planned moves.
+	partial bool
+	rep     *FailbackReport
+	rto     time.Duration
 }
 
 // Failback is the runbook's "Failback Procedure": verify the primary, check the data is in sync, gate,
 // move the Aurora writer back (planned switchover, RPO 0), point DNS at the primary, verify and monitor
-// it, then scale DR back down to standby with replication kept. It refuses, changing nothing, when no
-// failover happened or the primary is not healthy yet.
+// it, then scale DR back down to standby with replication kept. It reads where things are first, so a
+// failover cancelled or terminated half way comes back with only the moves it needs. It refuses, changing
+// nothing, when nothing is away from the primary or the primary is not healthy yet.
 func Failback(ctx workflow.Context, req FailbackRequest) (FailbackReport, error) {
 	if err := req.Validate(); err != nil {
 		return FailbackReport{}, invalid(err)
@@ -143,6 +148,7 @@ func Failback(ctx workflow.Context, req FailbackRequest) (FailbackReport, error)
 		into: &regionSteps{r: r, t: t, heartbeat: req.WaitHeartbeat.D(), window: req.MonitorWindow.D(),
 			to: regionTarget{Region: t.PrimaryRegion, HealthURL: t.API.HealthURLs[t.PrimaryRegion], Writer: t.Aurora.PrimaryClusterID}}}
 	fb.into.modes, fb.into.dnsWait = version(ctx, dnsModes) >= 1, req.DNSWait.D()
+	fb.partial = fb.into.modes && version(ctx, failbackPartial) >= 1
 	err = fb.execute()
 	if errors.Is(err, errRefused) {
 		r.finish(PhaseRefused, 0)
@@ -179,7 +185,11 @@ func (fb *failback) execute() error {
 			return err
 		}
 	}
-	if _, err := r.gate(GateFailback, gateOpts{Summary: failbackGateSummary(t, fb.rep, fb.req.decommissionArgv(), fb.into.modes)}); err != nil {
+	summary := failbackGateSummary(t, fb.rep, fb.req.decommissionArgv(), fb.into.modes)
+	if fb.rep.Plan != nil {
+		summary = returnGateSummary(t, fb.rep, fb.req.decommissionArgv())
+	}
+	if _, err := r.gate(GateFailback, gateOpts{Summary: summary}); err != nil {
 		return err
 	}
 	if fb.rep.AuroraPath == AuroraSwitchover {
@@ -187,8 +197,10 @@ func (fb *failback) execute() error {
 			return err
 		}
 	}
-	if err := r.step("dns", "3. Point DNS back to "+t.PrimaryRegion, stepOpts{Critical: true}, fb.into.dns); err != nil {
-		return err
+	if fb.rep.Plan == nil || fb.rep.Plan.DNS {
+		if err := r.step("dns", "3. Point DNS back to "+t.PrimaryRegion, stepOpts{Critical: true}, fb.into.dns); err != nil {
+			return err
+		}
 	}
 	if err := r.step("verify", "4. Verify services in "+t.PrimaryRegion, stepOpts{Critical: true}, fb.into.verify); err != nil {
 		return err
@@ -201,6 +213,9 @@ func (fb *failback) execute() error {
 		fb.rep.ValidatedAt = rec.Ended
 	}
 	fb.rto = fb.rep.ValidatedAt.Sub(r.status.DetectedAt)
+	if p := fb.rep.Plan; p != nil && len(p.Stacks) == 0 && !p.Decommission {
+		return r.step("communicate", "Communicate status", stepOpts{}, fb.communicate)
+	}
 	// Scaling DR down is not critical: the service is back; an operator may skip it and finish by hand.
 	if err := r.step("decommission", "5. Decommission DR active resources (replication kept)", stepOpts{}, fb.decommission); err != nil {
 		return err

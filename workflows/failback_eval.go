@@ -100,7 +100,7 @@ func refusal(t topology.Topology, precheck []CheckRow) string {
 	for _, row := range precheck {
 		switch {
 		case row.Status != Fail:
-		case row.Check == checkRecord:
+		case row.Check == checkRecord || row.Check == checkPlan:
 			noFailover = row.Reason
 		default:
 			unhealthy = append(unhealthy, fmt.Sprintf("%s %s: %s", row.Check, row.Resource, orText(row.Reason, row.Observed)))
@@ -261,4 +261,197 @@ func failbackChecklist(t topology.Topology, path string, v *VerifyResult, m *Mon
 			Evidence: fmt.Sprintf("Aurora %s: RPO 0 against %s", path, t.Objectives.RPO.D())})
 	}
 	return out
+}
+
+// Check names of the rows a failback of version failbackPartial adds: where the writer and the DR stacks
+// are, and the plan's verdict when nothing is away from the primary.
+const (
+	checkWriter   = "aurora-writer"
+	checkDRStacks = "dr-stacks"
+	checkPlan     = "return-plan"
+)
+
+// Whereabouts is where a failback found things before planning, each read's answer or why it failed: a
+// failover cancelled or terminated half way may have moved any of them and not the others.
+type Whereabouts struct {
+	Resolution  *activities.Resolution           `json:"resolution,omitempty"`
+	ResolveErr  string                           `json:"resolveErr,omitempty"`
+	Controls    *activities.RoutingControlStates `json:"controls,omitempty"`
+	ControlsErr string                           `json:"controlsErr,omitempty"`
+	Record      *activities.RecordState          `json:"record,omitempty"`
+	RecordErr   string                           `json:"recordErr,omitempty"`
+	Global      *activities.GlobalClusterInfo    `json:"global,omitempty"`
+	GlobalErr   string                           `json:"globalErr,omitempty"`
+	// Stacks and StackErrs follow the topology's DR stack names, one entry each.
+	Stacks    []activities.StackInfo `json:"stacks,omitempty"`
+	StackErrs []string               `json:"stackErrs,omitempty"`
+}
+
+// ReturnPlan is what a failback will move back to the primary; only these moves run after the gate.
+type ReturnPlan struct {
+	// DNS: traffic (resolution, routing controls or record) is not all in the primary.
+	DNS bool `json:"dns"`
+	// Writer: the Aurora writer or membership is not as it was; data-sync decides switchover or rebuild.
+	Writer bool `json:"writer"`
+	// Stacks are the DR stacks whose DR mode is not back at standby.
+	Stacks []string `json:"stacks,omitempty"`
+	// Decommission: the deploy command runs (activation by command, whose effect no read can show).
+	Decommission bool     `json:"decommission"`
+	Moves        []string `json:"moves"`
+	Home         []string `json:"home"`
+}
+
+// Nothing reports a plan with no move: there is nothing to fail back.
+func (p ReturnPlan) Nothing() bool {
+	return !p.DNS && !p.Writer && len(p.Stacks) == 0 && !p.Decommission
+}
+
+// planReturn judges the whereabouts against the starting state (DNS answering the primary, the primary's
+// cluster writing with the DR cluster a member, every DR stack at its standby value) and plans the moves
+// back. A read that failed is planned as a move, since each move is idempotent and tells the operator what
+// it finds; only a record aliased to neither region, or nothing at all away from home, fails a row.
+func planReturn(t topology.Topology, w Whereabouts, standby func(stack string) string) (ReturnPlan, []CheckRow) {
+	p := ReturnPlan{Moves: []string{}, Home: []string{}}
+	move := func(needed bool, what string) {
+		if needed {
+			p.Moves = append(p.Moves, what)
+		} else {
+			p.Home = append(p.Home, what)
+		}
+	}
+	var rows []CheckRow
+
+	// DNS: resolution is the truth clients see; the mode's own control must agree, or it would move
+	// traffic away again.
+	dnsRow := CheckRow{Check: checkRecord, Resource: t.DNS.RecordName, Status: Pass, Threshold: "resolves to " + t.PrimaryRegion}
+	var seen []string
+	away := false
+	switch {
+	case w.Resolution != nil:
+		seen = append(seen, "resolves to "+w.Resolution.String())
+		away = w.Resolution.Region != t.PrimaryRegion
+	default:
+		seen, away = append(seen, "resolution unreadable: "+w.ResolveErr), true
+	}
+	switch t.DNS.Mode {
+	case topology.DNSRoutingControl:
+		dnsRow.Threshold += fmt.Sprintf("; routing controls %s ON, %s OFF", t.PrimaryRegion, t.DRRegion)
+		if w.Controls != nil {
+			seen = append(seen, "routing controls "+statesText(w.Controls.States))
+			away = away || !w.Controls.On(t.PrimaryRegion) || w.Controls.On(t.DRRegion)
+		} else {
+			seen, away = append(seen, "routing controls unreadable: "+w.ControlsErr), true
+		}
+	case topology.DNSUpsert:
+		dnsRow.Threshold += "; aliases " + t.DNS.Targets[t.PrimaryRegion].DNSName
+		switch {
+		case w.Record == nil:
+			seen, away = append(seen, "record unreadable: "+w.RecordErr), true
+		case !w.Record.Exists:
+			seen = append(seen, "no record")
+			dnsRow.Status, dnsRow.Reason = Fail, "the record does not exist in zone "+t.DNS.HostedZoneID
+		case sameDNS(w.Record.AliasDNSName, t.DNS.Targets[t.PrimaryRegion].DNSName):
+			seen = append(seen, "alias "+w.Record.AliasDNSName)
+		case sameDNS(w.Record.AliasDNSName, t.DNS.Targets[t.DRRegion].DNSName):
+			seen, away = append(seen, "alias "+w.Record.AliasDNSName), true
+		default:
+			seen = append(seen, "alias "+w.Record.AliasDNSName)
+			dnsRow.Status = Fail
+			dnsRow.Reason = fmt.Sprintf("%s points at %s, which is neither region's endpoint; fix the record or the topology first", t.DNS.RecordName, w.Record.AliasDNSName)
+		}
+	}
+	dnsRow.Observed = strings.Join(seen, "; ")
+	p.DNS = away
+	move(away, fmt.Sprintf("DNS: %s (%s)", t.DNS.RecordName, dnsRow.Observed))
+	rows = append(rows, dnsRow)
+
+	// The writer: home is the primary's cluster writing, nothing in flight, and the DR cluster a member.
+	wRow := CheckRow{Check: checkWriter, Resource: t.Aurora.GlobalClusterID, Status: Pass,
+		Threshold: fmt.Sprintf("%s writes, %s a member, no failover in flight", t.Aurora.PrimaryClusterID, t.Aurora.DRClusterID)}
+	if w.Global == nil {
+		wRow.Observed, p.Writer = "unreadable: "+w.GlobalErr, true
+	} else {
+		g := *w.Global
+		members := make([]string, 0, len(g.Members))
+		for _, m := range g.Members {
+			members = append(members, m.ClusterID)
+		}
+		wRow.Observed = fmt.Sprintf("writer %s; members %s", writerName(g), strings.Join(members, ", "))
+		if g.FailoverStatus != "" {
+			wRow.Observed += fmt.Sprintf("; %s to %s", g.FailoverStatus, orText(g.FailoverTo, "an unknown cluster"))
+		}
+		path, _ := auroraPath(t, g)
+		p.Writer = path != AuroraAlreadyPrimary
+	}
+	move(p.Writer, "Aurora: "+wRow.Observed)
+	rows = append(rows, wRow)
+
+	// The DR stacks: each back at its standby value (what it had before, or "false").
+	if t.Stacks.Activation == topology.ActivationCommand {
+		p.Decommission = true
+		move(true, fmt.Sprintf("DR stacks: the deploy command with %s=false (activation by command)", t.Stacks.DRModeParameter))
+	} else if len(t.Stacks.Names) > 0 {
+		sRow := CheckRow{Check: checkDRStacks, Resource: t.DRRegion, Status: Pass, Threshold: t.Stacks.DRModeParameter + " at standby"}
+		var obs []string
+		for i, name := range t.Stacks.Names {
+			var st activities.StackInfo
+			var errText string
+			if i < len(w.Stacks) {
+				st = w.Stacks[i]
+			}
+			if i < len(w.StackErrs) {
+				errText = w.StackErrs[i]
+			}
+			switch v, ok := st.Parameters[t.Stacks.DRModeParameter]; {
+			case errText != "":
+				obs, p.Stacks = append(obs, name+" unreadable: "+errText), append(p.Stacks, name)
+			case !st.Exists:
+				// A missing DR stack serves nothing, so there is nothing of it to scale down.
+				obs = append(obs, name+" missing")
+			case !ok || v != standby(name) || !strings.HasSuffix(st.Status, "_COMPLETE"):
+				obs, p.Stacks = append(obs, fmt.Sprintf("%s %s=%s (%s)", name, t.Stacks.DRModeParameter, orText(v, "unset"), st.Status)), append(p.Stacks, name)
+			default:
+				obs = append(obs, fmt.Sprintf("%s %s=%s", name, t.Stacks.DRModeParameter, v))
+			}
+		}
+		sRow.Observed = strings.Join(obs, ", ")
+		move(len(p.Stacks) > 0, "DR stacks: "+sRow.Observed)
+		rows = append(rows, sRow)
+	}
+
+	if p.Nothing() {
+		rows = append(rows, CheckRow{Check: checkPlan, Resource: t.ID(), Status: Fail, Threshold: "something away from " + t.PrimaryRegion, Observed: "nothing away",
+			Reason: fmt.Sprintf("no failover has happened, or none of it is left to undo: %s", strings.Join(p.Home, "; "))})
+	}
+	return p, rows
+}
+
+// returnGateSummary tells the approvers where things are and the moves approving will make, and only those.
+func returnGateSummary(t topology.Topology, rep *FailbackReport, decommission []string) string {
+	s, p := rep.Sync, rep.Plan
+	var b strings.Builder
+	fmt.Fprintf(&b, "Fail %s back from %s to %s.\n", t.ID(), t.DRRegion, t.PrimaryRegion)
+	for _, row := range rep.Precheck {
+		fmt.Fprintf(&b, "%s %s: %s\n", row.Check, row.Resource, row.Observed)
+	}
+	fmt.Fprintf(&b, "DynamoDB tables in sync both ways: %d/%d\nAurora: %s\n", countOK(s.Tables), len(s.Tables), s.Aurora)
+	if len(p.Home) > 0 {
+		fmt.Fprintf(&b, "Already home, left alone: %s\n", strings.Join(p.Home, "; "))
+	}
+	b.WriteString("Approving will: ")
+	if rep.AuroraPath == AuroraSwitchover {
+		fmt.Fprintf(&b, "switch %s over to %s (SwitchoverGlobalCluster, no data loss; writes pause while the roles change); ", t.Aurora.GlobalClusterID, t.Aurora.PrimaryClusterID)
+	}
+	if p.DNS {
+		fmt.Fprintf(&b, "%s; ", dnsPlan(t, t.PrimaryRegion))
+	}
+	b.WriteString("verify and monitor " + t.PrimaryRegion + "; ")
+	switch {
+	case p.Decommission:
+		fmt.Fprintf(&b, "run %q. ", strings.Join(decommission, " "))
+	case len(p.Stacks) > 0:
+		fmt.Fprintf(&b, "set %s back to standby on %s in %s. ", t.Stacks.DRModeParameter, strings.Join(p.Stacks, ", "), t.DRRegion)
+	}
+	b.WriteString("Replication stays on.")
+	return b.String()
 }

@@ -152,3 +152,54 @@ func TestFailbackChecklist(t *testing.T) {
 	require.Contains(t, items[0].Evidence, "in us-east-1", "the primary is what was watched")
 	require.Empty(t, failbackChecklist(topo, AuroraRebuild, nil, nil))
 }
+
+func TestPlanReturnMovesOnlyWhatIsAway(t *testing.T) {
+	topo := localTopology(t) // routing-control mode
+	p, d := topo.PrimaryRegion, topo.DRRegion
+	controls := func(primaryOn bool) *activities.RoutingControlStates {
+		on := map[bool]string{true: "On", false: "Off"}
+		return &activities.RoutingControlStates{States: []activities.ControlState{{Region: p, State: on[primaryOn]}, {Region: d, State: on[!primaryOn]}}}
+	}
+	global := func(primaryWrites, drMember bool, inFlight string) *activities.GlobalClusterInfo {
+		g := &activities.GlobalClusterInfo{Members: []activities.GlobalMember{{ClusterID: topo.Aurora.PrimaryClusterID, Region: p, IsWriter: primaryWrites}}, FailoverStatus: inFlight}
+		if drMember {
+			g.Members = append(g.Members, activities.GlobalMember{ClusterID: topo.Aurora.DRClusterID, Region: d, IsWriter: !primaryWrites})
+		}
+		return g
+	}
+	stacks := func(v string) []activities.StackInfo {
+		var out []activities.StackInfo
+		for _, n := range topo.Stacks.Names {
+			out = append(out, activities.StackInfo{Stack: n, Exists: true, Status: "UPDATE_COMPLETE", Parameters: map[string]string{topo.Stacks.DRModeParameter: v}})
+		}
+		return out
+	}
+	standby := func(string) string { return "false" }
+	for _, tc := range []struct {
+		name                 string
+		w                    Whereabouts
+		dns, writer, nothing bool
+		stacks               int
+	}{
+		{"stopped at the gate: nothing away", Whereabouts{Resolution: &activities.Resolution{Region: p}, Controls: controls(true), Global: global(true, true, ""), Stacks: stacks("false")}, false, false, true, 0},
+		{"stopped in the database wait", Whereabouts{Resolution: &activities.Resolution{Region: p}, Controls: controls(true), Global: global(false, true, ""), Stacks: stacks("true")}, false, true, false, 4},
+		{"failover still in flight", Whereabouts{Resolution: &activities.Resolution{Region: p}, Controls: controls(true), Global: global(true, true, "failing-over"), Stacks: stacks("false")}, false, true, false, 0},
+		{"stopped in activation only", Whereabouts{Resolution: &activities.Resolution{Region: p}, Controls: controls(true), Global: global(true, true, ""), Stacks: stacks("true")}, false, false, false, 4},
+		{"stopped at the DNS wait: controls moved, resolution not yet", Whereabouts{Resolution: &activities.Resolution{Region: p}, Controls: controls(false), Global: global(false, true, ""), Stacks: stacks("true")}, true, true, false, 4},
+		{"completed failover", Whereabouts{Resolution: &activities.Resolution{Region: d}, Controls: controls(false), Global: global(false, true, ""), Stacks: stacks("true")}, true, true, false, 4},
+		{"DR detached", Whereabouts{Resolution: &activities.Resolution{Region: d}, Controls: controls(false), Global: global(true, false, ""), Stacks: stacks("true")}, true, true, false, 4},
+		{"reads that failed are planned as moves", Whereabouts{ResolveErr: "timeout", ControlsErr: "no endpoint answered", GlobalErr: "throttled", Stacks: make([]activities.StackInfo, 4), StackErrs: []string{"x", "", "", ""}}, true, true, false, 1},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			plan, rows := planReturn(topo, tc.w, standby)
+			require.Equal(t, tc.dns, plan.DNS, "dns")
+			require.Equal(t, tc.writer, plan.Writer, "writer")
+			require.Len(t, plan.Stacks, tc.stacks)
+			require.Equal(t, tc.nothing, plan.Nothing())
+			require.Equal(t, tc.nothing, refused(rows), "refused only when nothing is away: %v", rows)
+			if tc.nothing {
+				require.Contains(t, refusal(topo, rows), "no failover has happened, or none of it is left to undo")
+			}
+		})
+	}
+}

@@ -23,7 +23,13 @@ const (
 
 func (fb *failback) precheck(ctx workflow.Context) error {
 	t := fb.t
-	checks := []func(workflow.Context) CheckRow{fb.checkRecord, fb.checkReachable}
+	var where func() (ReturnPlan, []CheckRow)
+	checks := []func(workflow.Context) CheckRow{fb.checkReachable}
+	if fb.partial {
+		where = fb.readWhereabouts(ctx)
+	} else {
+		checks = append([]func(workflow.Context) CheckRow{fb.checkRecord}, checks...)
+	}
 	for _, hc := range t.HealthChecks {
 		// A RECOVERY_CONTROL check follows its routing control, which the failover turned OFF: it tells
 		// nothing of the primary's health, and the dns-record row reads the control itself.
@@ -38,8 +44,81 @@ func (fb *failback) precheck(ctx workflow.Context) error {
 		checks = append(checks, func(ctx workflow.Context) CheckRow { return fb.checkPrimaryStack(ctx, st) })
 	}
 	fb.rep.Precheck = gather(ctx, checks)
+	if where != nil {
+		plan, rows := where()
+		fb.rep.Plan = &plan
+		fb.rep.Precheck = append(rows, fb.rep.Precheck...)
+	}
 	fb.r.detail("verify-primary", "%d/%d checks pass", countStatus(fb.rep.Precheck, Pass), len(fb.rep.Precheck))
 	return nil
+}
+
+// readWhereabouts starts, in parallel with the other pre-checks, the reads of where things are now:
+// resolution, the mode's control (routing controls or the record), the global cluster and each DR stack.
+// The returned function collects them and plans the moves back.
+func (fb *failback) readWhereabouts(ctx workflow.Context) func() (ReturnPlan, []CheckRow) {
+	t := fb.t
+	c := describeCtx(ctx, fmt.Sprintf("Resolve %s %s", t.DNS.RecordName, t.DNS.RecordType))
+	resolveF := workflow.ExecuteActivity(c, a.Resolve, resolveQuery(t))
+	var controlsF, recordF workflow.Future
+	switch t.DNS.Mode {
+	case topology.DNSRoutingControl:
+		in := routingControlsInput(t)
+		c := describeCtx(ctx, "ARC: read the routing controls via cluster endpoint "+endpointRegions(in.Endpoints)+" (first that answers)")
+		controlsF = workflow.ExecuteActivity(c, a.GetRoutingControlStates, in)
+	case topology.DNSUpsert:
+		c := describeCtx(ctx, "Route 53 ListResourceRecordSets "+t.DNS.RecordName)
+		recordF = workflow.ExecuteActivity(c, a.DescribeFailoverRecord, fb.recordInput(t.PrimaryRegion))
+	}
+	// The global database is asked in the DR region: after a failover it holds the writer, and the
+	// primary's control plane may be the one still recovering.
+	gc := describeCtx(ctx, "RDS DescribeGlobalClusters "+t.Aurora.GlobalClusterID)
+	globalF := workflow.ExecuteActivity(gc, a.DescribeGlobalCluster, activities.GlobalClusterRef{Region: t.DRRegion, ID: t.Aurora.GlobalClusterID})
+	var stackFs []workflow.Future
+	if t.Stacks.Activation != topology.ActivationCommand {
+		for _, st := range t.Stacks.Names {
+			c := describeCtx(ctx, "CloudFormation DescribeStacks "+st+" in "+t.DRRegion)
+			stackFs = append(stackFs, workflow.ExecuteActivity(c, a.DescribeStack, activities.StackRef{Region: t.DRRegion, Stack: st}))
+		}
+	}
+	return func() (ReturnPlan, []CheckRow) {
+		var w Whereabouts
+		var res activities.Resolution
+		if err := resolveF.Get(ctx, &res); err != nil {
+			w.ResolveErr = errMessage(err)
+		} else {
+			w.Resolution = &res
+		}
+		if controlsF != nil {
+			var st activities.RoutingControlStates
+			if err := controlsF.Get(ctx, &st); err != nil {
+				w.ControlsErr = errMessage(err)
+			} else {
+				w.Controls = &st
+			}
+		}
+		if recordF != nil {
+			var st activities.RecordState
+			if err := recordF.Get(ctx, &st); err != nil {
+				w.RecordErr = errMessage(err)
+			} else {
+				w.Record = &st
+			}
+		}
+		var g activities.GlobalClusterInfo
+		if err := globalF.Get(ctx, &g); err != nil {
+			w.GlobalErr = errMessage(err)
+		} else {
+			w.Global = &g
+		}
+		w.Stacks, w.StackErrs = make([]activities.StackInfo, len(stackFs)), make([]string, len(stackFs))
+		for i, f := range stackFs {
+			if err := f.Get(ctx, &w.Stacks[i]); err != nil {
+				w.StackErrs[i] = errMessage(err)
+			}
+		}
+		return planReturn(t, w, fb.req.standbyValue)
+	}
 }
 
 // recordInput is the failover record aliased to region's endpoint (the drill reads the record with it too).
@@ -147,6 +226,13 @@ func (fb *failback) sync(ctx workflow.Context) error {
 	if err := globalF.Get(ctx, &g); err != nil {
 		return errors.New(strings.Join(append(problems, "Aurora: "+errMessage(err)), "; "))
 	}
+	if fb.partial && g.FailoverStatus != "" && g.FailoverTo != "" && g.FailoverTo != t.Aurora.PrimaryClusterID {
+		// A failover the cancelled run started goes on in AWS; a switchover asked for meanwhile would be
+		// refused, and waiting for the primary to write would never end.
+		if err := fb.landFailover(ctx, &g); err != nil {
+			return err
+		}
+	}
 	res.AuroraPath, res.Aurora = auroraPath(t, g)
 	fb.rep.AuroraPath = res.AuroraPath
 	if len(problems) > 0 {
@@ -164,6 +250,20 @@ func (fb *failback) sync(ctx workflow.Context) error {
 	}
 	fb.r.detail("data-sync", "%d tables replicating both ways; Aurora: %s", len(res.Tables), res.Aurora)
 	return nil
+}
+
+// landFailover waits until the in-flight failover's target writes, then reads the global cluster again.
+func (fb *failback) landFailover(ctx workflow.Context, g *activities.GlobalClusterInfo) error {
+	t := fb.t
+	in := activities.AuroraFailoverInput{Mode: topology.FailoverGlobal, Region: g.FailoverToRegion, GlobalClusterID: t.Aurora.GlobalClusterID, DRClusterID: g.FailoverTo}
+	var st activities.AuroraWriterState
+	w := waitHB(ctx, fmt.Sprintf("Wait until the %s of %s to %s lands", g.FailoverStatus, t.Aurora.GlobalClusterID, g.FailoverTo), 30*time.Minute, fb.req.WaitHeartbeat.D())
+	if err := workflow.ExecuteActivity(w, a.WaitAuroraWriter, in).Get(w, &st); err != nil {
+		return err
+	}
+	fb.r.detail("data-sync", "the %s left in flight landed: %s writes", g.FailoverStatus, st.Cluster)
+	c := describeCtx(ctx, "RDS DescribeGlobalClusters "+t.Aurora.GlobalClusterID)
+	return workflow.ExecuteActivity(c, a.DescribeGlobalCluster, activities.GlobalClusterRef{Region: t.PrimaryRegion, ID: t.Aurora.GlobalClusterID}).Get(c, g)
 }
 
 // ---- 2, rebuild path ----
@@ -236,6 +336,10 @@ func (fb *failback) decommission(ctx workflow.Context) error {
 		fb.r.action(fmt.Sprintf("decommission command %q in %s: exit %d after %s", cmd, t.DRRegion, res.ExitCode, res.Took.Round(time.Second)))
 		fb.r.detail("decommission", "command finished; last output: %s", lastLine(res.Tail))
 		return nil
+	}
+	if fb.rep.Plan != nil {
+		// Only the stacks found away from standby: the others are left as they are, untouched.
+		t.Stacks.Names = fb.rep.Plan.Stacks
 	}
 	started, errs := fb.r.setStacks(ctx, t, fb.req.standbyValue, hb)
 	if ctx.Err() != nil {

@@ -28,6 +28,8 @@ type failbackFake struct {
 	latencyHighFor int // DynamoDB latency reads that answer over the threshold before it drops (behind mu)
 	stackValues    map[string]string
 	dnsTargets     []string
+	// drStandby: the DR stacks read back at standby (a failover that never activated them).
+	drStandby bool
 }
 
 func newFailbackFake(t *testing.T) *failbackFake {
@@ -71,9 +73,23 @@ func (s *failbackFake) mocks() {
 		return info, nil
 	})
 	e.OnActivity(a.DescribeStack, mock.Anything, mock.Anything).Return(func(_ context.Context, in activities.StackRef) (activities.StackInfo, error) {
+		if in.Region == topo.DRRegion {
+			// Where the DR stacks are: what this run set, else active after the failover unless drStandby.
+			s.mu.Lock()
+			defer s.mu.Unlock()
+			v, ok := s.stackValues[in.Stack]
+			if !ok {
+				v = map[bool]string{true: "false", false: "true"}[s.drStandby]
+			}
+			return activities.StackInfo{Stack: in.Stack, Region: in.Region, Exists: true, Status: "UPDATE_COMPLETE", Parameters: map[string]string{topo.Stacks.DRModeParameter: v}}, nil
+		}
 		require.Equal(s.t, topo.PrimaryRegion, in.Region, "the pre-check reads the primary stacks")
 		return activities.StackInfo{Exists: true, Status: s.stackStatus}, nil
 	})
+	// Resolution follows the record (upsert mode); the DNS-mode tests mock their own first.
+	e.OnActivity(a.Resolve, mock.Anything, mock.Anything).Return(func(_ context.Context, q activities.ResolveQuery) (activities.Resolution, error) {
+		return activities.Resolution{Region: s.recordRegion, Reason: "alias " + topo.DNS.Targets[s.recordRegion].DNSName, Source: "awssim"}, nil
+	}).Maybe()
 	e.OnActivity(a.DescribeTable, mock.Anything, mock.Anything).Return(func(_ context.Context, in activities.TableRef) (activities.TableInfo, error) {
 		return activities.TableInfo{Table: in.Table, Region: in.Region, Status: "ACTIVE", Replicas: map[string]string{topo.PrimaryRegion: "ACTIVE", topo.DRRegion: "ACTIVE"}}, nil
 	})
@@ -245,8 +261,9 @@ func failbackRefusal(t *testing.T, s *failbackFake) *temporal.ApplicationError {
 	require.Equal(t, ErrFailbackRefused, ae.Type())
 	require.True(t, ae.NonRetryable())
 	require.Zero(t, s.mutations(), "a refused failback changes nothing")
-	require.Zero(t, s.count("WaitAuroraLag")+s.count("DescribeGlobalCluster"), "and does not go past its pre-check")
+	require.Zero(t, s.count("WaitAuroraLag"), "and does not go past its pre-check")
 	st := s.status()
+	require.Equal(t, []string{"verify-primary"}, stepNames(st.Steps))
 	require.Equal(t, PhaseRefused, st.Phase)
 	require.Equal(t, OutcomeFailed, st.Steps[0].Outcome)
 	require.Contains(t, st.Steps[0].Error, "nothing was changed")
@@ -258,7 +275,7 @@ func failbackRefusal(t *testing.T, s *failbackFake) *temporal.ApplicationError {
 
 func TestFailbackRefusesWhenNoFailoverHappened(t *testing.T) {
 	s := newFailbackFake(t)
-	s.recordRegion = s.topo.PrimaryRegion
+	s.recordRegion, s.primaryWriter, s.drStandby = s.topo.PrimaryRegion, true, true
 	ae := failbackRefusal(t, s)
 	require.Contains(t, ae.Message(), "no failover has happened")
 	require.Contains(t, ae.Message(), s.topo.DNS.Targets[s.topo.PrimaryRegion].DNSName)

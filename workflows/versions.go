@@ -45,10 +45,17 @@ const (
 	// for a drill's auto-approving child), verify the initiator's and approvers' STS tokens (VerifyIdentity)
 	// and count M-of-N approvals. Runs recorded before it replay with the topology's approvers and names.
 	workerPolicy changeID = "worker-policy"
+	// failbackPartial made Failback read where things are before it plans (resolution, the routing controls
+	// or the record, the global cluster's writer and members, each DR stack's DR mode), refuse only when
+	// nothing is away from the primary or the primary cannot take it back, let an in-flight Aurora failover
+	// land before switching back, and skip the DNS move and the stacks already home: a failover cancelled or
+	// terminated half way is failed back. Runs recorded before it replay the pre-check that refuses whenever
+	// DNS still points at the primary.
+	failbackPartial changeID = "failback-partial"
 )
 
 // changeIDs lists every changeID, so a test can check that each is used and documented.
-var changeIDs = []changeID{assessDRScan, dnsModes, readinessStaticStability, restoreSettings, degAutoScaling, lambdaAliases, workerPolicy}
+var changeIDs = []changeID{assessDRScan, dnsModes, readinessStaticStability, restoreSettings, degAutoScaling, lambdaAliases, workerPolicy, failbackPartial}
 
 // version is workflow.GetVersion for one of the typed change IDs, from the default to version 1.
 func version(ctx workflow.Context, id changeID) workflow.Version {
