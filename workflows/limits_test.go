@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/roadcall/dr/internal/topology"
 )
 
 // TestOversizedApprovalsAreRefusedBriefly: a 1 MB gate in the update and three 1 MB signals are refused
@@ -111,4 +113,56 @@ func TestWorstCaseStatusFitsTheBlobLimit(t *testing.T) {
 	require.NoError(t, err)
 	t.Logf("worst-case status: %d bytes", len(b))
 	require.Less(t, len(b), 1<<20)
+}
+
+// TestHarmfulValuesAreRefusedWithFieldAndLimit: each value the hostile-input review found accepted is
+// refused by Validate, which the workflow and the starter both run, naming the field and the limit.
+func TestHarmfulValuesAreRefusedWithFieldAndLimit(t *testing.T) {
+	cases := map[string]struct {
+		edit func(r *FailoverRequest)
+		want []string
+	}{
+		"escalationInterval": {func(r *FailoverRequest) {
+			r.Topology.Approvals.EscalationInterval = topology.Duration(time.Millisecond)
+		},
+			[]string{"approvals.escalationInterval", "1ms is under the minimum of 30s"}},
+		"monitorWindow": {func(r *FailoverRequest) { r.MonitorWindow = topology.Duration(2562047 * time.Hour) },
+			[]string{"monitorWindow", "over the maximum of 24h0m0s"}},
+		"thresholds.monitorWindow": {func(r *FailoverRequest) { r.Topology.Thresholds.MonitorWindow = topology.Duration(25 * time.Hour) },
+			[]string{"thresholds.monitorWindow", "over the maximum of 24h0m0s"}},
+		"probeTimeout short": {func(r *FailoverRequest) { r.ProbeTimeout = topology.Duration(time.Nanosecond) },
+			[]string{"probeTimeout", "1ns is under the minimum of 100ms", "from 100ms to 1m0s"}},
+		"probeTimeout long": {func(r *FailoverRequest) { r.ProbeTimeout = topology.Duration(time.Hour) }, []string{"probeTimeout", "over the maximum of 1m0s"}},
+		"platform": {func(r *FailoverRequest) { r.Topology.Platform = strings.Repeat("p", 300000) },
+			[]string{`"platform"`, "is 300000 bytes, over the 63-byte limit"}},
+		"platform label": {func(r *FailoverRequest) { r.Topology.Platform = "Road Call!" }, []string{`"platform"`, "DNS label"}},
+		"stage":          {func(r *FailoverRequest) { r.Topology.Stage = "prod_1" }, []string{`"stage"`, "DNS label"}},
+		"initiator":      {func(r *FailoverRequest) { r.Initiator = strings.Repeat("i", 1<<20) }, []string{`"initiator"`, "over the 2048-byte limit"}},
+		"table":          {func(r *FailoverRequest) { r.Topology.Tables[0].Name = "a b" }, []string{"tables[0].name", "DynamoDB's TableName"}},
+		"cluster":        {func(r *FailoverRequest) { r.Topology.Aurora.DRClusterID = "1-bad--id" }, []string{"aurora.drClusterId", "cluster identifier"}},
+		"function":       {func(r *FailoverRequest) { r.Topology.Functions[0].Name = strings.Repeat("f", 65) }, []string{"functions[0].name", "FunctionName"}},
+		"stack":          {func(r *FailoverRequest) { r.Topology.Stacks.Names[0] = "9stack" }, []string{"stacks.names[0]", "StackName"}},
+		"topic":          {func(r *FailoverRequest) { r.Topology.AlarmTopic = "a:b" }, []string{"alarmTopic", "topic name"}},
+		"vault":          {func(r *FailoverRequest) { r.Topology.BackupVault = "v" }, []string{"backupVault", "vault name"}},
+	}
+	for name, c := range cases {
+		t.Run(name, func(t *testing.T) {
+			r := FailoverRequest{Common: Common{Topology: localTopology(t)}}
+			require.NoError(t, r.Validate(), "the local topology is within every limit")
+			c.edit(&r)
+			err := r.Validate()
+			require.Error(t, err)
+			for _, w := range c.want {
+				require.Contains(t, err.Error(), w)
+			}
+			require.Less(t, len(err.Error()), 2000, "a refusal quotes at most a prefix")
+		})
+	}
+}
+
+// TestRunsBeforeTheLimitsReplayWithoutThem: a run recorded before inputLimits validates as it did then.
+func TestRunsBeforeTheLimitsReplayWithoutThem(t *testing.T) {
+	r := FailoverRequest{Common: Common{Topology: localTopology(t), withoutLimits: true}, ProbeTimeout: topology.Duration(time.Nanosecond)}
+	r.Topology.Approvals.EscalationInterval = topology.Duration(time.Millisecond)
+	require.NoError(t, r.Validate())
 }
