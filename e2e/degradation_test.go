@@ -230,14 +230,14 @@ func TestDegradationWatchDeadlineAbortReverts(t *testing.T) {
 	env := testenv.New(t, testenv.Options{TimeScale: 0.01})
 	fn, table := injectDegradation(env)
 	topo := degTopology(env, 10*time.Minute)
-	topo.Degradation.WatchDeadline = topology.Duration(6 * time.Second)
-	topo.Approvals.EscalationInterval = topology.Duration(2 * time.Second)
+	topo.Degradation.WatchDeadline = topology.Duration(35 * time.Second)
+	topo.Approvals.EscalationInterval = topology.Duration(topology.MinEscalationInterval) // the shortest the limits allow
 	id := "degradation-watch-deadline"
 	st := degAwaitOperator(t, env, id, topo, map[string]any{"reservedConcurrency": 50})
 	paused := time.Since(start)
 
 	require.Equal(t, []string{"watch"}, st.PausedSteps)
-	for _, want := range []string{"not recovered within the watch deadline of 6s", "function " + fn, "AWS/Lambda"} {
+	for _, want := range []string{"not recovered within the watch deadline of 35s", "function " + fn, "AWS/Lambda"} {
 		require.Contains(t, st.LastError, want)
 	}
 	require.NotContains(t, st.LastError, "table "+table, "the table recovered once PROVISIONED")

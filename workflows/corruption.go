@@ -49,6 +49,9 @@ func (r *CorruptionRequest) UnmarshalJSON(b []byte) error {
 // PrepareAt fills defaults and validates the request as of now; the workflow and the starter both run it
 // before anything touches AWS.
 func (r *CorruptionRequest) PrepareAt(now time.Time) error {
+	if es := r.longStrings(r); len(es) > 0 {
+		return es
+	}
 	if err := r.Prepare(); err != nil {
 		return err
 	}
@@ -230,6 +233,7 @@ type CorruptionReport struct {
 // application over and resume writes. A run that stops early leaves writes stopped unless an operator
 // approves resume-writes.
 func DataCorruptionRecovery(ctx workflow.Context, req CorruptionRequest) (CorruptionReport, error) {
+	req.adoptLimits(ctx)
 	if err := req.PrepareAt(workflow.Now(ctx)); err != nil {
 		return CorruptionReport{}, invalid(err)
 	}

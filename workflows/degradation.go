@@ -52,6 +52,9 @@ func (q *DegradationRequest) UnmarshalJSON(b []byte) error {
 
 // Validate is everything the workflow checks before any AWS call; the starter runs it before starting.
 func (q *DegradationRequest) Validate() error {
+	if es := q.longStrings(q); len(es) > 0 {
+		return es
+	}
 	if err := q.Prepare(); err != nil {
 		return err
 	}
@@ -184,6 +187,7 @@ type DegradationReport struct {
 // the stable period or sooner when the "revert" gate is approved (rejecting it keeps the scaled settings).
 // Cancelling or aborting after anything was applied restores the recorded settings.
 func PartialDegradation(ctx workflow.Context, req DegradationRequest) (DegradationReport, error) {
+	req.adoptLimits(ctx)
 	if err := req.Validate(); err != nil {
 		return DegradationReport{}, invalid(err)
 	}

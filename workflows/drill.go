@@ -43,6 +43,9 @@ var _ json.Unmarshaler = (*DrillRequest)(nil)
 // Validate is everything the workflow checks before any AWS call, the children's checks included, so a
 // drill never injects an outage it then cannot fail over from.
 func (r *DrillRequest) Validate() error {
+	if es := r.longStrings(r); len(es) > 0 {
+		return es
+	}
 	if err := r.Prepare(); err != nil {
 		return err
 	}
@@ -179,6 +182,7 @@ type drill struct {
 // planned Aurora switchover on real AWS), RegionFailover, the validation checklist, the disaster lifted,
 // Failback, and a report of measured RTO and RPO and of every step against its runbook budget.
 func DRDrill(ctx workflow.Context, req DrillRequest) (DrillReport, error) {
+	req.adoptLimits(ctx)
 	if err := req.Validate(); err != nil {
 		return DrillReport{}, invalid(err)
 	}

@@ -57,12 +57,15 @@ func (r *FailbackRequest) UnmarshalJSON(b []byte) error {
 
 // Validate is everything the workflow checks before any AWS call; the starter runs it before starting.
 func (r *FailbackRequest) Validate() error {
+	if es := r.longStrings(r); len(es) > 0 {
+		return es
+	}
 	if err := r.Prepare(); err != nil {
 		return err
 	}
 	t := r.Topology
-	es := negativeDurations(durationField{"monitorWindow", r.MonitorWindow}, durationField{"waitHeartbeat", r.WaitHeartbeat}, durationField{"rebuildTimeout", r.RebuildTimeout},
-		durationField{"dnsWait", r.DNSWait})
+	es := r.durationProblems(durationField{name: "monitorWindow", v: r.MonitorWindow, max: topology.MaxMonitorWindow}, durationField{name: "waitHeartbeat", v: r.WaitHeartbeat},
+		durationField{name: "rebuildTimeout", v: r.RebuildTimeout}, durationField{name: "dnsWait", v: r.DNSWait})
 	for _, stack := range sortedKeys(r.RestoreDRMode) {
 		if !slices.Contains(t.Stacks.Names, stack) {
 			es = append(es, topology.FieldError{Field: "restoreDrMode." + stack, Problem: "is not a DR stack of the topology",
@@ -130,6 +133,7 @@ type failback struct {
 // failover cancelled or terminated half way comes back with only the moves it needs. It refuses, changing
 // nothing, when nothing is away from the primary or the primary is not healthy yet.
 func Failback(ctx workflow.Context, req FailbackRequest) (FailbackReport, error) {
+	req.adoptLimits(ctx)
 	if err := req.Validate(); err != nil {
 		return FailbackReport{}, invalid(err)
 	}

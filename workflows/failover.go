@@ -44,11 +44,15 @@ func (r *FailoverRequest) UnmarshalJSON(b []byte) error {
 
 // Validate is everything the workflow checks before any AWS call; the starter runs it before starting.
 func (r *FailoverRequest) Validate() error {
+	if es := r.longStrings(r); len(es) > 0 {
+		return es
+	}
 	if err := r.Prepare(); err != nil {
 		return err
 	}
-	es := negativeDurations(durationField{"monitorWindow", r.MonitorWindow}, durationField{"probeTimeout", r.ProbeTimeout}, durationField{"waitHeartbeat", r.WaitHeartbeat},
-		durationField{"dnsWait", r.DNSWait})
+	es := r.durationProblems(durationField{name: "monitorWindow", v: r.MonitorWindow, max: topology.MaxMonitorWindow},
+		durationField{name: "probeTimeout", v: r.ProbeTimeout, min: MinProbeTimeout, max: MaxProbeTimeout}, durationField{name: "waitHeartbeat", v: r.WaitHeartbeat},
+		durationField{name: "dnsWait", v: r.DNSWait})
 	es = append(es, r.initiatorProblems()...)
 	if len(es) > 0 {
 		return es
@@ -106,6 +110,7 @@ type failover struct {
 // RegionFailover is the runbook's Scenario 1: assess, page, gate, then fail Aurora over and activate the DR
 // stacks in parallel, cut DNS over, verify, monitor, communicate and report RTO and RPO.
 func RegionFailover(ctx workflow.Context, req FailoverRequest) (FailoverReport, error) {
+	req.adoptLimits(ctx)
 	if err := req.Validate(); err != nil {
 		return FailoverReport{}, invalid(err)
 	}

@@ -21,7 +21,12 @@ func (r *ReadinessRequest) UnmarshalJSON(b []byte) error {
 }
 
 // Validate is everything the workflow checks before any AWS call: the topology.
-func (r *ReadinessRequest) Validate() error { return r.Prepare() }
+func (r *ReadinessRequest) Validate() error {
+	if es := r.longStrings(r); len(es) > 0 {
+		return es
+	}
+	return r.Prepare()
+}
 
 // readinessBudgets is empty: the runbook's "Pre-Disaster Preparation" gives its checks no time budget.
 var readinessBudgets = map[string]time.Duration{}
@@ -65,6 +70,7 @@ func (r ReadinessReport) Failing() []CheckRow {
 // ReadinessCheck verifies that a failover would work today: replicas, lags, S3 replication, backups, PITR,
 // health checks and the DR standby stacks. It changes nothing except publishing one alarm on failure.
 func ReadinessCheck(ctx workflow.Context, req ReadinessRequest) (ReadinessReport, error) {
+	req.adoptLimits(ctx)
 	if err := req.Validate(); err != nil {
 		return ReadinessReport{}, invalid(err)
 	}

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"go.temporal.io/sdk/temporal"
+	"go.temporal.io/sdk/workflow"
 
 	"github.com/roadcall/dr/internal/identity"
 	"github.com/roadcall/dr/internal/topology"
@@ -28,6 +29,9 @@ type Common struct {
 	// DetectedAt is when the incident was detected; RTO is measured from it (default: the run's start).
 	DetectedAt *time.Time `json:"detectedAt,omitempty"`
 
+	// withoutLimits is set for runs recorded before the inputLimits change, which replay as they ran.
+	withoutLimits bool
+
 	// decodeProblem keeps what strict decoding found (an unknown field) for Validate to report, because a
 	// decode error would fail the workflow task forever instead of failing the run with a clear message.
 	decodeProblem error
@@ -42,7 +46,24 @@ func (c *Common) Prepare() error {
 		return c.decodeProblem
 	}
 	c.Topology.ApplyDefaults()
+	if c.withoutLimits {
+		return c.Topology.ValidateWithoutLimits()
+	}
 	return c.Topology.Validate()
+}
+
+// adoptLimits decides whether this run checks the input limits: runs recorded before them replay without.
+// It must be the workflow's first call, before Validate.
+func (c *Common) adoptLimits(ctx workflow.Context) {
+	c.withoutLimits = version(ctx, inputLimits) == workflow.DefaultVersion
+}
+
+// longStrings refuses, before anything else reads them, request strings over their limits.
+func (c *Common) longStrings(req any) topology.Errors {
+	if c.withoutLimits {
+		return nil
+	}
+	return topology.LongStrings(req)
 }
 
 // decodeStrict decodes b into v with the topology's strict decoder; an unknown field is recorded in
@@ -59,25 +80,53 @@ func decodeStrict(b []byte, v any, problem *error) error {
 // RefuseInput records that the request's payload could not be decoded at all (malformed JSON from some
 // client), so the workflow refuses the run with InvalidRequest instead of the SDK failing it opaquely.
 func (c *Common) RefuseInput(err error) {
+	if fe, ok := topology.FieldOf(err); ok {
+		c.decodeProblem = topology.Errors{fe}
+		return
+	}
 	c.decodeProblem = fmt.Errorf("request: malformed JSON (%v); send one JSON object such as examples/requests/*.json", err)
 }
 
-// durationField is a request duration checked by negativeDurations.
+// durationField is a request duration checked by durationProblems; min and max, when set, are its limits.
 type durationField struct {
-	name string
-	v    topology.Duration
+	name     string
+	v        topology.Duration
+	min, max time.Duration
 }
 
-// negativeDurations refuses request durations below zero; zero keeps the default.
-func negativeDurations(fields ...durationField) topology.Errors {
+// durationProblems refuses request durations below zero and, under the limits, outside min and max;
+// zero keeps the default.
+func (c *Common) durationProblems(fields ...durationField) topology.Errors {
 	var es topology.Errors
 	for _, d := range fields {
-		if d.v < 0 {
+		switch {
+		case d.v < 0:
 			es = append(es, topology.FieldError{Field: d.name, Problem: fmt.Sprintf("must not be negative, got %s", d.v), Fix: "leave it out for the default or give a positive duration"})
+		case c.withoutLimits || d.v == 0:
+		case d.min > 0 && d.v.D() < d.min:
+			es = append(es, topology.FieldError{Field: d.name, Problem: fmt.Sprintf("%s is under the minimum of %s", d.v, d.min), Fix: limitsFix(d)})
+		case d.max > 0 && d.v.D() > d.max:
+			es = append(es, topology.FieldError{Field: d.name, Problem: fmt.Sprintf("%s is over the maximum of %s", d.v, d.max), Fix: limitsFix(d)})
 		}
 	}
 	return es
 }
+
+func limitsFix(d durationField) string {
+	if d.min > 0 && d.max > 0 {
+		return fmt.Sprintf("give a duration from %s to %s, or leave it out for the default", d.min, d.max)
+	}
+	if d.max > 0 {
+		return fmt.Sprintf("give at most %s, or leave it out for the default", d.max)
+	}
+	return fmt.Sprintf("give at least %s, or leave it out for the default", d.min)
+}
+
+// Request duration limits.
+const (
+	MinProbeTimeout = 100 * time.Millisecond
+	MaxProbeTimeout = time.Minute
+)
 
 // initiatorProblems refuses a gated run under the two-person rule that names no initiator: the approve
 // validator could not tell the initiator from anyone else, and the rule would pass unnoticed.

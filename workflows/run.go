@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"go.temporal.io/sdk/converter"
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
 
@@ -78,8 +79,13 @@ func newRun(ctx workflow.Context, sc scenario, c *Common) (*run, error) {
 		for {
 			sel := workflow.NewSelector(ctx)
 			sel.AddReceive(approveCh, func(ch workflow.ReceiveChannel, _ bool) {
+				var raw converter.RawValue
+				ch.Receive(ctx, &raw)
 				var ap Approval
-				ch.Receive(ctx, &ap)
+				if err := decodeSignal(raw, &ap); err != nil {
+					r.ignore(fmt.Sprintf("approve signal ignored: %v", err))
+					return
+				}
 				ap = received(ap)
 				err := r.validateApproval(ap)
 				if err == nil {
@@ -92,8 +98,13 @@ func newRun(ctx workflow.Context, sc scenario, c *Common) (*run, error) {
 				r.accept(ap)
 			})
 			sel.AddReceive(operatorCh, func(ch workflow.ReceiveChannel, _ bool) {
+				var raw converter.RawValue
+				ch.Receive(ctx, &raw)
 				var op OperatorAction
-				ch.Receive(ctx, &op)
+				if err := decodeSignal(raw, &op); err != nil {
+					r.ignore(fmt.Sprintf("operator signal ignored: %v", err))
+					return
+				}
 				step, err := r.validateOperator(op)
 				if err != nil {
 					r.ignore(fmt.Sprintf("operator signal ignored: %v", err))
@@ -109,11 +120,15 @@ func newRun(ctx workflow.Context, sc scenario, c *Common) (*run, error) {
 	return r, nil
 }
 
+// ignore records a refused signal: the latest MaxIgnored, each bounded, and a count of older ones, so a
+// flood of refused signals can never grow status or the report past Temporal's limits.
 func (r *run) ignore(msg string) {
-	if r.policy != nil {
-		msg = bounded(msg, 500)
-	}
+	msg = bounded(msg, maxIgnoredLen)
 	r.status.Ignored = append(r.status.Ignored, msg)
+	if over := len(r.status.Ignored) - MaxIgnored; over > 0 {
+		r.status.Ignored = append([]string(nil), r.status.Ignored[over:]...)
+		r.status.IgnoredDropped += over
+	}
 	workflow.GetLogger(r.ctx).Warn(msg)
 	r.publish()
 }
@@ -138,6 +153,9 @@ func (r *run) acceptedMessage(ap Approval) string {
 }
 
 func (r *run) validateApproval(ap Approval) error {
+	if err := ap.lengthProblem(); err != nil {
+		return err
+	}
 	if ap.Decision != "approve" && ap.Decision != "reject" {
 		return fmt.Errorf("decision: %q is not approve or reject", bounded(ap.Decision, 40))
 	}
@@ -155,7 +173,7 @@ func (r *run) validateApproval(ap Approval) error {
 		if pg != nil && len(r.decisions) == 0 {
 			pending = "the pending gate is " + pg.Name
 		}
-		return fmt.Errorf("gate: %q is not pending (%s)", ap.Gate, pending)
+		return fmt.Errorf("gate: %q is not pending (%s)", bounded(ap.Gate, maxQuote), pending)
 	}
 	if err := r.approverProblem(ap); err != nil {
 		return err
@@ -196,8 +214,11 @@ func (r *run) approverProblem(ap Approval) error {
 
 // validateOperator returns the step an operator action applies to.
 func (r *run) validateOperator(op OperatorAction) (string, error) {
+	if err := op.lengthProblem(); err != nil {
+		return "", err
+	}
 	if op.Action != "retry" && op.Action != "skip" && op.Action != "abort" {
-		return "", fmt.Errorf("action: %q is not retry, skip or abort", op.Action)
+		return "", fmt.Errorf("action: %q is not retry, skip or abort", bounded(op.Action, maxQuote))
 	}
 	paused := r.status.PausedSteps
 	step := op.Step
@@ -295,8 +316,19 @@ func (r *run) action(s string) {
 }
 
 func (r *run) note(s string) {
-	r.status.Notes = append(r.status.Notes, s)
+	r.addNote(s)
 	r.publish()
+}
+
+// addNote keeps notes bounded in size and count: the first maxNotesHead, which say how the run began, and
+// the latest, with a count of those dropped between them.
+func (r *run) addNote(s string) {
+	st := r.status
+	st.Notes = append(st.Notes, bounded(s, maxNoteLen))
+	if len(st.Notes) > MaxNotes {
+		st.Notes = slices.Delete(st.Notes, maxNotesHead, maxNotesHead+1)
+		st.NotesDropped++
+	}
 }
 
 // notify publishes to the alarm topic in the DR region (the one that is up in a region outage). A failed
@@ -312,7 +344,7 @@ func (r *run) notifyIn(ctx workflow.Context, subject, message string) {
 		if temporal.IsCanceledError(err) {
 			return
 		}
-		r.status.Notes = append(r.status.Notes, "notification failed: "+errMessage(err))
+		r.addNote("notification failed: " + errMessage(err))
 	}
 }
 
@@ -340,6 +372,6 @@ func (r *run) parallel(branches ...func(ctx workflow.Context) error) error {
 // upsert sets search attributes; a failure is noted (an unregistered attribute must not stop recovery).
 func (r *run) upsert(updates ...temporal.SearchAttributeUpdate) {
 	if err := workflow.UpsertTypedSearchAttributes(r.ctx, updates...); err != nil {
-		r.status.Notes = append(r.status.Notes, "search attributes not set: "+err.Error())
+		r.addNote("search attributes not set: " + err.Error())
 	}
 }

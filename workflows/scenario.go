@@ -91,7 +91,7 @@ func (r *run) finish(phase string, rto time.Duration) {
 func (r *run) summary(outcome string) RunSummary {
 	s := r.snapshot()
 	return RunSummary{Workflow: s.Workflow, Outcome: outcome, StartedAt: s.StartedAt, DetectedAt: s.DetectedAt, EndedAt: workflow.Now(r.ctx),
-		Steps: s.Steps, Approvals: s.Approvals, Notes: s.Notes, Ignored: s.Ignored, Authority: s.Authority}
+		Steps: s.Steps, Approvals: s.Approvals, Notes: s.Notes, Ignored: s.Ignored, IgnoredDropped: s.IgnoredDropped, NotesDropped: s.NotesDropped, Authority: s.Authority}
 }
 
 // doneSoFar tells what a run that stopped early changed in AWS, for its last page.

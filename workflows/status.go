@@ -105,19 +105,23 @@ type Status struct {
 	// PendingGates names the gates waiting for a decision (the pending gate's name, or none).
 	PendingGates []string `json:"pendingGates"`
 	// PausedSteps are steps waiting for an operator decision, with their errors.
-	PausedSteps []string      `json:"pausedSteps,omitempty"`
-	Approvals   []Approval    `json:"approvals,omitempty"`
-	Ignored     []string      `json:"ignored,omitempty"`
-	StartedAt   time.Time     `json:"startedAt"`
-	DetectedAt  time.Time     `json:"detectedAt"`
-	Elapsed     time.Duration `json:"elapsed"`
-	RTO         time.Duration `json:"rtoObjective"`
+	PausedSteps []string   `json:"pausedSteps,omitempty"`
+	Approvals   []Approval `json:"approvals,omitempty"`
+	Ignored     []string   `json:"ignored,omitempty"`
+	// IgnoredDropped counts refused signals older than the MaxIgnored kept in Ignored.
+	IgnoredDropped int           `json:"ignoredDropped,omitempty"`
+	StartedAt      time.Time     `json:"startedAt"`
+	DetectedAt     time.Time     `json:"detectedAt"`
+	Elapsed        time.Duration `json:"elapsed"`
+	RTO            time.Duration `json:"rtoObjective"`
 	// RTOUsed is elapsed since detection as a fraction of the RTO objective.
 	RTOUsed float64 `json:"rtoUsed"`
 	// RTOElapsedSeconds is the time since detection, in seconds.
 	RTOElapsedSeconds float64  `json:"rtoElapsedSeconds"`
 	LastError         string   `json:"lastError,omitempty"`
 	Notes             []string `json:"notes,omitempty"`
+	// NotesDropped counts notes dropped between the first and the latest ones kept.
+	NotesDropped int `json:"notesDropped,omitempty"`
 	// Authority is the policy and identities the run decides under (nil: no policy, runs before it).
 	Authority *Authority `json:"authority,omitempty"`
 }
@@ -150,5 +154,8 @@ type RunSummary struct {
 	Approvals  []Approval   `json:"approvals,omitempty"`
 	Notes      []string     `json:"notes,omitempty"`
 	Ignored    []string     `json:"ignored,omitempty"`
-	Authority  *Authority   `json:"authority,omitempty"`
+	// IgnoredDropped and NotesDropped count what the bounded Ignored and Notes left out.
+	IgnoredDropped int        `json:"ignoredDropped,omitempty"`
+	NotesDropped   int        `json:"notesDropped,omitempty"`
+	Authority      *Authority `json:"authority,omitempty"`
 }

@@ -52,10 +52,14 @@ const (
 	// terminated half way is failed back. Runs recorded before it replay the pre-check that refuses whenever
 	// DNS still points at the primary.
 	failbackPartial changeID = "failback-partial"
+	// inputLimits made every workflow refuse, before anything else, strings over their limits and
+	// identifiers, names and durations outside AWS's and the topology's bounds. It adds only this marker:
+	// a run recorded before it that carried such a value replays as it ran instead of failing at once.
+	inputLimits changeID = "input-limits"
 )
 
 // changeIDs lists every changeID, so a test can check that each is used and documented.
-var changeIDs = []changeID{assessDRScan, dnsModes, readinessStaticStability, restoreSettings, degAutoScaling, lambdaAliases, workerPolicy, failbackPartial}
+var changeIDs = []changeID{assessDRScan, dnsModes, readinessStaticStability, restoreSettings, degAutoScaling, lambdaAliases, workerPolicy, failbackPartial, inputLimits}
 
 // version is workflow.GetVersion for one of the typed change IDs, from the default to version 1.
 func version(ctx workflow.Context, id changeID) workflow.Version {

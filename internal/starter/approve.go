@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/api/serviceerror"
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/temporal"
@@ -52,6 +53,9 @@ func approveCmd(ctx context.Context, e *Env, args []string) error {
 	d, err := c.DescribeWorkflowExecution(ctx, *id, "")
 	if err != nil {
 		return fmt.Errorf("approve on %s: %v (starter status --workflow-id %s)", *id, rootMessage(err), *id)
+	}
+	if s := d.GetWorkflowExecutionInfo().GetStatus(); s != enumspb.WORKFLOW_EXECUTION_STATUS_RUNNING {
+		return badInput("workflow %s is %s: there is nothing to approve (starter status --workflow-id %s)", *id, (execution{status: s}).statusName(), *id)
 	}
 	runID := d.GetWorkflowExecutionInfo().GetExecution().GetRunId()
 	st, err := queryStatus(ctx, c, *id, runID)

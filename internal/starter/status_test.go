@@ -6,6 +6,8 @@ import (
 	"testing"
 	"time"
 
+	enumspb "go.temporal.io/api/enums/v1"
+
 	"github.com/roadcall/dr/workflows"
 )
 
@@ -39,5 +41,28 @@ func TestPrintStatusShowsTheStepTableWithNames(t *testing.T) {
 		if strings.Contains(line, "5. Activate") && (!strings.Contains(line, " -  ") || !strings.Contains(line, " 2 ")) {
 			t.Errorf("the running step has taken - so far and shows its 2 attempts: %q", line)
 		}
+	}
+}
+
+// A run the server terminated still has the status it last published, gate pending and all: starter
+// status says TERMINATED with the last known step, and offers no approve command.
+func TestPrintStatusOfATerminatedRunNeverOffersToApprove(t *testing.T) {
+	st := workflows.Status{Workflow: "RegionFailover", Phase: workflows.PhaseAwaitingApproval, CurrentStep: "gate",
+		PendingGate: &workflows.GateStatus{Name: "failover", Summary: "fail over?"}, PausedSteps: []string{"dns"}}
+	x := execution{status: enumspb.WORKFLOW_EXECUTION_STATUS_TERMINATED, closed: time.Date(2025, 3, 1, 10, 0, 0, 0, time.UTC)}
+	st, note := x.ended(st)
+	var out bytes.Buffer
+	printEnded(&out, "failover-roadcall-prod", st, note)
+	s := out.String()
+	if !strings.Contains(s, "phase    TERMINATED at ") || !strings.Contains(s, "last known: awaiting-approval, step gate") {
+		t.Errorf("status does not say the run was terminated, and where:\n%s", s)
+	}
+	for _, never := range []string{"WAITING", "approve", "PAUSED", "starter operator"} {
+		if strings.Contains(s, never) {
+			t.Errorf("a terminated run's status offers %q:\n%s", never, s)
+		}
+	}
+	if _, note := (execution{status: enumspb.WORKFLOW_EXECUTION_STATUS_RUNNING}).ended(st); note != "" {
+		t.Errorf("a running run is not ended: %q", note)
 	}
 }

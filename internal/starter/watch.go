@@ -8,6 +8,7 @@ import (
 	"slices"
 	"time"
 
+	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/api/serviceerror"
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/temporal"
@@ -53,6 +54,18 @@ func (e *Env) await(ctx context.Context, c client.Client, run client.WorkflowRun
 	for {
 		select {
 		case err := <-done:
+			// A run the server ended (terminated, timed out) never updated its own status: say how it
+			// ended, never what it was waiting for.
+			if ex, derr := describe(ctx, c, run.GetID(), run.GetRunID()); derr == nil && !ex.open() && ex.status != enumspb.WORKFLOW_EXECUTION_STATUS_COMPLETED {
+				w.ended = true
+				w.poll(ctx, c, run)
+				last := w.phase
+				if w.step != "" {
+					last += ", step " + w.step
+				}
+				fmt.Fprintf(w.e.Out, "%s  %-8s run ended by the server; last known: %s\n", clock(w.e.Now()), ex.statusName(), last)
+				return fmt.Errorf("workflow %s: %s (%v)", run.GetID(), ex.statusName(), rootMessage(err))
+			}
 			w.poll(ctx, c, run) // the final steps, so the log ends where the run ended
 			if err != nil {
 				if workflows.IsInvalidRequest(err) {
@@ -78,6 +91,9 @@ type watcher struct {
 	paused     []string
 	lastAnswer time.Time
 	hinted     bool
+	// ended: the server ended the run, so nothing it shows is waiting for anyone; step is the last current step.
+	ended bool
+	step  string
 }
 
 func (w *watcher) poll(ctx context.Context, c client.Client, run client.WorkflowRun) {
@@ -94,6 +110,10 @@ func (w *watcher) poll(ctx context.Context, c client.Client, run client.Workflow
 	}
 	w.lastAnswer = w.e.Now()
 	now := clock(w.e.Now())
+	w.step = st.CurrentStep
+	if w.ended {
+		st.PendingGate, st.PausedSteps = nil, nil
+	}
 	for _, s := range st.Steps {
 		if w.seen[s.Name] == s.Outcome {
 			continue
@@ -121,7 +141,7 @@ func (w *watcher) poll(ctx context.Context, c client.Client, run client.Workflow
 		}
 	}
 	w.paused = st.PausedSteps
-	if st.Phase != w.phase && (st.Phase != workflows.PhaseRunning || w.phase != "") {
+	if st.Phase != w.phase && !w.ended && (st.Phase != workflows.PhaseRunning || w.phase != "") {
 		fmt.Fprintf(w.e.Out, "%s  phase    %s\n", now, st.Phase)
 	}
 	w.phase = st.Phase

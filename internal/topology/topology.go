@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"reflect"
 	"regexp"
 	"sort"
 	"strings"
@@ -26,14 +27,16 @@ func (d Duration) String() string { return time.Duration(d).String() }
 
 func (d Duration) MarshalJSON() ([]byte, error) { return json.Marshal(time.Duration(d).String()) }
 
+// A bad duration comes back as a json.UnmarshalTypeError, the one error encoding/json fills in the field
+// path of, so the message names the field.
 func (d *Duration) UnmarshalJSON(b []byte) error {
 	var s string
 	if err := json.Unmarshal(b, &s); err != nil {
-		return fmt.Errorf("want a duration string such as \"15m\" or \"1h\", got %s", string(b))
+		return &json.UnmarshalTypeError{Value: bounded(string(b)), Type: reflect.TypeFor[Duration]()}
 	}
 	v, err := time.ParseDuration(s)
 	if err != nil {
-		return fmt.Errorf("want a duration string such as \"15m\" or \"1h\", got %q", s)
+		return &json.UnmarshalTypeError{Value: fmt.Sprintf("%q", bounded(s)), Type: reflect.TypeFor[Duration]()}
 	}
 	*d = Duration(v)
 	return nil
@@ -446,9 +449,8 @@ func DecodeStrict(r io.Reader, v any) error {
 			name := strings.TrimPrefix(err.Error(), "json: unknown field ")
 			return Errors{{Field: strings.Trim(name, `"`), Problem: "unknown field", Fix: "remove it or correct its spelling"}}
 		}
-		var ute *json.UnmarshalTypeError
-		if errors.As(err, &ute) {
-			return Errors{{Field: ute.Field, Problem: fmt.Sprintf("has JSON type %s, want %s", ute.Value, ute.Type), Fix: "give it a value of the right type"}}
+		if fe, ok := FieldOf(err); ok {
+			return Errors{fe}
 		}
 		return fmt.Errorf("malformed JSON: %v", err)
 	}
@@ -456,6 +458,22 @@ func DecodeStrict(r io.Reader, v any) error {
 		return errors.New("malformed JSON: trailing data after the top-level value; keep one JSON object in the file")
 	}
 	return nil
+}
+
+// FieldOf names the field a JSON type error is about, with the fix.
+func FieldOf(err error) (FieldError, bool) {
+	var ute *json.UnmarshalTypeError
+	if !errors.As(err, &ute) {
+		return FieldError{}, false
+	}
+	field := ute.Field
+	if field == "" {
+		field = "request"
+	}
+	if ute.Type == reflect.TypeFor[Duration]() {
+		return FieldError{Field: field, Problem: fmt.Sprintf("%s is not a duration", ute.Value), Fix: `give a duration string such as "15m" or "1h"`}, true
+	}
+	return FieldError{Field: field, Problem: fmt.Sprintf("has JSON type %s, want %s", ute.Value, ute.Type), Fix: "give it a value of the right type"}, true
 }
 
 func position(data []byte, off int64) (line, col int) {
@@ -570,8 +588,19 @@ var regionRE = regexp.MustCompile(`^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-[0-9]+$`)
 // ValidRegion reports whether s looks like an AWS region name such as us-east-1.
 func ValidRegion(s string) bool { return regionRE.MatchString(s) }
 
-// Validate checks the topology and returns every problem found as Errors.
-func (t Topology) Validate() error {
+// Validate checks the topology, its limits included, and returns every problem found as Errors.
+func (t Topology) Validate() error { return t.validate(true) }
+
+// ValidateWithoutLimits is Validate without the string, identifier and duration limits, for runs recorded
+// before them: they replay as they ran.
+func (t Topology) ValidateWithoutLimits() error { return t.validate(false) }
+
+func (t Topology) validate(limits bool) error {
+	if limits {
+		if es := LongStrings(t); len(es) > 0 {
+			return es
+		}
+	}
 	var es Errors
 	if t.problem != nil {
 		if pe, ok := t.problem.(Errors); ok {
@@ -748,6 +777,9 @@ func (t Topology) Validate() error {
 	pos("corruption.restoreMargin", c.RestoreMargin, "e.g. \"5m\"")
 	if c.MaxParallelRestores <= 0 {
 		add("corruption.maxParallelRestores", fmt.Sprintf("must be positive, got %d", c.MaxParallelRestores), "e.g. 2")
+	}
+	if limits {
+		es = append(es, t.limitProblems()...)
 	}
 	if len(es) == 0 {
 		return nil

@@ -162,3 +162,14 @@ func TestUnknownFieldInsideARequestIsReportedByValidate(t *testing.T) {
 	req.Topology.ApplyDefaults()
 	require.ErrorContains(t, req.Topology.Validate(), `"colour"`)
 }
+
+// TestBadDurationNamesItsField: encoding/json gives a custom decoder's error no field; the topology's does.
+func TestBadDurationNamesItsField(t *testing.T) {
+	var v struct {
+		Topology Topology `json:"topology"`
+	}
+	err := DecodeStrict(strings.NewReader(`{"topology":{"approvals":{"escalationInterval":"soon"}}}`), &v)
+	if err == nil || !strings.Contains(err.Error(), `"topology.approvals.escalationInterval"`) || !strings.Contains(err.Error(), `"soon" is not a duration`) {
+		t.Fatalf("got %v", err)
+	}
+}
