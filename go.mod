@@ -26,6 +26,11 @@ require (
 require github.com/aws/aws-sdk-go-v2/service/applicationautoscaling v1.51.12
 
 require (
+	github.com/BurntSushi/toml v1.4.0 // indirect
+	go.temporal.io/sdk/contrib/envconfig v1.0.2 // indirect
+)
+
+require (
 	github.com/aws/aws-sdk-go-v2/aws/protocol/eventstream v1.7.27 // indirect
 	github.com/aws/aws-sdk-go-v2/feature/ec2/imds v1.20.9 // indirect
 	github.com/aws/aws-sdk-go-v2/internal/configsources v1.5.12 // indirect

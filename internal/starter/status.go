@@ -31,7 +31,7 @@ func statusCmd(ctx context.Context, e *Env, args []string) error {
 	defer cancel()
 	st, err := queryStatus(qctx, c, *id, *runID)
 	if gone(err) {
-		return fmt.Errorf("workflow %s: %v (namespace %s)", *id, rootMessage(err), f.temporal.Namespace)
+		return fmt.Errorf("workflow %s: %v (namespace %s)", *id, rootMessage(err), f.temporal.ResolvedNamespace())
 	}
 	if err != nil {
 		return fmt.Errorf("query %s of workflow %s: %v (is a worker running on task queue %s?)", workflows.QueryStatus, *id, rootMessage(err), workflows.TaskQueue)
