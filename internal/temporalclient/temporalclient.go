@@ -52,6 +52,10 @@ func (c Connection) Dial(ctx context.Context, z *zap.Logger) (client.Client, err
 func (c Connection) hint(err error) string {
 	msg := err.Error()
 	switch {
+	case strings.Contains(msg, "certificate required") && c.ClientCert != "":
+		// Go's TLS client offers a certificate only when a CA the server names in its request signed it;
+		// otherwise it sends none, and the server answers "certificate required".
+		return fmt.Sprintf("; the server refused our client certificate (%s): mTLS there needs one signed by a CA the server trusts, and this one is not", c.ClientCert)
 	case strings.Contains(msg, "certificate required"):
 		return "; the server requires a client certificate (mTLS): set TEMPORAL_TLS_CLIENT_CERT_PATH and TEMPORAL_TLS_CLIENT_KEY_PATH (or --tls-cert-path/--tls-key-path, or tls.client_cert_path/client_key_path in the profile)"
 	case strings.Contains(msg, "remote error: tls: unknown certificate authority"),
@@ -65,6 +69,12 @@ func (c Connection) hint(err error) string {
 		return "; the server's certificate does not name this address: set TEMPORAL_TLS_SERVER_NAME (--tls-server-name) to a name it holds"
 	case strings.Contains(msg, "first record does not look like a TLS handshake"):
 		return "; the server does not speak TLS there: unset the TLS settings or set TEMPORAL_TLS=false"
+	case c.TLS && (strings.Contains(msg, "broken pipe") || strings.Contains(msg, "connection reset by peer")):
+		// A server that closes right after its alert leaves the client a reset instead of the reason.
+		if c.ClientCert != "" {
+			return fmt.Sprintf("; the server hung up during the TLS handshake: if it requires mTLS, it refused our client certificate (%s)", c.ClientCert)
+		}
+		return "; the server hung up during the TLS handshake: if it requires mTLS, set TEMPORAL_TLS_CLIENT_CERT_PATH and TEMPORAL_TLS_CLIENT_KEY_PATH"
 	case !c.TLS:
 		return "; is the server up? (make demo starts a dev server; or set TEMPORAL_ADDRESS; a TLS endpoint such as Temporal Cloud needs TEMPORAL_TLS=true or TEMPORAL_API_KEY)"
 	}
