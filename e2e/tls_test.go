@@ -31,7 +31,6 @@ type tlsTerminator struct {
 	Refused  []string
 }
 
-//
 // With clientCAs it requires a client certificate signed by one of them. Go's TLS server names those CAs in
 // its request, and Go's client then offers only a certificate they signed (none otherwise); a terminator
 // that does not name them (quietCAs, as some load balancers) gets the wrong certificate and refuses it.
