@@ -23,7 +23,12 @@ require (
 	github.com/aws/smithy-go v1.28.9
 )
 
-require github.com/aws/aws-sdk-go-v2/service/applicationautoscaling v1.51.12
+require (
+	github.com/aws/aws-sdk-go-v2/service/applicationautoscaling v1.51.12
+	go.temporal.io/sdk/contrib/envconfig v1.0.2
+)
+
+require github.com/BurntSushi/toml v1.4.0 // indirect
 
 require (
 	github.com/aws/aws-sdk-go-v2/aws/protocol/eventstream v1.7.27 // indirect

@@ -2,7 +2,9 @@ package e2e
 
 import (
 	"os"
+	"os/exec"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -25,6 +27,9 @@ func TestDockerComposeParses(t *testing.T) {
 		Image       string            `yaml:"image"`
 		Build       any               `yaml:"build"`
 		Command     []string          `yaml:"command"`
+		Entrypoint  []string          `yaml:"entrypoint"`
+		Volumes     []string          `yaml:"volumes"`
+		DependsOn   yaml.Node         `yaml:"depends_on"`
 		Environment map[string]string `yaml:"environment"`
 		NetworkMode string            `yaml:"network_mode"`
 		Ports       []string          `yaml:"ports"`
@@ -35,7 +40,7 @@ func TestDockerComposeParses(t *testing.T) {
 	if err := yaml.Unmarshal(b, &doc); err != nil {
 		t.Fatalf("docker-compose.yml: %v", err)
 	}
-	for _, name := range []string{"postgresql", "temporal", "temporal-ui", "worker", "awssim"} {
+	for _, name := range []string{"postgresql", "temporal-schema", "temporal", "temporal-namespace", "temporal-ui", "worker", "awssim"} {
 		if _, ok := doc.Services[name]; !ok {
 			t.Errorf("docker-compose.yml has no %s service", name)
 		}
@@ -76,4 +81,109 @@ func TestDockerComposeParses(t *testing.T) {
 			t.Errorf("service %s runs %s, not one of the image's /app binaries", name, s.Command[0])
 		}
 	}
+	checkComposeTemporal(t, doc.Services["temporal-schema"].Image, doc.Services["temporal"].Image)
+	mounted := map[string]string{}
+	for name, s := range doc.Services {
+		checkComposeImage(t, name, s.Image)
+		for _, v := range s.Volumes {
+			host, target, ok := strings.Cut(v, ":")
+			if !ok || !strings.HasPrefix(host, "./") {
+				continue
+			}
+			target, _, _ = strings.Cut(target, ":")
+			if _, err := os.Stat(filepath.Join(root, host)); err != nil {
+				t.Errorf("service %s mounts %s, which is not in the repository", name, host)
+			}
+			mounted[name+" "+target] = filepath.Join(root, host)
+		}
+	}
+	// The admin-tools services run a script of ours through the image's shell: it must be mounted where
+	// the command looks, and be valid sh.
+	for _, name := range []string{"temporal-schema", "temporal-namespace"} {
+		s := doc.Services[name]
+		if !slices.Equal(s.Entrypoint, []string{"/bin/sh"}) || len(s.Command) != 1 {
+			t.Errorf("%s should run one script with /bin/sh: entrypoint %v command %v", name, s.Entrypoint, s.Command)
+			continue
+		}
+		script, ok := mounted[name+" "+s.Command[0]]
+		if !ok {
+			t.Errorf("%s runs %s, which no volume mounts", name, s.Command[0])
+			continue
+		}
+		if out, err := exec.Command("sh", "-n", script).CombinedOutput(); err != nil {
+			t.Errorf("%s: sh -n: %v\n%s", script, err, out)
+		}
+	}
+	schema, _ := os.ReadFile(mounted["temporal-schema /scripts/setup-postgres.sh"])
+	for _, want := range []string{"temporal-sql-tool --plugin postgres12", "create", "setup-schema -v 0.0", "update-schema",
+		"/etc/temporal/schema/postgresql/v12/$db/versioned", "temporal_visibility"} {
+		if !strings.Contains(string(schema), want) {
+			t.Errorf("the schema script lacks %q", want)
+		}
+	}
+	tmpEnv := doc.Services["temporal"].Environment
+	if dc := tmpEnv["DYNAMIC_CONFIG_FILE_PATH"]; mounted["temporal /etc/temporal/"+dc] == "" {
+		t.Errorf("temporal's DYNAMIC_CONFIG_FILE_PATH %s (relative to /etc/temporal) is not a mounted file", dc)
+	}
+	if !dependsOn(doc.Services["temporal"].DependsOn, "temporal-schema", "service_completed_successfully") {
+		t.Errorf("temporal must start only after the schema setup completed")
+	}
+	if !dependsOn(doc.Services["dr-setup"].DependsOn, "temporal-namespace", "service_completed_successfully") {
+		t.Errorf("dr-setup registers search attributes in the namespace temporal-namespace creates; it must wait for it")
+	}
+}
+
+// composeImages are the repositories compose may pull, with the tag each must have: an image not listed
+// here, or an unpinned one, has not been checked to exist.
+var composeImages = map[string]string{
+	"postgres":          "16",
+	"temporalio/ui":     "2.42.1",
+	"roadcall-dr":       "local",
+	"temporalio/server": "", "temporalio/admin-tools": "", // the server version: checkComposeTemporal
+}
+
+func checkComposeImage(t *testing.T, service, image string) {
+	t.Helper()
+	repo, tag, ok := strings.Cut(image, ":")
+	want, known := composeImages[repo]
+	switch {
+	case image == "":
+		t.Errorf("service %s has no image", service)
+	case strings.Contains(image, "auto-setup"):
+		t.Errorf("service %s uses %s: Temporal has deprecated auto-setup", service, image)
+	case !known:
+		t.Errorf("service %s uses %s, which this test does not know to exist", service, image)
+	case !ok || tag == "latest" || (want != "" && tag != want):
+		t.Errorf("service %s: %s should be pinned to %s:%s", service, image, repo, want)
+	}
+}
+
+// checkComposeTemporal ties the server and admin-tools images to the server release the tests run: the
+// temporal CLI's dev server says which it embeds, Temporal publishes both images for every release, and
+// the schema the admin-tools image sets up belongs to its own release.
+func checkComposeTemporal(t *testing.T, adminTools, server string) {
+	t.Helper()
+	out, err := exec.Command(testenv.TemporalBinary(t), "--version").Output()
+	if err != nil {
+		t.Fatalf("temporal --version: %v", err)
+	}
+	m := regexp.MustCompile(`Server (\d+\.\d+\.\d+)`).FindStringSubmatch(string(out))
+	if m == nil {
+		t.Fatalf("temporal --version does not name its server: %s", out)
+	}
+	if server != "temporalio/server:"+m[1] || adminTools != "temporalio/admin-tools:"+m[1] {
+		t.Errorf("compose runs %s with %s; the tests run server %s: use temporalio/server:%[3]s and temporalio/admin-tools:%[3]s", server, adminTools, m[1])
+	}
+}
+
+// dependsOn reports whether a depends_on block (list or map form) waits for service in condition.
+func dependsOn(n yaml.Node, service, condition string) bool {
+	var long map[string]struct {
+		Condition string `yaml:"condition"`
+	}
+	if err := n.Decode(&long); err != nil {
+		return false
+	}
+	d, ok := long[service]
+	return ok && d.Condition == condition
 }

@@ -1,6 +1,7 @@
-// Command worker runs the DR workflows and activities on the roadcall-dr task queue. Temporal comes from
-// --address/--namespace or TEMPORAL_ADDRESS/TEMPORAL_NAMESPACE; AWS from the standard environment
-// (AWS_ENDPOINT_URL for LocalStack or awssim, AWS_REGION, credentials).
+// Command worker runs the DR workflows and activities on the roadcall-dr task queue. Temporal is reached
+// as the temporal CLI reaches it (its connection flags, TEMPORAL_* variables, profiles in temporal.toml:
+// TLS, mTLS, API keys); AWS from the standard environment (AWS_ENDPOINT_URL for LocalStack or awssim,
+// AWS_REGION, credentials).
 package main
 
 import (
@@ -35,6 +36,11 @@ func main() {
 		os.Exit(2)
 	}
 	defer func() { _ = log.Sync() }()
+	conn, err := tc.Load()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "worker:", err)
+		os.Exit(2)
+	}
 	var pol *policy.File
 	if *policyFile != "" {
 		f, err := policy.Load(*policyFile)
@@ -44,13 +50,13 @@ func main() {
 		}
 		pol = &f
 	}
-	if err := run(log, tc, *stop, pol, *policyFile); err != nil {
+	if err := run(log, conn, *stop, pol, *policyFile); err != nil {
 		log.Error("worker stopped", zap.Error(err))
 		os.Exit(1)
 	}
 }
 
-func run(log *zap.Logger, tc *temporalclient.Config, stop time.Duration, pol *policy.File, policyFile string) error {
+func run(log *zap.Logger, conn temporalclient.Connection, stop time.Duration, pol *policy.File, policyFile string) error {
 	ctx, cancel := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer cancel()
 	acts, err := drworker.Activities(ctx, awsclient.Options{})
@@ -61,7 +67,7 @@ func run(log *zap.Logger, tc *temporalclient.Config, stop time.Duration, pol *po
 	if pol == nil {
 		log.Warn("no policy: gated workflows will refuse to run; give --policy FILE or " + policy.EnvVar + " (see examples/policy-local.json)")
 	}
-	c, err := temporalclient.Dial(ctx, tc.Address, tc.Namespace, log)
+	c, err := conn.Dial(ctx, log)
 	if err != nil {
 		return err
 	}
@@ -70,7 +76,7 @@ func run(log *zap.Logger, tc *temporalclient.Config, stop time.Duration, pol *po
 	if endpoint == "" {
 		endpoint = "AWS (default endpoints)"
 	}
-	log.Info("worker starting", zap.String("temporal", tc.Address), zap.String("namespace", tc.Namespace),
+	log.Info("worker starting", zap.Stringer("temporal", conn),
 		zap.String("taskQueue", workflows.TaskQueue), zap.String("aws", endpoint), zap.String("awsRegion", acts.AWS.Base.Region))
 	err = drworker.Run(ctx, c, acts, stop)
 	log.Info("worker stopped")

@@ -32,7 +32,7 @@ func setupCmd(ctx context.Context, e *Env, args []string) error {
 		return err
 	}
 	defer c.Close()
-	ns := f.temporal.Namespace
+	ns := f.temporal.ResolvedNamespace()
 	have, err := c.OperatorService().ListSearchAttributes(ctx, &operatorservice.ListSearchAttributesRequest{Namespace: ns})
 	if err != nil {
 		return fmt.Errorf("list search attributes of namespace %s: %w", ns, err)

@@ -81,7 +81,7 @@ func DefaultEnv() *Env {
 	return &Env{
 		Out: os.Stdout, Err: os.Stderr, PollInterval: time.Second, Now: time.Now, Policy: os.Getenv(policy.EnvVar),
 		Dial: func(ctx context.Context, cfg temporalclient.Config) (client.Client, error) {
-			return temporalclient.Dial(ctx, cfg.Address, cfg.Namespace, nil)
+			return temporalclient.Dial(ctx, cfg, nil)
 		},
 	}
 }
@@ -124,8 +124,10 @@ func Main(ctx context.Context, args []string, e *Env) int {
 }
 
 func usage(w io.Writer) {
-	fmt.Fprintln(w, "usage: starter [--address HOST:PORT] [--namespace NS] COMMAND [flags]")
-	fmt.Fprintln(w, "\nTemporal is found through --address/--namespace or TEMPORAL_ADDRESS/TEMPORAL_NAMESPACE (default localhost:7233, default).")
+	fmt.Fprintln(w, "usage: starter [--address HOST:PORT] [--namespace NS] [other temporal CLI connection flags] COMMAND [flags]")
+	fmt.Fprintln(w, "\nTemporal is reached as the temporal CLI reaches it: its connection flags (--address, --namespace, --api-key,")
+	fmt.Fprintln(w, "--tls-*, --profile, --config-file), then TEMPORAL_* variables, then the profile in temporal.toml, then")
+	fmt.Fprintln(w, "localhost:7233 and namespace default.")
 	fmt.Fprintln(w, "\ncommands:")
 	for _, c := range commands {
 		fmt.Fprintf(w, "  %-10s %s\n             %s\n", c.name, c.summary, c.usage)
@@ -206,7 +208,11 @@ func require(pairs ...string) error {
 }
 
 func (e *Env) dial(ctx context.Context, f *flags) (client.Client, error) {
-	return e.Dial(ctx, *f.temporal)
+	c, err := e.Dial(ctx, *f.temporal)
+	if temporalclient.IsSettingError(err) {
+		return nil, badInput("%v", err)
+	}
+	return c, err
 }
 
 // loadTopology loads and validates a topology; any problem is bad input, reported with the field.
@@ -258,16 +264,18 @@ func (e *Env) runID(scenario string, t topology.Topology) string {
 	return workflows.WorkflowID(scenario, t) + "-" + e.Now().UTC().Format("20060102T150405.000Z")
 }
 
-// splitGlobal separates leading --address/--namespace flags from the command and its own flags.
+// splitGlobal separates leading connection flags (--address, --tls-ca-path...) from the command and its
+// own flags.
 func splitGlobal(args []string) (global, rest []string) {
 	for i := 0; i < len(args); i++ {
 		a := args[i]
 		name, _, hasValue := strings.Cut(strings.TrimLeft(a, "-"), "=")
-		if !strings.HasPrefix(a, "-") || (name != "address" && name != "namespace") {
+		known, boolean := temporalclient.IsFlag(name)
+		if !strings.HasPrefix(a, "-") || !known {
 			return global, args[i:]
 		}
 		global = append(global, a)
-		if !hasValue && i+1 < len(args) {
+		if !hasValue && !boolean && i+1 < len(args) {
 			global = append(global, args[i+1])
 			i++
 		}

@@ -66,6 +66,29 @@ func TestSplitGlobal(t *testing.T) {
 	if strings.Join(g, " ") != "--address h:1 --namespace=dr" || strings.Join(rest, " ") != "status --workflow-id x" {
 		t.Fatalf("global %q rest %q", g, rest)
 	}
+	// Every temporal CLI connection flag, booleans standing alone.
+	g, rest = splitGlobal([]string{"--tls", "--tls-ca-path", "ca.pem", "--profile=prod", "--tls-disable-host-verification", "readiness", "--topology", "t.json"})
+	if strings.Join(g, " ") != "--tls --tls-ca-path ca.pem --profile=prod --tls-disable-host-verification" || strings.Join(rest, " ") != "readiness --topology t.json" {
+		t.Fatalf("global %q rest %q", g, rest)
+	}
+}
+
+func TestUnreadableTLSFileIsBadInputNamingTheSetting(t *testing.T) {
+	missing := filepath.Join(t.TempDir(), "ca.pem")
+	t.Setenv("TEMPORAL_CONFIG_FILE", filepath.Join(t.TempDir(), "none.toml"))
+	t.Setenv("TEMPORAL_TLS_SERVER_CA_CERT_PATH", missing)
+	var out, errOut bytes.Buffer
+	e := DefaultEnv()
+	e.Out, e.Err = &out, &errOut
+	code := Main(context.Background(), []string{"status", "--workflow-id", "x"}, e)
+	if code != ExitBadInput || !strings.Contains(errOut.String(), "TEMPORAL_TLS_SERVER_CA_CERT_PATH: cannot read "+missing) {
+		t.Fatalf("exit %d:\n%s", code, errOut.String())
+	}
+	errOut.Reset()
+	code = Main(context.Background(), []string{"--tls-cert-path", missing, "--tls-key-path", missing, "status", "--workflow-id", "x"}, e)
+	if code != ExitBadInput || !strings.Contains(errOut.String(), "--tls-cert-path: cannot read "+missing) {
+		t.Fatalf("exit %d:\n%s", code, errOut.String())
+	}
 }
 
 func TestRunIDsSortAndDiffer(t *testing.T) {

@@ -34,7 +34,7 @@ func statusCmd(ctx context.Context, e *Env, args []string) error {
 	defer cancel()
 	ex, err := describe(qctx, c, *id, *runID)
 	if gone(err) {
-		return fmt.Errorf("workflow %s: %v (namespace %s)", *id, rootMessage(err), f.temporal.Namespace)
+		return fmt.Errorf("workflow %s: %v (namespace %s)", *id, rootMessage(err), f.temporal.ResolvedNamespace())
 	}
 	if err != nil {
 		return fmt.Errorf("describe workflow %s: %v", *id, rootMessage(err))

@@ -1,13 +1,13 @@
-// Package temporalclient dials Temporal the same way for the worker, the starter and the tests: address and
-// namespace from flags or TEMPORAL_ADDRESS/TEMPORAL_NAMESPACE, and zap as the SDK's logger so the worker's
-// own lines and the SDK's lines come out in one format.
+// Package temporalclient dials Temporal the same way for the worker, the starter and the tests, and the
+// way the temporal CLI does: its flags, its TEMPORAL_* environment variables and its profiles in
+// temporal.toml (go.temporal.io/sdk/contrib/envconfig), so an operator who can reach a cluster with
+// `temporal workflow list` reaches it with the worker and the starter unchanged. zap is the SDK's logger
+// so the worker's own lines and the SDK's lines come out in one format.
 package temporalclient
 
 import (
 	"context"
-	"flag"
 	"fmt"
-	"os"
 	"strings"
 
 	"go.temporal.io/sdk/client"
@@ -16,50 +16,69 @@ import (
 	"go.uber.org/zap/zapcore"
 )
 
-// Defaults match `temporal server start-dev`.
+// Defaults match `temporal server start-dev` and the temporal CLI.
 const (
 	DefaultAddress   = "localhost:7233"
 	DefaultNamespace = "default"
 )
 
-// Config is where Temporal is.
-type Config struct {
-	Address   string
-	Namespace string
-}
-
-// FromEnv reads TEMPORAL_ADDRESS and TEMPORAL_NAMESPACE, falling back to the dev server's defaults.
-func FromEnv() Config {
-	c := Config{Address: os.Getenv("TEMPORAL_ADDRESS"), Namespace: os.Getenv("TEMPORAL_NAMESPACE")}
-	if c.Address == "" {
-		c.Address = DefaultAddress
+// Dial resolves cfg and connects to Temporal, checking the connection. A nil logger keeps the SDK quiet.
+// A setting that cannot be used (an unreadable certificate, a missing profile) is a *SettingError.
+func Dial(ctx context.Context, cfg Config, z *zap.Logger) (client.Client, error) {
+	conn, err := cfg.Load()
+	if err != nil {
+		return nil, err
 	}
-	if c.Namespace == "" {
-		c.Namespace = DefaultNamespace
-	}
-	return c
+	return conn.Dial(ctx, z)
 }
 
-// Flags registers --address and --namespace with the environment (or the defaults) as their defaults, so a
-// flag given on the command line wins over the environment.
-func Flags(fs *flag.FlagSet) *Config {
-	env := FromEnv()
-	c := &Config{}
-	fs.StringVar(&c.Address, "address", env.Address, "Temporal frontend host:port (env TEMPORAL_ADDRESS)")
-	fs.StringVar(&c.Namespace, "namespace", env.Namespace, "Temporal namespace (env TEMPORAL_NAMESPACE)")
-	return c
-}
-
-// Dial connects to Temporal and checks the connection. A nil logger keeps the SDK quiet.
-func Dial(ctx context.Context, address, namespace string, z *zap.Logger) (client.Client, error) {
+// Dial connects with the resolved settings.
+func (c Connection) Dial(ctx context.Context, z *zap.Logger) (client.Client, error) {
 	if z == nil {
 		z = zap.NewNop()
 	}
-	c, err := client.DialContext(ctx, client.Options{HostPort: address, Namespace: namespace, Logger: SDKLogger(z), DataConverter: DataConverter()})
+	opts := c.Options
+	opts.Logger = SDKLogger(z)
+	opts.DataConverter = DataConverter()
+	cl, err := client.DialContext(ctx, opts)
 	if err != nil {
-		return nil, fmt.Errorf("connect to Temporal at %s (namespace %s): %w; is the server up? (make demo starts a dev server; or set TEMPORAL_ADDRESS)", address, namespace, err)
+		return nil, fmt.Errorf("connect to Temporal at %s: %w%s", c, err, c.hint(err))
 	}
-	return c, nil
+	return cl, nil
+}
+
+// hint turns the gRPC layer's TLS errors, which name neither the setting nor the side at fault, into
+// what to change.
+func (c Connection) hint(err error) string {
+	msg := err.Error()
+	switch {
+	case strings.Contains(msg, "certificate required") && c.ClientCert != "":
+		// Go's TLS client offers a certificate only when a CA the server names in its request signed it;
+		// otherwise it sends none, and the server answers "certificate required".
+		return fmt.Sprintf("; the server refused our client certificate (%s): mTLS there needs one signed by a CA the server trusts, and this one is not", c.ClientCert)
+	case strings.Contains(msg, "certificate required"):
+		return "; the server requires a client certificate (mTLS): set TEMPORAL_TLS_CLIENT_CERT_PATH and TEMPORAL_TLS_CLIENT_KEY_PATH (or --tls-cert-path/--tls-key-path, or tls.client_cert_path/client_key_path in the profile)"
+	case strings.Contains(msg, "remote error: tls: unknown certificate authority"),
+		strings.Contains(msg, "remote error: tls: bad certificate"),
+		strings.Contains(msg, "remote error: tls: certificate unknown"),
+		strings.Contains(msg, "remote error: tls: expired certificate"):
+		return fmt.Sprintf("; the server refused our client certificate (%s): it must be signed by a CA the server trusts for mTLS", c.ClientCert)
+	case strings.Contains(msg, "certificate signed by unknown authority"):
+		return "; the server's certificate is not signed by a CA we trust: set TEMPORAL_TLS_SERVER_CA_CERT_PATH (--tls-ca-path) to its CA"
+	case strings.Contains(msg, "certificate is valid for"), strings.Contains(msg, "doesn't contain any IP SANs"):
+		return "; the server's certificate does not name this address: set TEMPORAL_TLS_SERVER_NAME (--tls-server-name) to a name it holds"
+	case strings.Contains(msg, "first record does not look like a TLS handshake"):
+		return "; the server does not speak TLS there: unset the TLS settings or set TEMPORAL_TLS=false"
+	case c.TLS && (strings.Contains(msg, "broken pipe") || strings.Contains(msg, "connection reset by peer")):
+		// A server that closes right after its alert leaves the client a reset instead of the reason.
+		if c.ClientCert != "" {
+			return fmt.Sprintf("; the server hung up during the TLS handshake: if it requires mTLS, it refused our client certificate (%s)", c.ClientCert)
+		}
+		return "; the server hung up during the TLS handshake: if it requires mTLS, set TEMPORAL_TLS_CLIENT_CERT_PATH and TEMPORAL_TLS_CLIENT_KEY_PATH"
+	case !c.TLS:
+		return "; is the server up? (make demo starts a dev server; or set TEMPORAL_ADDRESS; a TLS endpoint such as Temporal Cloud needs TEMPORAL_TLS=true or TEMPORAL_API_KEY)"
+	}
+	return "; is the server up, and is this its TLS endpoint?"
 }
 
 // NewLogger builds a production zap logger at the given level (debug, info, warn, error).

@@ -1,37 +1,12 @@
 package temporalclient
 
 import (
-	"flag"
 	"testing"
 
 	"go.temporal.io/sdk/log"
 	"go.uber.org/zap"
 	"go.uber.org/zap/zaptest/observer"
 )
-
-func TestFlagsFallBackToEnvironmentThenDefaults(t *testing.T) {
-	t.Setenv("TEMPORAL_ADDRESS", "")
-	t.Setenv("TEMPORAL_NAMESPACE", "")
-	fs := flag.NewFlagSet("x", flag.ContinueOnError)
-	c := Flags(fs)
-	if err := fs.Parse(nil); err != nil {
-		t.Fatal(err)
-	}
-	if c.Address != DefaultAddress || c.Namespace != DefaultNamespace {
-		t.Fatalf("defaults: got %+v", *c)
-	}
-
-	t.Setenv("TEMPORAL_ADDRESS", "temporal.internal:7233")
-	t.Setenv("TEMPORAL_NAMESPACE", "dr")
-	fs = flag.NewFlagSet("x", flag.ContinueOnError)
-	c = Flags(fs)
-	if err := fs.Parse([]string{"--namespace", "dr-drills"}); err != nil {
-		t.Fatal(err)
-	}
-	if c.Address != "temporal.internal:7233" || c.Namespace != "dr-drills" {
-		t.Fatalf("env then flag: got %+v", *c)
-	}
-}
 
 func TestSDKLoggerCarriesFieldsAndLevels(t *testing.T) {
 	core, logs := observer.New(zap.DebugLevel)

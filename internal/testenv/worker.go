@@ -28,6 +28,9 @@ type Worker struct {
 	sim      *Sim
 	// policyFile is the worker's policy (--policy).
 	policyFile string
+	// temporalEnv, when set, is how the worker process finds Temporal instead of TEMPORAL_ADDRESS and
+	// TEMPORAL_NAMESPACE of the dev server: the TEMPORAL_* variables of a TLS or mTLS setup.
+	temporalEnv []string
 	// in-process
 	w worker.Worker
 	// process
@@ -49,6 +52,21 @@ func StartWorkerInProcess(t testing.TB, tp *Temporal, sim *Sim, policyFile strin
 func StartWorkerProcess(t testing.TB, tp *Temporal, sim *Sim, policyFile string) *Worker {
 	t.Helper()
 	w := &Worker{t: t, temporal: tp, sim: sim, policyFile: policyFile, LogFile: filepath.Join(t.TempDir(), "worker.log")}
+	w.Start()
+	t.Cleanup(func() {
+		w.Kill()
+		if t.Failed() {
+			t.Logf("worker log (tail):\n%s", tail(w.LogFile, 40))
+		}
+	})
+	return w
+}
+
+// StartWorkerProcessEnv runs the worker binary configured for Temporal only by temporalEnv (TEMPORAL_*
+// variables), e.g. through a TLS terminator in front of tp. tp's own client still watches it poll.
+func StartWorkerProcessEnv(t testing.TB, tp *Temporal, sim *Sim, policyFile string, temporalEnv []string) *Worker {
+	t.Helper()
+	w := &Worker{t: t, temporal: tp, sim: sim, policyFile: policyFile, temporalEnv: temporalEnv, LogFile: filepath.Join(t.TempDir(), "worker.log")}
 	w.Start()
 	t.Cleanup(func() {
 		w.Kill()
@@ -101,8 +119,11 @@ func (w *Worker) startProcess() {
 		w.t.Fatal(err)
 	}
 	cmd := exec.Command(bin, "--log-level", "info", "--stop-timeout", "0s")
-	cmd.Env = append(cleanEnv(),
-		"TEMPORAL_ADDRESS="+w.temporal.Address, "TEMPORAL_NAMESPACE="+w.temporal.Namespace,
+	temporalEnv := w.temporalEnv
+	if temporalEnv == nil {
+		temporalEnv = []string{"TEMPORAL_ADDRESS=" + w.temporal.Address, "TEMPORAL_NAMESPACE=" + w.temporal.Namespace}
+	}
+	cmd.Env = append(append(cleanEnv(), temporalEnv...),
 		"AWS_ENDPOINT_URL="+w.sim.URL, "AWS_REGION="+w.sim.Topology.PrimaryRegion,
 		"AWS_ACCESS_KEY_ID=awssim", "AWS_SECRET_ACCESS_KEY=awssim",
 		"AWS_CONFIG_FILE=/dev/null", "AWS_SHARED_CREDENTIALS_FILE=/dev/null", "AWS_EC2_METADATA_DISABLED=true",
