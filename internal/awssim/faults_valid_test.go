@@ -40,14 +40,32 @@ func TestErrorFaultOnEveryServiceFiresOnTheNextCall(t *testing.T) {
 	sim, f, base := start(t, Options{})
 	ctx := context.Background()
 	calls := map[string]func() error{
-		"sts":        func() error { _, err := f.STS("us-east-1").GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{}, sts1); return err },
-		"rds":        func() error { _, err := f.RDS("us-west-2").DescribeDBClusters(ctx, &rds.DescribeDBClustersInput{}, rds1); return err },
-		"dynamodb":   func() error { _, err := f.DynamoDB("us-east-1").ListTables(ctx, &dynamodb.ListTablesInput{}, ddb1); return err },
-		"monitoring": func() error { _, err := f.CloudWatch("us-east-1").ListMetrics(ctx, &cloudwatch.ListMetricsInput{}, cw1); return err },
-		"lambda":     func() error { _, err := f.Lambda("us-east-1").ListFunctions(ctx, &lambda.ListFunctionsInput{}, lambda1); return err },
-		"route53":    func() error { _, err := f.Route53().ListHostedZones(ctx, &route53.ListHostedZonesInput{}, r531); return err },
-		"s3":         func() error { _, err := f.S3("us-east-1").ListBuckets(ctx, &s3.ListBucketsInput{}, s31); return err },
-		"sns":        func() error { _, err := f.SNS("us-east-1").ListTopics(ctx, &sns.ListTopicsInput{}, sns1); return err },
+		"sts": func() error {
+			_, err := f.STS("us-east-1").GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{}, sts1)
+			return err
+		},
+		"rds": func() error {
+			_, err := f.RDS("us-west-2").DescribeDBClusters(ctx, &rds.DescribeDBClustersInput{}, rds1)
+			return err
+		},
+		"dynamodb": func() error {
+			_, err := f.DynamoDB("us-east-1").ListTables(ctx, &dynamodb.ListTablesInput{}, ddb1)
+			return err
+		},
+		"monitoring": func() error {
+			_, err := f.CloudWatch("us-east-1").ListMetrics(ctx, &cloudwatch.ListMetricsInput{}, cw1)
+			return err
+		},
+		"lambda": func() error {
+			_, err := f.Lambda("us-east-1").ListFunctions(ctx, &lambda.ListFunctionsInput{}, lambda1)
+			return err
+		},
+		"route53": func() error {
+			_, err := f.Route53().ListHostedZones(ctx, &route53.ListHostedZonesInput{}, r531)
+			return err
+		},
+		"s3":  func() error { _, err := f.S3("us-east-1").ListBuckets(ctx, &s3.ListBucketsInput{}, s31); return err },
+		"sns": func() error { _, err := f.SNS("us-east-1").ListTopics(ctx, &sns.ListTopicsInput{}, sns1); return err },
 	}
 	for _, name := range SortedKeys(calls) {
 		require.NoError(t, calls[name](), "%s answers before the fault", name)
