@@ -29,12 +29,12 @@ type fakeEnv struct {
 	// policy is what the worker's LoadPolicy answers; a test may change it before the run.
 	policy *activities.PolicyResult
 
-	mu       sync.Mutex
-	calls    map[string]int
-	fail     map[string]int // activity → remaining injected failures (AccessDenied)
+	mu    sync.Mutex
+	calls map[string]int
+	fail  map[string]int // activity → remaining injected failures (AccessDenied)
 	// transient: activity → remaining retryable failures (InternalFailure), a storm the retry policy rides out
 	transient map[string]int
-	subjects []string
+	subjects  []string
 }
 
 func newFakeEnv(t *testing.T) fakeEnv {
