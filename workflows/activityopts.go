@@ -32,10 +32,20 @@ func probeCtx(ctx workflow.Context, summary string) workflow.Context {
 	})
 }
 
+// stormAttempts lets a mutating call or a wait ride out a storm of AWS's transient errors (throttling, 5xx,
+// no answer) without an operator, as AWS advises: backoffs of 1, 2, 4, 8, 16 s and then 30 s, each with
+// equal jitter (activities.RetryInterceptor), add up to at least 165 s over 15 retries, each attempt also
+// retried by the SDK. An error classified non-retryable still ends the activity at its first attempt.
+const stormAttempts = 16
+
+// controlPlaneAttempts bounds a write to a control plane that the outage itself may have taken down (Route
+// 53's, in us-east-1): a few quick retries for a blip, then the step explains the ways out.
+const controlPlaneAttempts = 5
+
 func mutateCtx(ctx workflow.Context, summary string) workflow.Context {
 	return workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
 		StartToCloseTimeout: 2 * time.Minute, Summary: summary,
-		RetryPolicy: &temporal.RetryPolicy{InitialInterval: time.Second, BackoffCoefficient: 2, MaximumInterval: 30 * time.Second, MaximumAttempts: 5},
+		RetryPolicy: &temporal.RetryPolicy{InitialInterval: time.Second, BackoffCoefficient: 2, MaximumInterval: 30 * time.Second, MaximumAttempts: stormAttempts},
 	})
 }
 
@@ -44,7 +54,7 @@ func mutateCtx(ctx workflow.Context, summary string) workflow.Context {
 func waitCtx(ctx workflow.Context, summary string, timeout time.Duration) workflow.Context {
 	return workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
 		StartToCloseTimeout: timeout, HeartbeatTimeout: 30 * time.Second, Summary: summary,
-		RetryPolicy: &temporal.RetryPolicy{InitialInterval: time.Second, BackoffCoefficient: 2, MaximumInterval: 30 * time.Second, MaximumAttempts: 10},
+		RetryPolicy: &temporal.RetryPolicy{InitialInterval: time.Second, BackoffCoefficient: 2, MaximumInterval: 30 * time.Second, MaximumAttempts: stormAttempts},
 	})
 }
 

@@ -29,15 +29,17 @@ type fakeEnv struct {
 	// policy is what the worker's LoadPolicy answers; a test may change it before the run.
 	policy *activities.PolicyResult
 
-	mu       sync.Mutex
-	calls    map[string]int
-	fail     map[string]int // activity → remaining injected failures (AccessDenied)
-	subjects []string
+	mu    sync.Mutex
+	calls map[string]int
+	fail  map[string]int // activity → remaining injected failures (AccessDenied)
+	// transient: activity → remaining retryable failures (InternalFailure), a storm the retry policy rides out
+	transient map[string]int
+	subjects  []string
 }
 
 func newFakeEnv(t *testing.T) fakeEnv {
 	env, pol := newEnvWithPolicy(t)
-	return fakeEnv{t: t, env: env, policy: pol, topo: upsertTopology(t), calls: map[string]int{}, fail: map[string]int{}}
+	return fakeEnv{t: t, env: env, policy: pol, topo: upsertTopology(t), calls: map[string]int{}, fail: map[string]int{}, transient: map[string]int{}}
 }
 
 // newEnv is a test workflow environment with the activities registered (to be mocked), a quiet logger and
@@ -98,6 +100,10 @@ func (f *fakeEnv) hit(name string) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.calls[name]++
+	if f.transient[name] > 0 {
+		f.transient[name]--
+		return temporal.NewApplicationError(name+" in us-west-2: InternalFailure: injected storm", "InternalFailure")
+	}
 	if f.fail[name] > 0 {
 		f.fail[name]--
 		return temporal.NewNonRetryableApplicationError(name+" in us-west-2: AccessDenied: injected", "AccessDenied", nil)

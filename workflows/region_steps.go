@@ -99,6 +99,13 @@ func (s *regionSteps) upsert(ctx workflow.Context, explain bool) error {
 	target := in.Target.DNSName
 	var res activities.DNSCutoverResult
 	c := mutateCtx(ctx, fmt.Sprintf("Route 53 UPSERT %s → %s", t.DNS.RecordName, target))
+	if explain {
+		// Here Route 53's control plane is in the region that is out: its silence is the outage, not a
+		// storm to ride out, and the explanation's ways out serve the RTO better than minutes of retries.
+		o := workflow.GetActivityOptions(c)
+		o.RetryPolicy.MaximumAttempts = controlPlaneAttempts
+		c = workflow.WithActivityOptions(c, o)
+	}
 	if err := workflow.ExecuteActivity(c, a.UpsertFailoverRecord, in).Get(c, &res); err != nil {
 		return s.controlPlane(ctx, err, explain)
 	}

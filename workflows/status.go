@@ -21,6 +21,10 @@ type StepRecord struct {
 	Detail   string    `json:"detail,omitempty"`
 	// Attempts counts operator retries plus one.
 	Attempts int `json:"attempts"`
+	// Retries counts the retries of the step's activities that AWS's transient errors (throttling, 5xx, no
+	// answer) cost without an operator: earlier Temporal attempts of each activity that succeeded, and the
+	// SDK's retries within its successful attempt.
+	Retries int `json:"retries,omitempty"`
 	// Budget is the runbook's time budget for the step, when it has one.
 	Budget time.Duration `json:"budget,omitempty"`
 }

@@ -36,8 +36,11 @@ func (r *run) stepIn(ctx workflow.Context, name, title string, o stepOpts, fn fu
 	rec := func() *StepRecord { return &r.status.Steps[idx] }
 	r.status.CurrentStep = name
 	r.publish()
+	tally := &stepTally{}
+	ctx = workflow.WithValue(ctx, stepTallyKey{}, tally)
 	finish := func(outcome string) {
 		rec().Outcome, rec().Ended = outcome, workflow.Now(ctx)
+		rec().Retries = tally.retries(ctx)
 		r.publish()
 	}
 	for {

@@ -68,6 +68,7 @@ func New(ctx context.Context, opts Options) (*Factory, error) {
 	if err != nil {
 		return nil, fmt.Errorf("load AWS configuration: %w", err)
 	}
+	cfg.APIOptions = append(cfg.APIOptions, countRetries)
 	if opts.Endpoint != "" {
 		cfg.BaseEndpoint = aws.String(opts.Endpoint)
 	}

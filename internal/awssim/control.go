@@ -2,6 +2,8 @@ package awssim
 
 import (
 	"encoding/json"
+	"fmt"
+	"io"
 	"net/http"
 	"strings"
 )
@@ -29,7 +31,7 @@ func (s *Server) control(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, 200, s.Faults())
 	case path == "faults" && r.Method == http.MethodPost:
 		var f Fault
-		dec := json.NewDecoder(r.Body)
+		dec := json.NewDecoder(io.LimitReader(r.Body, 1<<16))
 		dec.DisallowUnknownFields()
 		if err := dec.Decode(&f); err != nil {
 			writeJSON(w, 400, map[string]string{"error": "fault body: " + err.Error()})
@@ -71,8 +73,9 @@ func (s *Server) control(w http.ResponseWriter, r *http.Request) {
 		var cfg struct {
 			TimeScale *float64 `json:"timeScale"`
 		}
-		if err := json.NewDecoder(r.Body).Decode(&cfg); err != nil || cfg.TimeScale == nil || *cfg.TimeScale < 0 {
-			writeJSON(w, 400, map[string]string{"error": "config body: want {\"timeScale\": F} with F >= 0"})
+		// Past maxTimeScale a modeled hour overflows a Duration's range in a few multiplications.
+		if err := json.NewDecoder(io.LimitReader(r.Body, 1<<16)).Decode(&cfg); err != nil || cfg.TimeScale == nil || !(*cfg.TimeScale >= 0 && *cfg.TimeScale <= maxTimeScale) {
+			writeJSON(w, 400, map[string]string{"error": fmt.Sprintf("config body: want {\"timeScale\": F} with 0 <= F <= %d", maxTimeScale)})
 			return
 		}
 		s.SetTimeScale(*cfg.TimeScale)
@@ -98,6 +101,10 @@ func (s *Server) control(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, 404, map[string]string{"error": "no such control endpoint: " + r.Method + " /_sim/" + path})
 	}
 }
+
+// maxTimeScale: 1 is real time; a larger scale slows modeled durations down, which only a benchmark of
+// real minutes needs.
+const maxTimeScale = 1000
 
 func writeJSON(w http.ResponseWriter, status int, v any) {
 	w.Header().Set("Content-Type", "application/json")

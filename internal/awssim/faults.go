@@ -3,6 +3,7 @@ package awssim
 import (
 	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 )
@@ -65,71 +66,18 @@ func canonicalService(s string) string {
 // faultAppliers run once when a fault is added (for faults that change the world, like corruption).
 var faultAppliers = map[string]func(s *Server, f *Fault) error{}
 
-// AddFault validates and installs a fault and returns its id.
+// AddFault validates and installs a fault and returns its id. A fault that could never fire, or would do
+// something other than what it says, is refused: a test relying on it would pass falsely.
 func (s *Server) AddFault(f Fault) (string, error) {
-	known := false
-	for _, k := range faultKinds {
-		known = known || k == f.Kind
-	}
-	if !known {
-		return "", fmt.Errorf("kind: unknown fault kind %q; use one of %s", f.Kind, strings.Join(faultKinds, ", "))
+	if !slices.Contains(faultKinds, f.Kind) {
+		return "", fmt.Errorf("kind: unknown fault kind %q; use one of %s", clip(f.Kind), strings.Join(faultKinds, ", "))
 	}
 	f.Service = canonicalService(f.Service)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	now := s.now()
-	switch f.Kind {
-	case FaultRegionOutage:
-		if _, ok := s.world.Regions[f.Region]; !ok && !arcEndpointRegion(s.topo, f.Region) {
-			return "", fmt.Errorf("region: %q is not a region of this world (%s, %s) nor of an ARC cluster endpoint", f.Region, s.topo.PrimaryRegion, s.topo.DRRegion)
-		}
-		if f.Mode == "" {
-			f.Mode = "refuse"
-		}
-		if f.Mode != "refuse" && f.Mode != "hang" {
-			return "", fmt.Errorf("mode: %q is not refuse or hang", f.Mode)
-		}
-	case FaultThrottle:
-		if f.Rate <= 0 || f.Rate > 1 {
-			return "", fmt.Errorf("rate: %v must be in (0, 1]", f.Rate)
-		}
-		if f.Service == "" {
-			f.Service = "*"
-		}
-	case FaultError:
-		if f.Service == "" || f.Code == "" {
-			return "", fmt.Errorf("service and code: an error fault needs both (operation optional)")
-		}
-		if f.Status == 0 {
-			f.Status = statusForCode(f.Code)
-		}
-	case FaultLatency:
-		if f.LatencyMS <= 0 {
-			return "", fmt.Errorf("latencyMs: must be positive")
-		}
-		if f.Service == "" {
-			f.Service = "*"
-		}
-	case FaultReplicationLag:
-		if f.Seconds < 0 {
-			return "", fmt.Errorf("seconds: must not be negative")
-		}
-	case FaultDegradedFunction:
-		if !s.topo.HasFunction(f.Function) {
-			return "", fmt.Errorf("function: %q is not a function of the topology", f.Function)
-		}
-	case FaultFailureState:
-		if err := s.validFailureState(&f); err != nil {
-			return "", err
-		}
-	case FaultCheckerIsolation:
-		if err := s.validCheckerIsolation(&f); err != nil {
-			return "", err
-		}
-	case FaultThrottledTable, FaultCorruptedTable:
-		if !s.topo.HasTable(f.Table) {
-			return "", fmt.Errorf("table: %q is not a table of the topology", f.Table)
-		}
+	if err := s.validFault(&f, now); err != nil {
+		return "", err
 	}
 	if f.At.IsZero() {
 		f.At = now
@@ -236,7 +184,7 @@ func (s *Server) applyFaults(w http.ResponseWriter, r *http.Request, svc *servic
 	}
 	var apiErr *APIError
 	for _, f := range s.faultsOf(FaultError) {
-		if f.Service == svc.name && (f.Operation == "" || f.Operation == c.Operation) && (f.Region == "" || f.Region == c.Region) &&
+		if matchService(f.Service, svc.name) && (f.Operation == "" || f.Operation == "*" || f.Operation == c.Operation) && (f.Region == "" || f.Region == c.Region) &&
 			(f.Count == 0 || f.Fired < f.Count) {
 			f.Fired++
 			msg := f.Message

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/interceptor"
 	"go.temporal.io/sdk/worker"
 
 	"github.com/roadcall/dr/activities"
@@ -29,7 +30,8 @@ func New(c client.Client, acts *activities.Activities, stopTimeout time.Duration
 	if acts.Temporal == nil {
 		acts.Temporal = c
 	}
-	w := worker.New(c, workflows.TaskQueue, worker.Options{WorkerStopTimeout: stopTimeout})
+	w := worker.New(c, workflows.TaskQueue, worker.Options{WorkerStopTimeout: stopTimeout,
+		Interceptors: []interceptor.WorkerInterceptor{&activities.RetryInterceptor{}, &workflows.StepRetries{}}})
 	Register(w, acts)
 	return w
 }

@@ -56,6 +56,10 @@ func StepsWith(b *strings.Builder, steps []workflows.StepRecord, c Columns) {
 		if s.Error != "" {
 			line = s.Error
 		}
+		if s.Retries > 0 {
+			// Retries that rode out a storm are evidence for the review: AWS was unwell here.
+			line = strings.TrimSpace(fmt.Sprintf("%s (%d retries of AWS's transient errors)", line, s.Retries))
+		}
 		row(s.Name, s.Title, s.Outcome, s.Started.Local().Format("15:04:05"), took, budget, strconv.Itoa(s.Attempts), line)
 	}
 	_ = tw.Flush()
