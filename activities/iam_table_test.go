@@ -52,4 +52,3 @@ func missingFromTable() []string {
 	sort.Strings(out)
 	return out
 }
-

@@ -207,7 +207,9 @@ func restoredInstances(t topology.Topology) []string {
 }
 
 func clusterSnapshotsAndClusters(t topology.Topology) []string {
-	return append(each(t, func(r string) []string { return []string{"arn:aws:rds:" + r + ":" + t.AccountID + ":cluster-snapshot:*"} }), clusters(t)...)
+	return append(each(t, func(r string) []string {
+		return []string{"arn:aws:rds:" + r + ":" + t.AccountID + ":cluster-snapshot:*"}
+	}), clusters(t)...)
 }
 
 func sourceBuckets(t topology.Topology) []string {
