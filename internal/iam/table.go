@@ -230,12 +230,15 @@ func backupVaults(t topology.Topology) []string {
 }
 
 func stacks(t topology.Topology) []string {
-	var out []string
-	for _, n := range t.Stacks.Names {
-		// A stack ARN ends in a generated ID.
-		out = append(out, "arn:aws:cloudformation:"+t.DRRegion+":"+t.AccountID+":stack/"+n+"/*")
-	}
-	return out
+	// Both regions: failback checks the primary's stacks too (enforcement found the DR-only scope short).
+	return each(t, func(r string) []string {
+		var out []string
+		for _, n := range t.Stacks.Names {
+			// A stack ARN ends in a generated ID.
+			out = append(out, "arn:aws:cloudformation:"+r+":"+t.AccountID+":stack/"+n+"/*")
+		}
+		return out
+	})
 }
 
 func functions(t topology.Topology) []string {
