@@ -77,9 +77,10 @@ func TestDrillUnderPrintedIAMPolicy(t *testing.T) {
 		t.Errorf("only %d statements are needed by the drill: %v", len(needed), needed)
 	}
 
-	// One statement away, for real: the drill pauses at the DNS step with ARC's AccessDenied.
+	// One statement away, for real: the drill pauses at the failover's database step with RDS's AccessDenied.
+	// (RoutingControls would stop it earlier: readiness reads the routing controls.)
 	env2 := testenv.New(t, testenv.Options{TimeScale: 0.002})
-	less := doc.Without("RoutingControls")
+	less := doc.Without("FailoverAurora")
 	env2.Sim.Server.SetEnforcePolicy(&less)
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
@@ -88,18 +89,18 @@ func TestDrillUnderPrintedIAMPolicy(t *testing.T) {
 		done <- runStarter(ctx, env2, "drill", "--topology", env2.TopologyFile, "--auto-approve", "--monitor-window", "1s")
 	}()
 	st, id := waitPausedChild(t, env2, "RegionFailover")
-	if len(st.PausedSteps) != 1 || st.PausedSteps[0] != "dns" {
-		t.Errorf("failover %s paused at %v, want [dns]", id, st.PausedSteps)
+	if len(st.PausedSteps) != 1 {
+		t.Errorf("failover %s paused at %v, want the database step alone", id, st.PausedSteps)
 	}
-	want := "not authorized to perform: route53-recovery-cluster:UpdateRoutingControlStates"
-	if !strings.Contains(st.LastError, "AccessDeniedException") || !strings.Contains(st.LastError, want) {
-		t.Errorf("paused with %q, want ARC's AccessDeniedException saying %q", st.LastError, want)
+	want := "not authorized to perform: rds:FailoverGlobalCluster"
+	if !strings.Contains(st.LastError, "AccessDenied") || !strings.Contains(st.LastError, want) {
+		t.Errorf("paused with %q, want RDS's AccessDenied saying %q", st.LastError, want)
 	}
 	out := runStarter(ctxT(t, 30*time.Second), env2, "status", "--workflow-id", id).output()
 	if !strings.Contains(out, want) {
 		t.Errorf("starter status does not show the AccessDenied message:\n%s", out)
 	}
-	t.Logf("without RoutingControls: %s paused at dns: %s", id, st.LastError)
+	t.Logf("without FailoverAurora: %s paused at %v: %s", id, st.PausedSteps, st.LastError)
 	cancel()
 	<-done
 }
@@ -139,7 +140,6 @@ func waitPausedChild(t *testing.T, env *testenv.Env, wfType string) (workflows.S
 		defer cancel()
 		resp, err := env.Temporal.Client.ListWorkflow(ctx, listReq(wfType))
 		if err != nil || len(resp.Executions) == 0 {
-			t.Logf("list %s: %v", wfType, err)
 			return false
 		}
 		id = resp.Executions[0].Execution.WorkflowId
