@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	awsmiddleware "github.com/aws/aws-sdk-go-v2/aws/middleware"
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/config"
@@ -29,6 +30,9 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sns"
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
+	"github.com/aws/smithy-go/middleware"
+
+	"github.com/roadcall/dr/internal/iam"
 )
 
 type Options struct {
@@ -68,7 +72,7 @@ func New(ctx context.Context, opts Options) (*Factory, error) {
 	if err != nil {
 		return nil, fmt.Errorf("load AWS configuration: %w", err)
 	}
-	cfg.APIOptions = append(cfg.APIOptions, countRetries)
+	cfg.APIOptions = append(cfg.APIOptions, countRetries, observeCalls)
 	if opts.Endpoint != "" {
 		cfg.BaseEndpoint = aws.String(opts.Endpoint)
 	}
@@ -76,6 +80,21 @@ func New(ctx context.Context, opts Options) (*Factory, error) {
 		cfg.Region = "us-east-1"
 	}
 	return &Factory{Base: cfg, memo: map[string]any{}}, nil
+}
+
+// Observe, when set, sees every operation a client sends, named as the IAM table names it (signing name,
+// operation). The activity tests set it before any client exists, to fail on a call internal/iam's table
+// lacks: a call the worker's printed policy would not allow.
+var Observe func(service, operation string)
+
+func observeCalls(stack *middleware.Stack) error {
+	return stack.Initialize.Add(middleware.InitializeMiddlewareFunc("RoadcallObserveCall",
+		func(ctx context.Context, in middleware.InitializeInput, next middleware.InitializeHandler) (middleware.InitializeOutput, middleware.Metadata, error) {
+			if Observe != nil {
+				Observe(iam.SigningName(awsmiddleware.GetServiceID(ctx)), awsmiddleware.GetOperationName(ctx))
+			}
+			return next.HandleInitialize(ctx, in)
+		}), middleware.After)
 }
 
 // Static returns options for a local simulator: fixed endpoint and dummy credentials.

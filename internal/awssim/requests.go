@@ -23,6 +23,10 @@ type RequestEntry struct {
 	Reachable bool `json:"reachable"`
 	// Error is the error code the client got; empty on success.
 	Error string `json:"error,omitempty"`
+	// Action and Resources are what IAM authorizes the call on (enforce.go): a test can replay the log
+	// against a policy without the statement it removes.
+	Action    string   `json:"action,omitempty"`
+	Resources []string `json:"resources,omitempty"`
 }
 
 // maxRequests bounds the request log, which every poll of a long-running awssim (a demo, the compose
@@ -33,6 +37,10 @@ const maxRequests = 20000
 func (s *Server) logRequest(c *Call, host string, reachable bool, code string) {
 	s.requests = append(s.requests, RequestEntry{Seq: c.seq, Time: s.now(), Service: c.Service, Region: c.Region, Operation: c.Operation,
 		HostedIn: host, Plane: planeOf(c.Service, c.Operation), Reachable: reachable, Error: code})
+	if c.Operation != "" {
+		e := &s.requests[len(s.requests)-1]
+		e.Action, e.Resources = actionOf(c), s.resourcesOf(c)
+	}
 	if len(s.requests) > 2*maxRequests {
 		s.requests = append(s.requests[:0:0], s.requests[len(s.requests)-maxRequests:]...)
 	}

@@ -18,6 +18,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/roadcall/dr/internal/iam"
 	"github.com/roadcall/dr/internal/topology"
 )
 
@@ -80,6 +81,9 @@ type Options struct {
 	// Identities are the IAM principals whose keys STS checks (--identities); none keeps STS answering
 	// every caller as the operator role without checking signatures.
 	Identities []Identity
+	// EnforcePolicy, when set, is the only IAM policy callers have (--enforce-policy): a call it does not
+	// allow gets the service's AccessDenied. Nil allows everything, as awssim always did.
+	EnforcePolicy *iam.Document
 }
 
 type Server struct {
@@ -249,7 +253,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	s.advanceAll(c.Now)
 	op := svc.ops[c.Operation]
 	var out any
-	if op == nil {
+	if denied := s.enforce(svc, c); denied != nil {
+		err = denied
+	} else if op == nil {
 		err = unknownOperation(svc, c)
 	} else {
 		out, err = s.safeCall(op, c)

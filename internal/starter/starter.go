@@ -45,6 +45,7 @@ func init() {
 	commands = []command{
 		{"readiness", "readiness --topology FILE [--wait=false]", "run the pre-disaster readiness check and print the report", readinessCmd},
 		{"plan", "plan --topology FILE [--json]", "print the failover's dependency table: each call, where it is sent, control or data plane, and whether it needs the primary region", planCmd},
+		{"iam-policy", "iam-policy --topology FILE", "print the worker's least-privilege IAM policy (JSON) for the topology's resources", iamPolicyCmd},
 		{"failover", "failover --topology FILE [--auto-approve] [--follow] [--initiator WHO] [--detected-at RFC3339] [--monitor-window D]", "fail the platform over to its DR region (gate: failover)", failoverCmd},
 		{"degradation", "degradation --topology FILE [--region R] [--auto-approve] [--follow] [--reserved-concurrency N] [--read-capacity N] [--write-capacity N]", "scale degraded functions and tables, watch recovery, revert (gates: plan, revert)", degradationCmd},
 		{"corruption", "corruption --topology FILE --corruption-started-at RFC3339 [--tables a,b] [--skip-aurora] [--auto-approve] [--follow]", "stop writes, restore to a point in time, validate, cut over and resume", corruptionCmd},

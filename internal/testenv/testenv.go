@@ -8,6 +8,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/roadcall/dr/internal/iam"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -37,6 +38,8 @@ type Options struct {
 	// PermissivePolicy: typed names and auto-approval for every workflow, so that scenario tests drive
 	// gates as they always have; the trust tests use examples/policy-local.json.
 	Policy string
+	// EnforcePolicy, when set, makes awssim deny every call it does not allow (awssim --enforce-policy).
+	EnforcePolicy *iam.Document
 }
 
 // Env is one running environment.
@@ -61,6 +64,9 @@ func New(t testing.TB, opts Options) *Env {
 	e := &Env{t: t, opts: opts}
 	e.Temporal = StartTemporal(t, opts.UI)
 	e.Sim = StartSim(t, opts.Topology, opts.TimeScale)
+	if opts.EnforcePolicy != nil {
+		e.Sim.Server.SetEnforcePolicy(opts.EnforcePolicy)
+	}
 	e.Topology = e.Sim.Topology
 	e.TopologyFile = filepath.Join(t.TempDir(), "topology.json")
 	writeJSON(t, e.TopologyFile, e.Topology)
