@@ -123,6 +123,8 @@ const (
 	actNone watchAct = iota
 	// actCheck: the streak reached the threshold; see whether a failover or failback runs, then start.
 	actCheck
+	// actPage: the streak reached the threshold within the cooldown; nothing starts, but people must know.
+	actPage
 )
 
 // watchSettings are the request's resolved settings.
@@ -161,7 +163,8 @@ func advance(st *WatchState, ev *Evaluation, cfg watchSettings) watchAct {
 		if end := st.CooldownEnd(cfg.Cooldown); ev.At.Before(end) {
 			ev.Decision = fmt.Sprintf("failing %d times since %s, but within the cooldown: the watch started %s at %s; nothing starts before %s",
 				st.Streak, stamp(st.FirstFailingAt), st.LastStart.WorkflowID, stamp(st.LastStart.At), stamp(end))
-			break
+			ev.Streak = st.Streak
+			return actPage
 		}
 		ev.Streak = st.Streak
 		return actCheck

@@ -71,7 +71,7 @@ func TestAdvance(t *testing.T) {
 	st = &WatchState{LastStart: &WatchStart{WorkflowID: "failover-roadcall-prod", At: t0}}
 	advance(st, fail(time.Minute), cfg)
 	ev = fail(time.Minute + 2*time.Second)
-	require.Equal(t, actNone, advance(st, ev, cfg))
+	require.Equal(t, actPage, advance(st, ev, cfg))
 	require.Contains(t, ev.Decision, "within the cooldown")
 	require.Contains(t, ev.Decision, "2025-06-01T13:00:00Z")
 	require.Equal(t, actCheck, advance(st, fail(time.Hour+time.Second), cfg), "after the cooldown the streak starts one")

@@ -29,9 +29,12 @@ func (w *watch) evaluate() {
 	ev := judge(t.PrimaryRegion, rd)
 	ev.At = at
 	w.st.Evaluations++
-	if advance(w.st, &ev, w.cfg) == actCheck {
+	switch advance(w.st, &ev, w.cfg) {
+	case actCheck:
 		ev.Decision = w.startFailover(ev)
 		ev.Streak = w.st.Streak
+	case actPage:
+		ev.Decision = w.pageOnce(ev, "nothing started: "+ev.Decision)
 	}
 	w.st.Recent = keepRecent(w.st.Recent, ev, w.cfg.History)
 	workflow.GetLogger(ctx).Info("outage watch evaluation", "failing", ev.Failing, "streak", ev.Streak, "decision", ev.Decision)
