@@ -66,6 +66,10 @@ var goldenCases = []goldenCase{
 		_, rep := goldenDrill(t, env)
 		return rep.FailbackID
 	}},
+
+	// The outage watch started by the starter: healthy evaluations, an outage, the failover started at its
+	// gate, then the watch cancelled (which changes nothing in AWS).
+	{"OutageWatch", "started-failover", testenv.Options{TimeScale: 0.002}, goldenWatch},
 }
 
 // TestGoldenHistories writes workflows/testdata/<WorkflowType>-<case>.json (`temporal workflow show --output
@@ -191,6 +195,26 @@ func goldenCorruption(name string, decisions ...workflows.Approval) func(t *test
 		}
 		return id
 	}
+}
+
+// goldenWatch starts the watch every 2 s with threshold 2, injects the outage after two healthy
+// evaluations, waits for the failover at its gate and cancels the watch.
+func goldenWatch(t *testing.T, env *testenv.Env) string {
+	id := startWatch(t, env)
+	waitWatch(t, env, id, 30*time.Second, "two healthy evaluations", func(s workflows.WatchStatus) bool { return s.Evaluations >= 2 })
+	env.Sim.AddFault(awssim.Fault{Kind: awssim.FaultRegionOutage, Region: env.Topology.PrimaryRegion})
+	waitStatus(t, env, workflows.WorkflowID("failover", env.Topology), 30*time.Second, "failover at its gate", func(s workflows.Status) bool {
+		return s.Phase == workflows.PhaseAwaitingApproval
+	})
+	waitWatch(t, env, id, 10*time.Second, "the start recorded", func(s workflows.WatchStatus) bool { return s.LastStart != nil })
+	ctx := ctxT(t, time.Minute)
+	if err := env.Temporal.Client.CancelWorkflow(ctx, id, ""); err != nil {
+		t.Fatal(err)
+	}
+	if err := env.Temporal.Client.GetWorkflow(ctx, id, "").Get(ctx, nil); err == nil {
+		t.Fatal("the cancelled watch ended without an error")
+	}
+	return id
 }
 
 // goldenDrill runs the example drill request from the temporal CLI to completion and returns its workflow

@@ -16,6 +16,7 @@ const (
 	WorkflowCorruption     = "DataCorruptionRecovery"
 	WorkflowDrill          = "DRDrill"
 	WorkflowReadiness      = "ReadinessCheck"
+	WorkflowOutageWatch    = "OutageWatch"
 )
 
 // Scenario keys: the DRScenario search attribute and the prefix of each workflow ID.
@@ -26,6 +27,7 @@ const (
 	ScenarioCorruption  = "corruption"
 	DrillScenario       = "drill"
 	ScenarioReadiness   = "readiness"
+	ScenarioWatch       = "watch"
 )
 
 // Query, signal and update names.
@@ -35,7 +37,14 @@ const (
 	UpdateApprove  = "approve"
 	SignalOperator = "operator"
 	UpdateOperator = "operator"
+	// SignalPause and SignalResume stop and restart the outage watch's starts; it keeps evaluating.
+	SignalPause  = "pause"
+	SignalResume = "resume"
 )
+
+// WatchInitiator is the initiator of a failover the outage watch starts: a machine, so that under the
+// two-person rule every human approver may still approve it.
+const WatchInitiator = "outage-watch"
 
 // Gates, by scenario.
 const (

@@ -50,6 +50,7 @@ func init() {
 		{"degradation", "degradation --topology FILE [--region R] [--auto-approve] [--follow] [--reserved-concurrency N] [--read-capacity N] [--write-capacity N]", "scale degraded functions and tables, watch recovery, revert (gates: plan, revert)", degradationCmd},
 		{"corruption", "corruption --topology FILE --corruption-started-at RFC3339 [--tables a,b] [--skip-aurora] [--auto-approve] [--follow]", "stop writes, restore to a point in time, validate, cut over and resume", corruptionCmd},
 		{"failback", "failback --topology FILE [--auto-approve] [--follow] [--restore-dr-mode STACK=VALUE,...]", "fail back to the primary region (refused when nothing failed over or the primary is unhealthy)", failbackCmd},
+		{"watch", "watch --topology FILE [--every 30s] [--threshold 3] [--cooldown 1h]", "start the outage watch: it evaluates the primary region and, after a streak of failures, pages and starts the failover at its gate", outageCmd},
 		{"drill", "drill --topology FILE [--auto-approve] [--force] [--mode auto|inject|planned]", "run a DR drill: readiness, outage, failover, checklist, failback, report", drillCmd},
 		{"drills", "drills [--limit N]", "list past drills: date, outcome, RTO", drillsCmd},
 		{"report", "report --workflow-id ID [--run-id R] [--out FILE]", "render a run's Post-Incident Review as Markdown from its history", reportCmd},

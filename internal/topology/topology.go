@@ -101,6 +101,11 @@ type Topology struct {
 	// which receives a JSON POST with each customer-facing update. The URL itself often carries a token, so
 	// it never enters a request: requests live in Temporal history.
 	StatusPageWebhookEnv string `json:"statusPageWebhookEnv,omitempty"`
+
+	// WatchAlarms are CloudWatch alarms in the DR region (canaries probing the primary from outside it, say)
+	// whose ALARM state the outage watch takes as a sign that the primary region is failing. Alarms in the
+	// primary region would go dark with it, so only the DR region's are read.
+	WatchAlarms []string `json:"watchAlarms,omitempty"`
 }
 
 type Table struct {
@@ -652,6 +657,9 @@ func (t Topology) validate(limits bool) error {
 	for i, b := range t.Buckets {
 		need(fmt.Sprintf("buckets[%d].source", i), b.Source, "name the source bucket")
 		need(fmt.Sprintf("buckets[%d].destination", i), b.Destination, "name the replica bucket")
+	}
+	for i, n := range t.WatchAlarms {
+		need(fmt.Sprintf("watchAlarms[%d]", i), n, "give the CloudWatch alarm name in "+t.DRRegion+", or leave the entry out")
 	}
 	need("dns.hostedZoneId", t.DNS.HostedZoneID, "give the Route 53 hosted zone id")
 	need("dns.recordName", t.DNS.RecordName, "give the failover record name, e.g. \"api.roadcall.example.com\"")

@@ -1,0 +1,269 @@
+package workflows
+
+import (
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"go.temporal.io/sdk/workflow"
+
+	"github.com/roadcall/dr/internal/topology"
+)
+
+// The watch's defaults: the starter's flags and a request that leaves the field out.
+const (
+	DefaultWatchEvery     = 30 * time.Second
+	DefaultWatchThreshold = 3
+	DefaultWatchCooldown  = time.Hour
+	// watchHistory is how many evaluations the status keeps.
+	watchHistory = 20
+)
+
+// watchRunEvaluations bounds one run's evaluations before continue-as-new: about 15 events each, so a run
+// stays a few thousand events long whatever the period. A variable only so a test can make it small.
+var watchRunEvaluations = 200
+
+// WatchRequest starts OutageWatch. Every, Threshold and Cooldown left out take the defaults; given, they
+// are checked, so that an explicit 0 is refused rather than silently replaced.
+type WatchRequest struct {
+	Common
+	// Every is the period of evaluations (default 30s, at least 1s).
+	Every *topology.Duration `json:"every,omitempty"`
+	// Threshold is how many consecutive failing evaluations start the failover (default 3, at least 1).
+	Threshold *int `json:"threshold,omitempty"`
+	// Cooldown is the least time between two failovers the watch starts (default 1h, not shorter than Every).
+	Cooldown *topology.Duration `json:"cooldown,omitempty"`
+	// ProbeTimeout bounds each reachability probe (default half the period, at most 5s): an evaluation must
+	// end well within its period, or a dead region would stretch the period to the timeout.
+	ProbeTimeout topology.Duration `json:"probeTimeout,omitempty"`
+	// FailoverMonitorWindow is the monitorWindow of the failover the watch starts (default: the topology's).
+	FailoverMonitorWindow topology.Duration `json:"failoverMonitorWindow,omitempty"`
+	// State is what the previous run carried through continue-as-new; a new watch starts without it.
+	State *WatchState `json:"state,omitempty"`
+}
+
+func (r *WatchRequest) UnmarshalJSON(b []byte) error {
+	type plain WatchRequest
+	return decodeStrict(b, (*plain)(r), &r.decodeProblem)
+}
+
+// Validate is everything the workflow checks before its first evaluation; the starter runs it first.
+func (r *WatchRequest) Validate() error {
+	if err := r.Prepare(); err != nil {
+		return err
+	}
+	cfg := r.settings()
+	es := negativeDurations(durationField{"probeTimeout", r.ProbeTimeout}, durationField{"failoverMonitorWindow", r.FailoverMonitorWindow})
+	if cfg.Every < time.Second {
+		es = append(es, topology.FieldError{Field: "every", Problem: fmt.Sprintf("%s is under 1s", cfg.Every), Fix: "evaluate at most once a second, e.g. 30s"})
+	}
+	if cfg.Threshold < 1 {
+		es = append(es, topology.FieldError{Field: "threshold", Problem: fmt.Sprintf("%d is under 1", cfg.Threshold), Fix: "give how many consecutive failing evaluations start the failover, e.g. 3"})
+	}
+	if cfg.Cooldown < cfg.Every {
+		es = append(es, topology.FieldError{Field: "cooldown", Problem: fmt.Sprintf("%s is shorter than every (%s)", cfg.Cooldown, cfg.Every), Fix: "give at least one period, e.g. 1h"})
+	}
+	if cfg.ProbeTimeout >= cfg.Every && cfg.Every >= time.Second {
+		es = append(es, topology.FieldError{Field: "probeTimeout", Problem: fmt.Sprintf("%s is not shorter than every (%s)", cfg.ProbeTimeout, cfg.Every), Fix: "leave it out, or give less than the period"})
+	}
+	if len(es) > 0 {
+		return es
+	}
+	return nil
+}
+
+func (r *WatchRequest) settings() watchSettings {
+	cfg := watchSettings{Every: DefaultWatchEvery, Threshold: DefaultWatchThreshold, Cooldown: DefaultWatchCooldown, History: watchHistory}
+	if r.Every != nil {
+		cfg.Every = r.Every.D()
+	}
+	if r.Threshold != nil {
+		cfg.Threshold = *r.Threshold
+	}
+	if r.Cooldown != nil {
+		cfg.Cooldown = r.Cooldown.D()
+	}
+	cfg.ProbeTimeout = min(cfg.Every/2, 5*time.Second)
+	if r.ProbeTimeout > 0 {
+		cfg.ProbeTimeout = r.ProbeTimeout.D()
+	}
+	return cfg
+}
+
+// WatchStart is a failover the watch started.
+type WatchStart struct {
+	WorkflowID string    `json:"workflowId"`
+	RunID      string    `json:"runId"`
+	At         time.Time `json:"at"`
+	// DetectedAt is the first failing evaluation of the streak, the failover's detectedAt.
+	DetectedAt time.Time `json:"detectedAt"`
+}
+
+// WatchState is what the watch carries from one run to the next through continue-as-new.
+type WatchState struct {
+	Streak         int       `json:"streak"`
+	FirstFailingAt time.Time `json:"firstFailingAt,omitzero"`
+	// Paged: this streak has paged once, so a long outage is not paged every period.
+	Paged       bool         `json:"paged,omitempty"`
+	Paused      bool         `json:"paused,omitempty"`
+	PauseReason string       `json:"pauseReason,omitempty"`
+	LastStart   *WatchStart  `json:"lastStart,omitempty"`
+	Recent      []Evaluation `json:"recent,omitempty"`
+	Evaluations int          `json:"evaluations"`
+	// Generation counts the runs of this watch (continue-as-new), from 1.
+	Generation    int       `json:"generation"`
+	WatchingSince time.Time `json:"watchingSince,omitzero"`
+}
+
+// CooldownEnd is when the watch may start a failover again (zero: it never started one).
+func (s *WatchState) CooldownEnd(cooldown time.Duration) time.Time {
+	if s.LastStart == nil {
+		return time.Time{}
+	}
+	return s.LastStart.At.Add(cooldown)
+}
+
+// WatchControl is the payload of pause and resume; both fields are optional.
+type WatchControl struct {
+	By     string `json:"by,omitempty"`
+	Reason string `json:"reason,omitempty"`
+}
+
+// WatchStatus is the watch's status query.
+type WatchStatus struct {
+	Workflow       string        `json:"workflow"`
+	Platform       string        `json:"platform"`
+	Primary        string        `json:"primaryRegion"`
+	Every          time.Duration `json:"every"`
+	Threshold      int           `json:"threshold"`
+	Cooldown       time.Duration `json:"cooldown"`
+	Paused         bool          `json:"paused"`
+	PauseReason    string        `json:"pauseReason,omitempty"`
+	Streak         int           `json:"streak"`
+	FirstFailingAt time.Time     `json:"firstFailingAt,omitzero"`
+	LastStart      *WatchStart   `json:"lastStart,omitempty"`
+	CooldownEnds   time.Time     `json:"cooldownEnds,omitzero"`
+	// LastDecision is what the latest evaluation led to, in words: why nothing started, or what did.
+	LastDecision   string       `json:"lastDecision,omitempty"`
+	Recent         []Evaluation `json:"recent"`
+	Evaluations    int          `json:"evaluations"`
+	Generation     int          `json:"generation"`
+	WatchingSince  time.Time    `json:"watchingSince,omitzero"`
+	NextEvaluation time.Time    `json:"nextEvaluation,omitzero"`
+}
+
+// watch carries one run of the watch.
+type watch struct {
+	ctx  workflow.Context
+	req  WatchRequest
+	t    topology.Topology
+	cfg  watchSettings
+	st   *WatchState
+	next time.Time
+}
+
+// OutageWatch evaluates the primary region from the DR side every period and, after Threshold consecutive
+// failing evaluations, pages and starts RegionFailover with detectedAt at the first of them. The failover
+// waits at its gate: the watch approves nothing. It changes nothing in AWS, so cancelling it is safe.
+func OutageWatch(ctx workflow.Context, req WatchRequest) error {
+	if err := req.Validate(); err != nil {
+		return invalid(err)
+	}
+	w := &watch{ctx: ctx, req: req, t: req.Topology, cfg: req.settings(), st: req.State}
+	if w.st == nil {
+		w.st = &WatchState{WatchingSince: workflow.Now(ctx)}
+	}
+	w.st.Generation++
+	if err := workflow.SetQueryHandlerWithOptions(ctx, QueryStatus, func() (WatchStatus, error) { return w.status(), nil },
+		workflow.QueryHandlerOptions{Description: "recent evaluations, streak, last failover started and cooldown end"}); err != nil {
+		return fmt.Errorf("OutageWatch: registering the status query: %w", err)
+	}
+	if err := workflow.UpsertTypedSearchAttributes(ctx, SAScenario.ValueSet(ScenarioWatch), SAStage.ValueSet(w.t.Stage)); err != nil {
+		workflow.GetLogger(ctx).Warn("search attributes not set", "error", err)
+	}
+	w.publish()
+	pause := workflow.GetSignalChannel(ctx, SignalPause)
+	resume := workflow.GetSignalChannel(ctx, SignalResume)
+	for i := 0; ; i++ {
+		w.evaluate()
+		if i+1 >= watchRunEvaluations || workflow.GetInfo(ctx).GetContinueAsNewSuggested() {
+			// Signals that arrived since the last wait would be lost with this run: apply them first.
+			for w.control(pause, resume) {
+			}
+			next := w.req
+			next.State = w.st
+			return workflow.NewContinueAsNewError(ctx, OutageWatch, next)
+		}
+		w.next = workflow.Now(ctx).Add(w.cfg.Every)
+		w.publish()
+		if err := w.wait(pause, resume); err != nil {
+			return err
+		}
+	}
+}
+
+// wait sleeps until the next evaluation, applying pause and resume as they come.
+func (w *watch) wait(pause, resume workflow.ReceiveChannel) error {
+	tctx, cancel := workflow.WithCancel(w.ctx)
+	defer cancel()
+	timer := workflow.NewTimer(tctx, w.next.Sub(workflow.Now(w.ctx)))
+	for {
+		fired := false
+		var terr error
+		sel := workflow.NewSelector(w.ctx)
+		sel.AddFuture(timer, func(f workflow.Future) { fired, terr = true, f.Get(w.ctx, nil) })
+		sel.AddReceive(pause, func(workflow.ReceiveChannel, bool) { w.control(pause, resume) })
+		sel.AddReceive(resume, func(workflow.ReceiveChannel, bool) { w.control(pause, resume) })
+		sel.Select(w.ctx)
+		if fired {
+			return terr
+		}
+	}
+}
+
+// control applies one pending pause or resume, if any, and reports whether it found one.
+func (w *watch) control(pause, resume workflow.ReceiveChannel) bool {
+	var c WatchControl
+	switch {
+	case pause.ReceiveAsync(&c):
+		w.st.Paused, w.st.PauseReason = true, pauseText(c)
+		workflow.GetLogger(w.ctx).Info("outage watch paused", "by", c.By, "reason", c.Reason)
+	case resume.ReceiveAsync(&c):
+		if w.st.Paused {
+			workflow.GetLogger(w.ctx).Info("outage watch resumed", "by", c.By)
+		}
+		w.st.Paused, w.st.PauseReason = false, ""
+	default:
+		return false
+	}
+	w.publish()
+	return true
+}
+
+func pauseText(c WatchControl) string {
+	s := "paused"
+	if c.By != "" {
+		s += " by " + bounded(c.By, 100)
+	}
+	if c.Reason != "" {
+		s += ": " + bounded(c.Reason, 300)
+	}
+	return s
+}
+
+func (w *watch) status() WatchStatus {
+	st := w.st
+	s := WatchStatus{Workflow: WorkflowOutageWatch, Platform: w.t.ID(), Primary: w.t.PrimaryRegion, Every: w.cfg.Every, Threshold: w.cfg.Threshold,
+		Cooldown: w.cfg.Cooldown, Paused: st.Paused, PauseReason: st.PauseReason, Streak: st.Streak, FirstFailingAt: st.FirstFailingAt,
+		LastStart: st.LastStart, CooldownEnds: st.CooldownEnd(w.cfg.Cooldown), Recent: append([]Evaluation{}, st.Recent...),
+		Evaluations: st.Evaluations, Generation: st.Generation, WatchingSince: st.WatchingSince, NextEvaluation: w.next}
+	if n := len(st.Recent); n > 0 {
+		s.LastDecision = st.Recent[n-1].Decision
+	}
+	return s
+}
+
+// publish shows the streak in the Temporal UI.
+func (w *watch) publish() { workflow.SetCurrentDetails(w.ctx, watchDetails(w.status())) }
+
+var _ json.Unmarshaler = (*WatchRequest)(nil)
