@@ -53,7 +53,8 @@ func (r *WatchRequest) Validate() error {
 		return err
 	}
 	cfg := r.settings()
-	es := negativeDurations(durationField{"probeTimeout", r.ProbeTimeout}, durationField{"failoverMonitorWindow", r.FailoverMonitorWindow})
+	es := r.durationProblems(durationField{name: "probeTimeout", v: r.ProbeTimeout, min: MinProbeTimeout, max: MaxProbeTimeout},
+		durationField{name: "failoverMonitorWindow", v: r.FailoverMonitorWindow, max: topology.MaxMonitorWindow})
 	if cfg.Every < time.Second {
 		es = append(es, topology.FieldError{Field: "every", Problem: fmt.Sprintf("%s is under 1s", cfg.Every), Fix: "evaluate at most once a second, e.g. 30s"})
 	}
