@@ -6,6 +6,7 @@
 package iam
 
 import (
+	"fmt"
 	"sort"
 	"strings"
 
@@ -52,6 +53,8 @@ var Table = []Permission{
 	{"rds", "DescribeDBClusterSnapshots", "rds:DescribeDBClusterSnapshots", "ReadAurora", clusterSnapshotsAndClusters},
 	// cloudwatch:GetMetricData supports no resource-level permissions: AWS requires "*".
 	{"monitoring", "GetMetricData", "cloudwatch:GetMetricData", "ReadMetrics", nil},
+	// OutageWatch reads the topology's watchAlarms in the DR region (cloudwatch:DescribeAlarms, resource type alarm).
+	{"monitoring", "DescribeAlarms", "cloudwatch:DescribeAlarms", "WatchAlarms", watchAlarms},
 	{"s3", "GetBucketReplication", "s3:GetReplicationConfiguration", "ReadBucketReplication", sourceBuckets},
 	{"backup", "ListRecoveryPointsByBackupVault", "backup:ListRecoveryPointsByBackupVault", "ReadBackups", backupVaults},
 	{"cloudformation", "DescribeStacks", "cloudformation:DescribeStacks", "ReadStacks", stacks},
@@ -324,4 +327,13 @@ func ssmParameter(t topology.Topology) []string {
 	return each(t, func(r string) []string {
 		return []string{"arn:aws:ssm:" + r + ":" + t.AccountID + ":parameter/" + strings.TrimPrefix(p, "/")}
 	})
+}
+
+// watchAlarms are the DR region's alarms OutageWatch reads; none listed, none allowed.
+func watchAlarms(t topology.Topology) []string {
+	out := []string{}
+	for _, n := range t.WatchAlarms {
+		out = append(out, fmt.Sprintf("arn:aws:cloudwatch:%s:%s:alarm:%s", t.DRRegion, t.AccountID, n))
+	}
+	return out
 }
