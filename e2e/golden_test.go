@@ -66,6 +66,17 @@ var goldenCases = []goldenCase{
 		_, rep := goldenDrill(t, env)
 		return rep.FailbackID
 	}},
+	// The same runs after failback-partial and input-limits (and worker-policy): the goldens above stay as
+	// they were recorded, these record today's command sequences beside them.
+	{"DRDrill", "completed-partial-limits", testenv.Options{TimeScale: 0.002}, func(t *testing.T, env *testenv.Env) string {
+		id, _ := goldenDrill(t, env)
+		return id
+	}},
+	{"Failback", "completed-partial-limits", testenv.Options{TimeScale: 0.002}, func(t *testing.T, env *testenv.Env) string {
+		_, rep := goldenDrill(t, env)
+		return rep.FailbackID
+	}},
+	{"RegionFailover", "approved-limits", testenv.Options{TimeScale: 0.002}, goldenFailover("approved-limits", "approve")},
 
 	// The outage watch started by the starter: healthy evaluations, an outage, the failover started at its
 	// gate, then the watch cancelled (which changes nothing in AWS).
