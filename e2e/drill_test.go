@@ -227,7 +227,7 @@ func triggerTwiceExpectOneSkipped(t *testing.T, h client.ScheduleHandle) string 
 		}
 	}
 	var d *client.ScheduleDescription
-	waitFor(t, 30*time.Second, "one scheduled run started and one skipped for overlap", func() bool {
+	waitFor(t, 90*time.Second, "one scheduled run started and one skipped for overlap", func() bool {
 		var err error
 		if d, err = h.Describe(ctx); err != nil {
 			t.Fatal(err)
