@@ -20,6 +20,13 @@ const (
 	MinEscalationInterval = 30 * time.Second
 	// MaxMonitorWindow bounds how long DR traffic is watched after a cutover.
 	MaxMonitorWindow = 24 * time.Hour
+	// MaxTables is the largest table count a failover has been measured to run with (500 tables: 6,827
+	// events, 5.3 MB of history). At 1,000 the first workflow task's completion passed gRPC's 4 MB and was
+	// retried forever, so a larger topology is refused until per-resource reads are batched.
+	MaxTables = 500
+	// MaxFunctions bounds the functions for the same reason (one read per function per step); not yet
+	// measured beyond the local topology's.
+	MaxFunctions = 500
 )
 
 // StringLimits holds the fields, by JSON path, whose limit is tighter than MaxStringLen.
@@ -169,4 +176,17 @@ func bounded(s string) string {
 		cut--
 	}
 	return s[:cut] + fmt.Sprintf("…(%d bytes)", len(s))
+}
+
+// sizeProblems refuses, before anything walks them, more tables or functions than a run is known to
+// carry: the whole list would otherwise travel in every workflow task.
+func (t Topology) sizeProblems() Errors {
+	var es Errors
+	if n := len(t.Tables); n > MaxTables {
+		es = append(es, FieldError{"tables", fmt.Sprintf("%d tables, over the supported %d", n, MaxTables), fmt.Sprintf("split the platform into topologies of at most %d tables each", MaxTables)})
+	}
+	if n := len(t.Functions); n > MaxFunctions {
+		es = append(es, FieldError{"functions", fmt.Sprintf("%d functions, over the supported %d", n, MaxFunctions), fmt.Sprintf("split the platform into topologies of at most %d functions each", MaxFunctions)})
+	}
+	return es
 }

@@ -602,6 +602,9 @@ func (t Topology) ValidateWithoutLimits() error { return t.validate(false) }
 
 func (t Topology) validate(limits bool) error {
 	if limits {
+		if es := t.sizeProblems(); len(es) > 0 {
+			return es
+		}
 		if es := LongStrings(t); len(es) > 0 {
 			return es
 		}

@@ -173,3 +173,18 @@ func TestBadDurationNamesItsField(t *testing.T) {
 		t.Fatalf("got %v", err)
 	}
 }
+
+// A 100,000-table topology is refused at once, naming the limit, before any per-table check runs
+// (issue 13: 1,000 tables wedged the first workflow task).
+func TestTooManyTablesIsRefusedWithTheLimit(t *testing.T) {
+	topo, err := Load("../../examples/roadcall-local.json")
+	require.NoError(t, err)
+	topo.Tables = make([]Table, 100000)
+	start := time.Now()
+	err = topo.Validate()
+	require.Less(t, time.Since(start), time.Second)
+	require.ErrorContains(t, err, `field "tables": 100000 tables, over the supported 500`)
+	require.NotContains(t, topo.ValidateWithoutLimits().Error(), "over the supported", "runs recorded before the limits replay as they ran")
+	topo.Tables = topo.Tables[:MaxTables]
+	require.NotContains(t, topo.Validate().Error(), "over the supported", "at the limit only the empty names are wrong")
+}
