@@ -21,7 +21,7 @@ build:
 
 ## test: every test, with the race detector, including the end-to-end runs on a dev server
 test: tools
-	$(GO) test -race -count=1 -timeout 20m ./...
+	$(GO) test -race -count=1 -timeout 30m ./...
 
 ## demo: dev server with UI, awssim and a worker, then a full DR drill (failover and failback) and its report
 demo: tools
