@@ -15,24 +15,16 @@ import (
 	"github.com/aws/smithy-go"
 	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/temporal"
+
+	"github.com/roadcall/dr/internal/topology"
 )
 
 // Route 53 ARC routing controls are read and set through the cluster's data plane: five regional
 // endpoints, any one of which can answer while the others' regions are out. The activities try the
 // endpoints in turn themselves, so the workflow issues one activity whatever region is down.
 
-// ClusterEndpoint is one regional endpoint of the ARC cluster; an empty URL uses the worker's AWS endpoint.
-type ClusterEndpoint struct {
-	Region   string `json:"region"`
-	Endpoint string `json:"endpoint,omitempty"`
-}
-
-func (e ClusterEndpoint) String() string {
-	if e.Endpoint == "" {
-		return e.Region
-	}
-	return fmt.Sprintf("%s (%s)", e.Region, e.Endpoint)
-}
+// ClusterEndpoint is one regional endpoint of the ARC cluster, as the topology names it.
+type ClusterEndpoint = topology.ClusterEndpoint
 
 // RoutingControl is the routing control that lets traffic flow to a region.
 type RoutingControl struct {

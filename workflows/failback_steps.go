@@ -63,9 +63,7 @@ func (fb *failback) readWhereabouts(ctx workflow.Context) func() (ReturnPlan, []
 	var controlsF, recordF workflow.Future
 	switch t.DNS.Mode {
 	case topology.DNSRoutingControl:
-		in := routingControlsInput(t)
-		c := describeCtx(ctx, "ARC: read the routing controls via cluster endpoint "+endpointRegions(in.Endpoints)+" (first that answers)")
-		controlsF = workflow.ExecuteActivity(c, a.GetRoutingControlStates, in)
+		controlsF = readControls(ctx, t)
 	case topology.DNSUpsert:
 		c := describeCtx(ctx, "Route 53 ListResourceRecordSets "+t.DNS.RecordName)
 		recordF = workflow.ExecuteActivity(c, a.DescribeFailoverRecord, fb.recordInput(t.PrimaryRegion))
@@ -132,10 +130,8 @@ func (fb *failback) checkRecord(ctx workflow.Context) CheckRow {
 	t := fb.t
 	if fb.into.modes && t.DNS.Mode == topology.DNSRoutingControl {
 		threshold := fmt.Sprintf("%s ON, %s OFF", t.DRRegion, t.PrimaryRegion)
-		in := routingControlsInput(t)
 		var st activities.RoutingControlStates
-		c := describeCtx(ctx, "ARC: read the routing controls via cluster endpoint "+endpointRegions(in.Endpoints)+" (first that answers)")
-		if err := workflow.ExecuteActivity(c, a.GetRoutingControlStates, in).Get(c, &st); err != nil {
+		if err := readControls(ctx, t).Get(ctx, &st); err != nil {
 			return errRow(checkRecord, "routing controls", threshold, err)
 		}
 		return routingRow(t, st, threshold)

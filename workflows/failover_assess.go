@@ -49,9 +49,7 @@ func (f *failover) assess(ctx workflow.Context) error {
 	// The routing controls are read through ARC's data plane, which answers when Route 53's API does not.
 	var rcF workflow.Future
 	if f.into.modes && t.DNS.RoutingControls != nil {
-		in := routingControlsInput(t)
-		c := describeCtx(ctx, "ARC: read the routing controls via cluster endpoint "+endpointRegions(in.Endpoints)+" (first that answers)")
-		rcF = workflow.ExecuteActivity(c, a.GetRoutingControlStates, in)
+		rcF = readControls(ctx, t)
 	}
 
 	as := &Assessment{HealthChecks: []Observation{}, Replicas: []Observation{}}

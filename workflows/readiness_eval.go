@@ -162,7 +162,7 @@ func dnsModeRow(t topology.Topology) CheckRow {
 		Threshold: "no " + t.PrimaryRegion + " control plane on the failover path"}
 	switch d.Mode {
 	case topology.DNSRoutingControl:
-		row.Observed = "ARC routing controls (data plane) through any of " + endpointList(rcEndpoints(d))
+		row.Observed = "ARC routing controls (data plane) through any of " + topology.EndpointRegions(rcEndpoints(d), ", ")
 		if onlyIn(rcEndpoints(d), t.PrimaryRegion) {
 			row.Status, row.Reason = Fail, "every ARC endpoint listed is in "+t.PrimaryRegion+": list the cluster's other regional endpoints so the failover can reach one"
 		}
@@ -196,7 +196,7 @@ func dnsModeRow(t topology.Topology) CheckRow {
 func routingControlRow(t topology.Topology, rc routingControlRead) CheckRow {
 	p, dr := t.PrimaryRegion, t.DRRegion
 	threshold := p + " On, " + dr + " Off"
-	res := "routing controls (" + endpointList(rcEndpoints(t.DNS)) + ")"
+	res := "routing controls (" + topology.EndpointRegions(rcEndpoints(t.DNS), ", ") + ")"
 	if rc.Err != nil {
 		row := errRow(checkStaticStability, res, threshold, rc.Err)
 		row.Reason = "no endpoint of the ARC cluster answered, so the failover could not move traffic: " + row.Reason
@@ -283,12 +283,4 @@ func onlyIn(eps []topology.ClusterEndpoint, region string) bool {
 		}
 	}
 	return len(eps) > 0
-}
-
-func endpointList(eps []topology.ClusterEndpoint) string {
-	rs := make([]string, len(eps))
-	for i, ep := range eps {
-		rs[i] = ep.Region
-	}
-	return strings.Join(rs, ", ")
 }

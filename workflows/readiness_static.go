@@ -35,7 +35,7 @@ type routingControlRead struct {
 func readRoutingControls(ctx workflow.Context, t topology.Topology) *routingControlRead {
 	rc := t.DNS.RoutingControls
 	in := routingControlsInput(t)
-	c := describeCtx(ctx, "ARC GetRoutingControlState through any of "+endpointList(rc.Endpoints))
+	c := describeCtx(ctx, "ARC GetRoutingControlState through any of "+topology.EndpointRegions(rc.Endpoints, ", "))
 	o := workflow.GetActivityOptions(c)
 	o.StartToCloseTimeout = 2 * time.Minute
 	c = workflow.WithActivityOptions(c, o)

@@ -41,10 +41,10 @@ func (s *regionSteps) dns(ctx workflow.Context) error {
 func (s *regionSteps) routingControl(ctx workflow.Context) error {
 	t, r, to, from := s.t, s.r, s.to.Region, otherRegion(s.t, s.to.Region)
 	rc := t.DNS.RoutingControls
-	in := activities.SetRoutingControlsInput{Endpoints: clusterEndpoints(rc),
+	in := activities.SetRoutingControlsInput{Endpoints: rc.Endpoints,
 		On: activities.RoutingControl{Region: to, ARN: rc.Controls[to]}, Off: activities.RoutingControl{Region: from, ARN: rc.Controls[from]}}
 	var res activities.SetRoutingControlsResult
-	c := mutateCtx(ctx, fmt.Sprintf("ARC: turn %s ON, %s OFF via cluster endpoint %s (first that answers)", to, from, endpointRegions(in.Endpoints)))
+	c := mutateCtx(ctx, fmt.Sprintf("ARC: turn %s ON, %s OFF via cluster endpoint %s (first that answers)", to, from, topology.EndpointRegions(in.Endpoints, " | ")))
 	if err := workflow.ExecuteActivity(c, a.SetRoutingControls, in).Get(c, &res); err != nil {
 		return err
 	}
@@ -149,27 +149,19 @@ func resolveQuery(t topology.Topology) activities.ResolveQuery {
 // routingControlsInput reads every region's routing control, primary first.
 func routingControlsInput(t topology.Topology) activities.RoutingControlsInput {
 	rc := t.DNS.RoutingControls
-	in := activities.RoutingControlsInput{Endpoints: clusterEndpoints(rc)}
+	in := activities.RoutingControlsInput{Endpoints: rc.Endpoints}
 	for _, r := range t.Regions() {
 		in.Controls = append(in.Controls, activities.RoutingControl{Region: r, ARN: rc.Controls[r]})
 	}
 	return in
 }
 
-func clusterEndpoints(rc *topology.RoutingControls) []activities.ClusterEndpoint {
-	out := make([]activities.ClusterEndpoint, 0, len(rc.Endpoints))
-	for _, ep := range rc.Endpoints {
-		out = append(out, activities.ClusterEndpoint{Region: ep.Region, Endpoint: ep.Endpoint})
-	}
-	return out
-}
-
-func endpointRegions(eps []activities.ClusterEndpoint) string {
-	rs := make([]string, len(eps))
-	for i, ep := range eps {
-		rs[i] = ep.Region
-	}
-	return strings.Join(rs, " | ")
+// readControls starts GetRoutingControlStates: the activity tries the cluster's endpoints in turn, so one
+// activity answers whichever regions are out.
+func readControls(ctx workflow.Context, t topology.Topology) workflow.Future {
+	in := routingControlsInput(t)
+	c := describeCtx(ctx, "ARC: read the routing controls via cluster endpoint "+topology.EndpointRegions(in.Endpoints, " | ")+" (first that answers)")
+	return workflow.ExecuteActivity(c, a.GetRoutingControlStates, in)
 }
 
 func statesText(st []activities.ControlState) string {

@@ -194,6 +194,22 @@ type ClusterEndpoint struct {
 	Endpoint string `json:"endpoint,omitempty"`
 }
 
+func (e ClusterEndpoint) String() string {
+	if e.Endpoint == "" {
+		return e.Region
+	}
+	return fmt.Sprintf("%s (%s)", e.Region, e.Endpoint)
+}
+
+// EndpointRegions joins the endpoints' regions with sep, for summaries and findings.
+func EndpointRegions(eps []ClusterEndpoint, sep string) string {
+	rs := make([]string, len(eps))
+	for i, ep := range eps {
+		rs[i] = ep.Region
+	}
+	return strings.Join(rs, sep)
+}
+
 type SafetyRule struct {
 	ARN   string `json:"arn"`
 	Name  string `json:"name,omitempty"`
