@@ -161,3 +161,20 @@ func TestAutoApproveRefusedUnlessThePolicyAllowsIt(t *testing.T) {
 	require.ErrorContains(t, err, `"autoApprove"`)
 	require.Empty(t, m.published, "nothing was paged: the run never started its work")
 }
+
+// Under the two-person rule a run whose initiator is unproven needs approvers distinct from every proven
+// principal that already acted on it: alice, who decided the first gate, may not decide the second.
+func TestUnprovenInitiatorNeedsDistinctApproversAcrossGates(t *testing.T) {
+	m := stsMachinery(t, nil)
+	var first, again, other error
+	m.update(time.Minute, UpdateApprove, proven("alice", "go"), &first)
+	m.update(2*time.Minute, UpdateApprove, proven("alice", "other"), &again)
+	m.update(3*time.Minute, UpdateApprove, proven("bob", "other"), &other)
+	res := m.run(t, gateTestRequest{Common: Common{Initiator: "typed-name"}, SecondGate: true})
+	require.NoError(t, first)
+	require.ErrorContains(t, again, "already decided gate go, and this run's initiator is unproven")
+	require.NoError(t, other)
+	require.Equal(t, PhaseCompleted, res.Phase)
+	require.Equal(t, []string{alice, bob}, res.Values)
+	require.False(t, res.Status.Authority.InitiatorProven)
+}

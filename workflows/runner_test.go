@@ -17,6 +17,8 @@ import (
 type gateTestRequest struct {
 	Common
 	RequireDataLossAck bool `json:"requireDataLossAck"`
+	// SecondGate opens gate "other" after "go", for rules that span gates.
+	SecondGate bool `json:"secondGate,omitempty"`
 }
 
 type gateTestResult struct {
@@ -38,6 +40,10 @@ func gateTestWorkflow(ctx workflow.Context, req gateTestRequest) (gateTestResult
 	var values []string
 	var ap Approval
 	ap, err = r.gate("go", gateOpts{Summary: "may we?", RequireDataLossAck: req.RequireDataLossAck})
+	if err == nil && req.SecondGate {
+		values = append(values, ap.Approver)
+		ap, err = r.gate("other", gateOpts{Summary: "and again?"})
+	}
 	if err == nil {
 		values = append(values, ap.Approver)
 		err = r.step("critical", "A critical step", stepOpts{Critical: true}, func(ctx workflow.Context) error {
