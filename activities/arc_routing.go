@@ -175,6 +175,11 @@ func (a *Activities) acrossCluster(ctx context.Context, eps []ClusterEndpoint, u
 		return refuse("InvalidInput", "the ARC cluster has no endpoints: list them in dns.routingControls.endpoints")
 	}
 	for _, ep := range eps {
+		if err := a.clusterEndpointAllowed(ep.Endpoint); err != nil {
+			return err
+		}
+	}
+	for _, ep := range eps {
 		c := a.AWS.ARCCluster(ep.Region, ep.Endpoint)
 		cctx, cancel := context.WithTimeout(ctx, a.endpointTimeout())
 		err := call(cctx, ep, c)

@@ -15,6 +15,7 @@ import (
 	"go.temporal.io/sdk/temporal"
 
 	"github.com/roadcall/dr/internal/awsclient"
+	"github.com/roadcall/dr/internal/policy"
 )
 
 const (
@@ -206,4 +207,26 @@ func TestGetRoutingControlStatesReadsThroughTheFirstEndpointThatAnswers(t *testi
 	require.False(t, st.On("us-east-1"))
 	require.True(t, st.On("us-west-2"))
 	require.Len(t, st.Unanswered, 1)
+}
+
+// The worker signs ARC requests with its own credentials, so with a policy loaded an endpoint named by the
+// request goes nowhere unless the policy lists its host: refused before any request, even to allowed ones.
+func TestClusterEndpointOutsideThePolicyIsRefusedBeforeAnyRequest(t *testing.T) {
+	cluster, live := newFakeCluster(t, "On", "Off")
+	stray := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { t.Error("a request reached the endpoint the policy does not list") }))
+	defer stray.Close()
+	acts := arcActivities(t)
+	liveHost := live.Listener.Addr().String()
+	acts.Policy = &policy.File{Platforms: map[string]map[string]policy.Policy{"roadcall": {"test": {ClusterEndpointHosts: []string{liveHost}}}}}
+	in := moveWest()
+	in.Endpoints = []ClusterEndpoint{{Region: "us-west-2", Endpoint: live.URL}, {Region: "eu-west-1", Endpoint: stray.URL}}
+	_, err := acts.SetRoutingControls(context.Background(), in)
+	require.ErrorContains(t, err, "not in the worker's policy clusterEndpointHosts")
+	require.Equal(t, "HostNotAllowed", appErrorOf(t, err).Type())
+	_, updates := cluster.snapshot()
+	require.Zero(t, updates)
+
+	in.Endpoints = in.Endpoints[:1]
+	_, err = acts.SetRoutingControls(context.Background(), in)
+	require.NoError(t, err, "a listed host is used")
 }

@@ -188,6 +188,23 @@ func (a *Activities) fetchAllowed(raw string) error {
 	return refuse("HostNotAllowed", "GET %s refused before any fetch: %v", raw, last)
 }
 
+// clusterEndpointAllowed backs the policy check at the point of the call: with a policy loaded, a named ARC
+// endpoint must be on some stage's clusterEndpointHosts before any signed request goes there.
+func (a *Activities) clusterEndpointAllowed(raw string) error {
+	if a.Policy == nil || raw == "" {
+		return nil
+	}
+	var last error
+	for _, stages := range a.Policy.Platforms {
+		for _, p := range stages {
+			if last = p.ClusterEndpointAllowed(raw); last == nil {
+				return nil
+			}
+		}
+	}
+	return refuse("HostNotAllowed", "ARC endpoint %s refused before any request: %v", raw, last)
+}
+
 // fetchFailure names the kind of a failed GET without quoting the peer.
 func fetchFailure(ctx context.Context, err error) string {
 	var ne net.Error

@@ -58,6 +58,15 @@ func (p Policy) Check(a Ask) topology.Errors {
 			add("topology."+u.Field, err.Error(), fmt.Sprintf("use a URL on one of the policy's healthHosts (%s), or add the host there", strings.Join(p.HealthHosts, ", ")))
 		}
 	}
+	for i, ep := range t.DNS.RoutingControls.Endpoints {
+		if ep.Endpoint == "" {
+			continue
+		}
+		if err := hostIn(ep.Endpoint, p.ClusterEndpointHosts, "clusterEndpointHosts"); err != nil {
+			add(fmt.Sprintf("topology.dns.routingControls.endpoints[%d].endpoint", i), err.Error(),
+				"use an endpoint on one of the policy's clusterEndpointHosts, add its host there, or leave endpoint out to use the worker's AWS endpoint")
+		}
+	}
 	for _, e := range t.SecretEnvNames() {
 		if !slices.Contains(p.SecretEnv, e.Name) {
 			add("topology."+e.Field, fmt.Sprintf("names the worker environment variable %q, which the policy does not list in secretEnv", e.Name),
@@ -75,7 +84,14 @@ func (p Policy) MayAutoApprove(workflow string, drillParent bool) bool {
 
 // HostAllowed refuses a URL whose host is not among HealthHosts: an entry "host" allows any port of it,
 // "host:port" that port only.
-func (p Policy) HostAllowed(raw string) error {
+func (p Policy) HostAllowed(raw string) error { return hostIn(raw, p.HealthHosts, "healthHosts") }
+
+// ClusterEndpointAllowed refuses an ARC cluster endpoint whose host is not among ClusterEndpointHosts.
+func (p Policy) ClusterEndpointAllowed(raw string) error {
+	return hostIn(raw, p.ClusterEndpointHosts, "clusterEndpointHosts")
+}
+
+func hostIn(raw string, hosts []string, list string) error {
 	u, err := url.Parse(raw)
 	if err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https") {
 		return fmt.Errorf("%q is not an http(s) URL", raw)
@@ -83,12 +99,12 @@ func (p Policy) HostAllowed(raw string) error {
 	if u.User != nil {
 		return fmt.Errorf("%q carries credentials in its URL", raw)
 	}
-	for _, h := range p.HealthHosts {
+	for _, h := range hosts {
 		if strings.EqualFold(h, u.Host) || strings.EqualFold(h, u.Hostname()) {
 			return nil
 		}
 	}
-	return fmt.Errorf("host %q is not in the worker's policy healthHosts", u.Host)
+	return fmt.Errorf("host %q is not in the worker's policy %s", u.Host, list)
 }
 
 func (p Policy) commandNames() string {

@@ -50,6 +50,10 @@ type Policy struct {
 	DeployCommands map[string]Command `json:"deployCommands,omitempty"`
 	// HealthHosts are the hosts (host or host:port) health URLs may name; nothing else is fetched.
 	HealthHosts []string `json:"healthHosts"`
+	// ClusterEndpointHosts are the hosts a topology's ARC cluster endpoints may name. The worker sends signed
+	// requests there, so a request-supplied URL must not pick where; an endpoint left out uses the worker's own
+	// AWS endpoint and needs no entry.
+	ClusterEndpointHosts []string `json:"clusterEndpointHosts,omitempty"`
 	// SecretEnv are the worker environment variables a topology may name for a DSN or a webhook URL.
 	SecretEnv []string `json:"secretEnv,omitempty"`
 }
@@ -168,6 +172,11 @@ func (p Policy) problems(at string) topology.Errors {
 	for i, h := range p.HealthHosts {
 		if h == "" || strings.ContainsAny(h, "/*?@ ") {
 			add(fmt.Sprintf("healthHosts[%d]", i), fmt.Sprintf("%q is not a host or host:port", h), "give a host name such as api.roadcall.example or 127.0.0.1:8080")
+		}
+	}
+	for i, h := range p.ClusterEndpointHosts {
+		if h == "" || strings.ContainsAny(h, "/*?@ ") {
+			add(fmt.Sprintf("clusterEndpointHosts[%d]", i), fmt.Sprintf("%q is not a host or host:port", h), "give the host of an endpoint ARC lists for the cluster, such as host-aaaaaa.us-west-2.example.aws")
 		}
 	}
 	return es

@@ -1,7 +1,9 @@
 package policy
 
 import (
+	"fmt"
 	"path/filepath"
+	"slices"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -85,4 +87,15 @@ func TestCheckRefusesWhatTheRequestAsksBeyondThePolicy(t *testing.T) {
 	require.Equal(t, []string{"topology.approvals.approvers", "topology.stacks.deployCommand", "topology.api.healthUrls.us-east-1", "topology.aurora.dsnEnv"},
 		fields(Ask{Workflow: "RegionFailover", Topology: bad}))
 	require.ErrorContains(t, p.HostAllowed("http://user:pw@127.0.0.1/x"), "credentials")
+
+	// An ARC endpoint is where the worker sends signed requests: a request may not choose it.
+	arc := tp
+	arc.DNS.RoutingControls.Endpoints = append(slices.Clone(tp.DNS.RoutingControls.Endpoints),
+		topology.ClusterEndpoint{Region: "eu-west-1", Endpoint: "https://collector.attacker.example/v1"})
+	es := p.Check(Ask{Workflow: "RegionFailover", Topology: arc})
+	require.Len(t, es, 1)
+	require.Equal(t, fmt.Sprintf("topology.dns.routingControls.endpoints[%d].endpoint", len(arc.DNS.RoutingControls.Endpoints)-1), es[0].Field)
+	require.Contains(t, es[0].Error(), "clusterEndpointHosts")
+	p.ClusterEndpointHosts = []string{"collector.attacker.example"}
+	require.Empty(t, p.Check(Ask{Workflow: "RegionFailover", Topology: arc}), "listed by the worker, it is allowed")
 }
