@@ -213,7 +213,9 @@ func TestGetRoutingControlStatesReadsThroughTheFirstEndpointThatAnswers(t *testi
 // request goes nowhere unless the policy lists its host: refused before any request, even to allowed ones.
 func TestClusterEndpointOutsideThePolicyIsRefusedBeforeAnyRequest(t *testing.T) {
 	cluster, live := newFakeCluster(t, "On", "Off")
-	stray := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { t.Error("a request reached the endpoint the policy does not list") }))
+	stray := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		t.Error("a request reached the endpoint the policy does not list")
+	}))
 	defer stray.Close()
 	acts := arcActivities(t)
 	liveHost := live.Listener.Addr().String()
