@@ -15,7 +15,7 @@ import (
 // 20-minute activation no longer starts only after people decide.
 type Preparation struct {
 	// NotPrepared says why nothing was prepared although the request asked (DR not healthy).
-	NotPrepared string `json:"notPrepared,omitempty"`
+	NotPrepared string    `json:"notPrepared,omitempty"`
 	Started     time.Time `json:"started,omitzero"`
 	// Ready is when the activation finished; zero when it had not before the run went on without it.
 	Ready time.Time `json:"ready,omitzero"`
