@@ -14,6 +14,7 @@ import (
 	"go.temporal.io/sdk/worker"
 	"go.temporal.io/sdk/workflow"
 
+	"github.com/roadcall/dr/internal/temporalclient"
 	"github.com/roadcall/dr/workflows"
 )
 
@@ -29,13 +30,20 @@ func replayCmd(ctx context.Context, e *Env, args []string) error {
 	if (*id == "") == (*file == "") {
 		return badInput("give exactly one of --workflow-id and --file")
 	}
-	r := worker.NewWorkflowReplayer()
+	// Encrypted histories decode with the same keys as the worker's (ROADCALL_CODEC_KEY...).
+	codec, err := f.temporal.Codec()
+	if err != nil {
+		return badInput("%v", err)
+	}
+	r, err := temporalclient.NewReplayer(codec)
+	if err != nil {
+		return err
+	}
 	for _, wf := range workflows.All() {
 		r.RegisterWorkflow(wf)
 	}
 	quiet := log.NewStructuredLogger(slog.New(slog.NewTextHandler(io.Discard, nil)))
 	var what string
-	var err error
 	if *file != "" {
 		what = "history file " + *file
 		err = r.ReplayWorkflowHistoryFromJSONFile(quiet, *file)
