@@ -202,7 +202,7 @@ func (c *Codec) Encode(payloads []*common.Payload) ([]*common.Payload, error) {
 		}
 		nonce := make([]byte, aead.NonceSize(), aead.NonceSize()+len(plain)+aead.Overhead())
 		if _, err := rand.Read(nonce); err != nil {
-			return nil, fmt.Errorf("encrypt payload: nonce: %w", err)
+			return nil, converter.NewWorkflowTaskFailureError(fmt.Errorf("encrypt payload: nonce: %w", err))
 		}
 		out[i] = &common.Payload{
 			Metadata: map[string][]byte{converter.MetadataEncoding: []byte(MetadataEncodingEncrypted), MetadataKeyID: []byte(id)},
@@ -222,7 +222,9 @@ func (c *Codec) Decode(payloads []*common.Payload) ([]*common.Payload, error) {
 		}
 		d, err := c.decrypt(p)
 		if err != nil {
-			return nil, err
+			// A worker with the wrong keys is a deployment mistake, not a bad run: fail the workflow task,
+			// which Temporal retries (on this or a correctly keyed worker), never the workflow execution.
+			return nil, converter.NewWorkflowTaskFailureError(err)
 		}
 		out[i] = d
 	}
