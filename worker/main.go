@@ -64,6 +64,7 @@ func run(log *zap.Logger, conn temporalclient.Connection, stop time.Duration, po
 		return err
 	}
 	acts.Policy, acts.PolicySource = pol, policyFile
+	acts.Memos = temporalclient.CodecDataConverter(conn.Codec)
 	if pol == nil {
 		log.Warn("no policy: gated workflows will refuse to run; give --policy FILE or " + policy.EnvVar + " (see examples/policy-local.json)")
 	}

@@ -18,6 +18,7 @@ import (
 	"github.com/roadcall/dr/internal/awsclient"
 	"github.com/roadcall/dr/internal/drworker"
 	"github.com/roadcall/dr/internal/policy"
+	"github.com/roadcall/dr/internal/temporalclient"
 	"github.com/roadcall/dr/workflows"
 )
 
@@ -75,6 +76,14 @@ func StartWorkerProcessEnv(t testing.TB, tp *Temporal, sim *Sim, policyFile stri
 		}
 	})
 	return w
+}
+
+// StartWorkerProcessCodec runs the worker binary on tp's dev server with its payloads encrypted under
+// codecKey, given as an operator would: ROADCALL_CODEC_KEY.
+func StartWorkerProcessCodec(t testing.TB, tp *Temporal, sim *Sim, policyFile, codecKey string) *Worker {
+	t.Helper()
+	return StartWorkerProcessEnv(t, tp, sim, policyFile, []string{"TEMPORAL_ADDRESS=" + tp.Address,
+		"TEMPORAL_NAMESPACE=" + tp.Namespace, temporalclient.EnvCodecKey + "=" + codecKey})
 }
 
 // Start starts the worker (again, after Stop or Kill: the replacement a crashed worker gets).
@@ -224,7 +233,7 @@ func (w *Worker) Running() bool {
 func cleanEnv() []string {
 	var env []string
 	for _, kv := range os.Environ() {
-		if strings.HasPrefix(kv, "AWS_") || strings.HasPrefix(kv, "TEMPORAL_") {
+		if strings.HasPrefix(kv, "AWS_") || strings.HasPrefix(kv, "TEMPORAL_") || strings.HasPrefix(kv, "ROADCALL_CODEC_") {
 			continue
 		}
 		env = append(env, kv)
