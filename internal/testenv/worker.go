@@ -32,6 +32,8 @@ type Worker struct {
 	// temporalEnv, when set, is how the worker process finds Temporal instead of TEMPORAL_ADDRESS and
 	// TEMPORAL_NAMESPACE of the dev server: the TEMPORAL_* variables of a TLS or mTLS setup.
 	temporalEnv []string
+	// args are extra command-line flags of the worker process, e.g. --metrics-addr.
+	args []string
 	// in-process
 	w worker.Worker
 	// process
@@ -86,6 +88,20 @@ func StartWorkerProcessCodec(t testing.TB, tp *Temporal, sim *Sim, policyFile, c
 		"TEMPORAL_NAMESPACE=" + tp.Namespace, temporalclient.EnvCodecKey + "=" + codecKey})
 }
 
+// StartWorkerProcessArgs is StartWorkerProcess with extra worker flags, e.g. --metrics-addr HOST:PORT.
+func StartWorkerProcessArgs(t testing.TB, tp *Temporal, sim *Sim, policyFile string, args ...string) *Worker {
+	t.Helper()
+	w := &Worker{t: t, temporal: tp, sim: sim, policyFile: policyFile, args: args, LogFile: filepath.Join(t.TempDir(), "worker.log")}
+	w.Start()
+	t.Cleanup(func() {
+		w.Kill()
+		if t.Failed() {
+			t.Logf("worker log (tail):\n%s", tail(w.LogFile, 40))
+		}
+	})
+	return w
+}
+
 // Start starts the worker (again, after Stop or Kill: the replacement a crashed worker gets).
 func (w *Worker) Start() {
 	w.t.Helper()
@@ -127,7 +143,7 @@ func (w *Worker) startProcess() {
 	if err != nil {
 		w.t.Fatal(err)
 	}
-	cmd := exec.Command(bin, "--log-level", "info", "--stop-timeout", "0s")
+	cmd := exec.Command(bin, append([]string{"--log-level", "info", "--stop-timeout", "0s"}, w.args...)...)
 	temporalEnv := w.temporalEnv
 	if temporalEnv == nil {
 		temporalEnv = []string{"TEMPORAL_ADDRESS=" + w.temporal.Address, "TEMPORAL_NAMESPACE=" + w.temporal.Namespace}
