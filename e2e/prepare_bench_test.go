@@ -78,6 +78,12 @@ func runApprovedFailover(b *testing.B, env *testenv.Env, prepare bool, approveAf
 		if err == nil && v.Get(&st) == nil && st.PendingGate != nil {
 			break
 		}
+		if err == nil && st.Phase != workflows.PhaseRunning && st.Phase != "" {
+			b.Fatalf("the run ended %s before its gate: %s", st.Phase, st.LastError)
+		}
+		if ctx.Err() != nil {
+			b.Fatal("the gate never opened")
+		}
 		time.Sleep(10 * time.Millisecond)
 	}
 	time.Sleep(approveAfter)
