@@ -35,6 +35,8 @@ var nonRetryableCodes = map[string]map[string]bool{
 	"dynamodb": codeSet("ResourceNotFoundException", "TableNotFoundException", "TableAlreadyExistsException", "InvalidRestoreTimeException",
 		"PointInTimeRecoveryUnavailableException"),
 	"ec2":    codeSet("UnauthorizedOperation"),
+	// IAM: a malformed principal ARN (an STS session, say) and a principal that does not exist.
+	"iam":    codeSet("InvalidInput", "NoSuchEntity"),
 	"lambda": codeSet("InvalidParameterValueException", "ResourceNotFoundException", "PreconditionFailedException"),
 	// RDS's wire codes are not always its shape names: InvalidDBInstanceStateFault answers InvalidDBInstanceState,
 	// DBInstanceNotFoundFault DBInstanceNotFound.
