@@ -217,8 +217,8 @@ func tableCapacityRow(table, primary, dr string, p activities.TableCapacity, d a
 
 // stackParameterRow checks that a stack carries the DR mode parameter, and that it is in its steady
 // state: off (a DR stack left on after a failover or an abandoned preparation warns).
-func stackParameterRow(param string, st activities.StackInfo) CheckRow {
-	res := fmt.Sprintf("%s (%s) %s", st.Stack, st.Region, param)
+func stackParameterRow(param, region, stack string, st activities.StackInfo) CheckRow {
+	res := fmt.Sprintf("%s (%s) %s", stack, region, param)
 	const threshold = "present, false in the steady state"
 	v, ok := st.Parameters[param]
 	switch {

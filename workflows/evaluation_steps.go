@@ -205,7 +205,7 @@ func evalStack(ctx workflow.Context, t topology.Topology, region, stack string) 
 	}
 	rows := []CheckRow{stackRow(checkStackPresent, res, st, "the stack does not exist in "+region+": the plan needs it in both regions", "the stack is not in a usable complete state")}
 	if p := t.Stacks.DRModeParameter; p != "" && st.Exists {
-		rows = append(rows, stackParameterRow(p, st))
+		rows = append(rows, stackParameterRow(p, region, stack, st))
 	}
 	return rows
 }
