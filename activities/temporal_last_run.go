@@ -64,4 +64,3 @@ func (a *Activities) LastCompletedRun(ctx context.Context, in LastRunQuery) (Las
 	best.Result = raw
 	return best, nil
 }
-

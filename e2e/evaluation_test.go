@@ -1,0 +1,140 @@
+package e2e
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"go.temporal.io/api/workflowservice/v1"
+
+	"github.com/roadcall/dr/internal/iam"
+	"github.com/roadcall/dr/internal/testenv"
+	"github.com/roadcall/dr/workflows"
+)
+
+// evaluationPages are the plan evaluation's SNS messages awssim received.
+func evaluationPages(env *testenv.Env) []testenv.Published {
+	var out []testenv.Published
+	for _, p := range env.Sim.Published() {
+		if strings.HasPrefix(p.Subject, "DR plan evaluation") {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// waitListed waits until the visibility store lists the run as completed, as it will long before the
+// schedule's next run half an hour later: the next evaluation reads its previous result there.
+func waitListed(ctx context.Context, t *testing.T, env *testenv.Env, id string) {
+	t.Helper()
+	q := fmt.Sprintf("WorkflowId = %q AND ExecutionStatus = 'Completed'", id)
+	for {
+		resp, err := env.Temporal.Client.ListWorkflow(ctx, &workflowservice.ListWorkflowExecutionsRequest{Query: q})
+		if err == nil && len(resp.GetExecutions()) > 0 {
+			return
+		}
+		select {
+		case <-ctx.Done():
+			t.Fatalf("%s never listed as completed: %v", id, err)
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+}
+
+func failing(rep workflows.EvaluationReport) []string {
+	var out []string
+	for _, r := range rep.Rows {
+		if r.Status == workflows.Fail {
+			out = append(out, r.Check+" "+r.Resource)
+		}
+	}
+	return out
+}
+
+// A statement taken away from the worker's enforced policy shows as one failing row and one SNS message;
+// evaluating again with the same failure sends none; putting it back sends one recovery message. The
+// previous result is read from the visibility store, as the schedule's runs read it.
+func TestPlanEvaluationPagesOnlyChanges(t *testing.T) {
+	env0 := testenv.New(t, testenv.Options{})
+	doc := iam.PolicyFor(env0.Topology)
+	env0.Sim.Server.SetEnforcePolicy(&doc)
+	env := env0
+	ctx := ctxT(t, 4*time.Minute)
+	prefix := workflows.WorkflowID(workflows.ScenarioEvaluation, env.Topology)
+
+	// 1. From the starter: the report, printed. The plan has never been drilled, which fails and pages.
+	r := runStarter(ctx, env, "evaluation", "--topology", env.TopologyFile)
+	out := r.output()
+	for _, want := range []string{"iam-permissions", "lambda-account-concurrency", "dynamodb-capacity-parity", "drill-staleness", "us-east-1", "Compared with the previous evaluation: none"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("starter evaluation output lacks %q:\n%s", want, out)
+		}
+	}
+	id1 := ""
+	for _, f := range strings.Fields(out) {
+		if strings.HasPrefix(f, prefix+"-") {
+			id1 = strings.TrimSuffix(f, ";")
+		}
+	}
+	if id1 == "" {
+		t.Fatalf("no workflow ID in the output:\n%s", out)
+	}
+	rep1 := runResult[workflows.EvaluationReport](ctx, t, env, id1)
+	if got := failing(rep1); len(got) != 1 || !strings.HasPrefix(got[0], "drill-staleness") {
+		t.Fatalf("baseline: failing %v, want only the drill staleness\n%s", got, out)
+	}
+	base := len(evaluationPages(env))
+	if base != 1 {
+		t.Fatalf("baseline: %d pages, want 1 (the never-drilled plan)", base)
+	}
+	waitListed(ctx, t, env, id1)
+
+	run := func(n int) workflows.EvaluationReport {
+		id := fmt.Sprintf("%s-e2e-%d", prefix, n)
+		env.StartWorkflowCLI(workflows.WorkflowEvaluation, id, env.RequestFile(nil))
+		rep := runResult[workflows.EvaluationReport](ctx, t, env, id)
+		waitListed(ctx, t, env, id)
+		return rep
+	}
+
+	// 2. FailoverAurora taken away: one failing row more, one message.
+	less := doc.Without("FailoverAurora")
+	env.Sim.Server.SetEnforcePolicy(&less)
+	rep2 := run(2)
+	if rep2.PreviousSource != workflows.PreviousFromVisibility || rep2.Previous == nil || rep2.Previous.WorkflowID != id1 {
+		t.Errorf("previous %s %+v, want the visibility store's %s", rep2.PreviousSource, rep2.Previous, id1)
+	}
+	got := failing(rep2)
+	if len(got) != 2 || got[0] != "iam-permissions statement FailoverAurora" {
+		t.Errorf("without FailoverAurora: failing %v, want the statement and the drill", got)
+	}
+	pages := evaluationPages(env)
+	if len(pages) != base+1 {
+		t.Fatalf("without FailoverAurora: %d new pages, want 1: %+v", len(pages)-base, pages)
+	}
+	if p := pages[len(pages)-1]; !strings.Contains(p.Subject, "1 newly failing") || !strings.Contains(p.Body, "rds:FailoverGlobalCluster") || p.Region != env.Topology.DRRegion {
+		t.Errorf("page %+v: want the FailoverAurora statement's rds:FailoverGlobalCluster, in %s", p, env.Topology.DRRegion)
+	}
+
+	// 3. The same failure again: nothing paged.
+	rep3 := run(3)
+	if len(failing(rep3)) != 2 || len(rep3.Changes) != 0 || rep3.Paged {
+		t.Errorf("same failure: failing %v, changes %+v, paged %v", failing(rep3), rep3.Changes, rep3.Paged)
+	}
+	if n := len(evaluationPages(env)); n != base+1 {
+		t.Errorf("the same failure paged again: %d pages", n-base-1)
+	}
+
+	// 4. The statement back: one recovery message.
+	env.Sim.Server.SetEnforcePolicy(&doc)
+	rep4 := run(4)
+	if len(failing(rep4)) != 1 || len(rep4.Changes) != 1 || !rep4.Changes[0].Recovered() {
+		t.Errorf("fixed: failing %v, changes %+v", failing(rep4), rep4.Changes)
+	}
+	pages = evaluationPages(env)
+	if len(pages) != base+2 || !strings.Contains(pages[len(pages)-1].Body, "RECOVERED iam-permissions statement FailoverAurora") {
+		t.Errorf("fixed: pages %+v, want one more saying FailoverAurora recovered", pages[base+1:])
+	}
+}
