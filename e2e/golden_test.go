@@ -81,6 +81,21 @@ var goldenCases = []goldenCase{
 	// The outage watch started by the starter: healthy evaluations, an outage, the failover started at its
 	// gate, then the watch cancelled (which changes nothing in AWS).
 	{"OutageWatch", "started-failover", testenv.Options{TimeScale: 0.002}, goldenWatch},
+
+	// The plan evaluation from the temporal CLI: no previous run in the visibility store, the plan never
+	// drilled, so the one failing check is a change and pages.
+	{"PlanEvaluation", "first-paged", testenv.Options{}, goldenEvaluation},
+}
+
+func goldenEvaluation(t *testing.T, env *testenv.Env) string {
+	ctx := ctxT(t, 2*time.Minute)
+	id := workflows.WorkflowID(workflows.ScenarioEvaluation, env.Topology) + "-golden"
+	env.StartWorkflowCLI(workflows.WorkflowEvaluation, id, env.RequestFile(nil))
+	rep := runResult[workflows.EvaluationReport](ctx, t, env, id)
+	if !rep.Paged || len(rep.Changes) != 1 || rep.PreviousSource != workflows.PreviousNone {
+		t.Fatalf("evaluation: paged %v, changes %+v, previous %s", rep.Paged, rep.Changes, rep.PreviousSource)
+	}
+	return id
 }
 
 // TestGoldenHistories writes workflows/testdata/<WorkflowType>-<case>.json (`temporal workflow show --output
