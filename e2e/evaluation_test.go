@@ -8,8 +8,10 @@ import (
 	"time"
 
 	"go.temporal.io/api/workflowservice/v1"
+	"go.temporal.io/sdk/client"
 
 	"github.com/roadcall/dr/internal/iam"
+	"github.com/roadcall/dr/internal/starter"
 	"github.com/roadcall/dr/internal/testenv"
 	"github.com/roadcall/dr/workflows"
 )
@@ -57,10 +59,10 @@ func failing(rep workflows.EvaluationReport) []string {
 // evaluating again with the same failure sends none; putting it back sends one recovery message. The
 // previous result is read from the visibility store, as the schedule's runs read it.
 func TestPlanEvaluationPagesOnlyChanges(t *testing.T) {
-	env0 := testenv.New(t, testenv.Options{})
-	doc := iam.PolicyFor(env0.Topology)
-	env0.Sim.Server.SetEnforcePolicy(&doc)
-	env := env0
+	env := testenv.New(t, testenv.Options{})
+	// The worker's printed least-privilege policy for this topology, enforced by awssim.
+	doc := iam.PolicyFor(env.Topology)
+	env.Sim.Server.SetEnforcePolicy(&doc)
 	ctx := ctxT(t, 4*time.Minute)
 	prefix := workflows.WorkflowID(workflows.ScenarioEvaluation, env.Topology)
 
@@ -137,4 +139,51 @@ func TestPlanEvaluationPagesOnlyChanges(t *testing.T) {
 	if len(pages) != base+2 || !strings.Contains(pages[len(pages)-1].Body, "RECOVERED iam-permissions statement FailoverAurora") {
 		t.Errorf("fixed: pages %+v, want one more saying FailoverAurora recovered", pages[base+1:])
 	}
+}
+
+// `starter schedule evaluation --every 30m` makes an interval schedule with overlap skip; its runs carry
+// the previous result through the visibility store: the second scheduled run compares with the first and,
+// nothing having changed, pages nothing.
+func TestPlanEvaluationScheduleCarriesThePreviousResult(t *testing.T) {
+	env := testenv.New(t, testenv.Options{NoWorker: true})
+	r := runStarter(ctxT(t, 30*time.Second), env, "schedule", "evaluation", "--every", "30m", "--topology", env.TopologyFile)
+	if r.code != starter.ExitOK || !strings.Contains(r.output(), "created schedule") || !strings.Contains(r.output(), "overlap skip") {
+		t.Fatalf("schedule evaluation: exit %d\n%s", r.code, r.output())
+	}
+	ctx := ctxT(t, 2*time.Minute)
+	h, d := scheduleWithOverlapSkip(ctx, t, env, workflows.ScenarioEvaluation)
+	if iv := d.Schedule.Spec.Intervals; len(iv) != 1 || iv[0].Every != 30*time.Minute {
+		t.Errorf("intervals %+v, want every 30m", iv)
+	}
+	id1 := triggerTwiceExpectOneSkipped(t, h)
+	env.StartWorker()
+	rep1 := runResult[workflows.EvaluationReport](ctx, t, env, id1)
+	if rep1.PreviousSource != workflows.PreviousNone || !rep1.Paged {
+		t.Fatalf("first scheduled evaluation: previous %s, paged %v", rep1.PreviousSource, rep1.Paged)
+	}
+	waitListed(ctx, t, env, id1)
+	if err := h.Trigger(ctx, client.ScheduleTriggerOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	var id2 string
+	waitFor(t, time.Minute, "the second scheduled evaluation started", func() bool {
+		d, err := h.Describe(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, a := range d.Info.RecentActions {
+			if w := a.StartWorkflowResult; w != nil && w.WorkflowID != id1 {
+				id2 = w.WorkflowID
+			}
+		}
+		return id2 != ""
+	})
+	rep2 := runResult[workflows.EvaluationReport](ctx, t, env, id2)
+	if rep2.PreviousSource != workflows.PreviousFromVisibility || rep2.Previous == nil || rep2.Previous.WorkflowID != id1 {
+		t.Errorf("second scheduled evaluation compared with %s %+v, want %s from the visibility store", rep2.PreviousSource, rep2.Previous, id1)
+	}
+	if rep2.Paged || len(rep2.Changes) != 0 || len(evaluationPages(env)) != 1 {
+		t.Errorf("nothing changed, yet paged %v with changes %+v (%d pages)", rep2.Paged, rep2.Changes, len(evaluationPages(env)))
+	}
+	_ = h.Delete(ctx)
 }
