@@ -72,4 +72,3 @@ func TestGetAccountConcurrency(t *testing.T) {
 		require.LessOrEqual(t, got.Unreserved, got.Limit)
 	}
 }
-
