@@ -18,6 +18,9 @@ type LastRunQuery struct {
 	IDPrefix     string `json:"idPrefix"`
 	// ExcludeRunID leaves out the caller's own run.
 	ExcludeRunID string `json:"excludeRunId,omitempty"`
+	// Outcome, when set, also requires the DROutcome search attribute (a drill that was aborted or rejected
+	// completes its workflow, but drilled nothing).
+	Outcome string `json:"outcome,omitempty"`
 	// WithResult also fetches the run's result (the last event of its history) as JSON.
 	WithResult bool `json:"withResult,omitempty"`
 }
@@ -38,6 +41,9 @@ func (a *Activities) LastCompletedRun(ctx context.Context, in LastRunQuery) (Las
 		return LastRun{}, temporal.NewNonRetryableApplicationError("the worker has no Temporal client to read the visibility store with", "NoTemporalClient", nil)
 	}
 	q := fmt.Sprintf("WorkflowType = %q AND ExecutionStatus = 'Completed' AND WorkflowId STARTS_WITH %q", in.WorkflowType, in.IDPrefix)
+	if in.Outcome != "" {
+		q += fmt.Sprintf(" AND DROutcome = %q", in.Outcome)
+	}
 	resp, err := a.Temporal.ListWorkflow(ctx, &workflowservice.ListWorkflowExecutionsRequest{Query: q, PageSize: 5})
 	if err != nil {
 		return LastRun{}, fmt.Errorf("list %s runs (%s): %w", in.WorkflowType, q, err)

@@ -13,6 +13,7 @@ import (
 	"github.com/roadcall/dr/internal/iam"
 	"github.com/roadcall/dr/internal/starter"
 	"github.com/roadcall/dr/internal/testenv"
+	"github.com/roadcall/dr/internal/topology"
 	"github.com/roadcall/dr/workflows"
 )
 
@@ -186,4 +187,47 @@ func TestPlanEvaluationScheduleCarriesThePreviousResult(t *testing.T) {
 		t.Errorf("nothing changed, yet paged %v with changes %+v (%d pages)", rep2.Paged, rep2.Changes, len(evaluationPages(env)))
 	}
 	_ = h.Delete(ctx)
+}
+
+// Drill staleness reads the visibility store: no drill fails; a completed drill passes and is named; the
+// same drill older than objectives.maxDrillAge fails.
+func TestPlanEvaluationDrillStaleness(t *testing.T) {
+	env := testenv.New(t, testenv.Options{TimeScale: 0.002})
+	ctx := ctxT(t, 3*time.Minute)
+	prefix := workflows.WorkflowID(workflows.ScenarioEvaluation, env.Topology)
+	drillRow := func(n int, extra map[string]any) workflows.CheckRow {
+		id := fmt.Sprintf("%s-drill-%d", prefix, n)
+		env.StartWorkflowCLI(workflows.WorkflowEvaluation, id, env.RequestFile(extra))
+		rep := runResult[workflows.EvaluationReport](ctx, t, env, id)
+		for _, r := range rep.Rows {
+			if r.Check == "drill-staleness" {
+				return r
+			}
+		}
+		t.Fatalf("%s: no drill-staleness row", id)
+		return workflows.CheckRow{}
+	}
+	if r := drillRow(1, nil); r.Status != workflows.Fail || r.Observed != "no completed drill on record" {
+		t.Errorf("before any drill: %+v", r)
+	}
+	d := runStarter(ctx, env, "drill", "--topology", env.TopologyFile, "--auto-approve", "--monitor-window", "1s")
+	if d.code != starter.ExitOK {
+		t.Fatalf("drill: exit %d\n%s", d.code, d.output())
+	}
+	var r workflows.CheckRow
+	n := 10
+	waitFor(t, 30*time.Second, "the drill listed in the visibility store", func() bool {
+		n++
+		r = drillRow(n, nil)
+		return r.Status == workflows.Pass
+	})
+	if !strings.Contains(r.Observed, workflows.WorkflowID(workflows.DrillScenario, env.Topology)) {
+		t.Errorf("pass row does not name the drill: %+v", r)
+	}
+	time.Sleep(2 * time.Second)
+	topo := env.Topology
+	topo.Objectives.MaxDrillAge = topology.Duration(time.Second)
+	if r := drillRow(3, map[string]any{"topology": topo}); r.Status != workflows.Fail || !strings.Contains(r.Reason, "maxDrillAge") {
+		t.Errorf("drill older than maxDrillAge 1s: %+v", r)
+	}
 }

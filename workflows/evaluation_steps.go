@@ -214,7 +214,7 @@ func evalDrill(ctx workflow.Context, req EvaluationRequest) CheckRow {
 	t := req.Topology
 	var last activities.LastRun
 	c := describeCtx(ctx, "Temporal visibility: last completed DRDrill")
-	in := activities.LastRunQuery{WorkflowType: WorkflowDrill, IDPrefix: WorkflowID(DrillScenario, t)}
+	in := activities.LastRunQuery{WorkflowType: WorkflowDrill, IDPrefix: WorkflowID(DrillScenario, t), Outcome: PhaseCompleted}
 	if err := workflow.ExecuteActivity(c, a.LastCompletedRun, in).Get(c, &last); err != nil {
 		return errRow(checkDrillStaleness, "DRDrill "+t.ID(), "a completed DRDrill within "+humanDays(req.maxDrillAge()), err)
 	}
