@@ -86,6 +86,21 @@ var goldenCases = []goldenCase{
 	// approved, or rejected and the preparation reverted.
 	{"RegionFailover", "prepared-approved", testenv.Options{TimeScale: 0.002}, goldenPreparedFailover("prepared-approved", "approve")},
 	{"RegionFailover", "prepared-rejected", testenv.Options{TimeScale: 0.002}, goldenPreparedFailover("prepared-rejected", "reject")},
+
+	// The plan evaluation from the temporal CLI: no previous run in the visibility store, the plan never
+	// drilled, so the one failing check is a change and pages.
+	{"PlanEvaluation", "first-paged", testenv.Options{}, goldenEvaluation},
+}
+
+func goldenEvaluation(t *testing.T, env *testenv.Env) string {
+	ctx := ctxT(t, 2*time.Minute)
+	id := workflows.WorkflowID(workflows.ScenarioEvaluation, env.Topology) + "-golden"
+	env.StartWorkflowCLI(workflows.WorkflowEvaluation, id, env.RequestFile(nil))
+	rep := runResult[workflows.EvaluationReport](ctx, t, env, id)
+	if !rep.Paged || len(rep.Changes) != 1 || rep.PreviousSource != workflows.PreviousNone {
+		t.Fatalf("evaluation: paged %v, changes %+v, previous %s", rep.Paged, rep.Changes, rep.PreviousSource)
+	}
+	return id
 }
 
 // TestGoldenHistories writes workflows/testdata/<WorkflowType>-<case>.json (`temporal workflow show --output
