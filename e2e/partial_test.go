@@ -20,6 +20,12 @@ import (
 // modeled at time scale 1 (long enough to stop a run inside them) end when the test wants. dns false
 // leaves Route 53 changes PENDING, holding a run in its DNS wait.
 func fastForward(env *testenv.Env, dns bool) (stop func()) {
+	return fastForwardOnly(env, true, dns, true)
+}
+
+// fastForwardOnly is fastForward for the chosen operations: the Aurora failover, Route 53 changes, stack
+// updates; the others keep awssim's time scale.
+func fastForwardOnly(env *testenv.Env, aurora, dns, stacks bool) (stop func()) {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() {
@@ -29,7 +35,7 @@ func fastForward(env *testenv.Env, dns bool) (stop func()) {
 			for i := 0; i < 5; i++ {
 				env.Sim.Server.With(func(w *awssim.World) {
 					for _, g := range w.GlobalClusters {
-						if g.Pending != nil {
+						if aurora && g.Pending != nil {
 							g.Pending.ReadyAt = now
 						}
 					}
@@ -40,7 +46,7 @@ func fastForward(env *testenv.Env, dns bool) (stop func()) {
 					}
 					for _, r := range w.Regions {
 						for _, s := range r.Stacks {
-							if s.NextStatus != "" {
+							if stacks && s.NextStatus != "" {
 								s.ReadyAt = now
 							}
 						}
