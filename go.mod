@@ -25,6 +25,7 @@ require (
 
 require (
 	github.com/aws/aws-sdk-go-v2/service/applicationautoscaling v1.51.12
+	github.com/yuin/goldmark v1.8.7
 	go.temporal.io/sdk/contrib/envconfig v1.0.2
 )
 

@@ -66,6 +66,10 @@ type GateStatus struct {
 	// Required is how many distinct principals must approve (the policy's M of M-of-N); Approved how many have.
 	Required int `json:"required,omitempty"`
 	Approved int `json:"approved,omitempty"`
+	// Approvers and TwoPerson are who may approve under the policy the run adopted (none: no policy), so the
+	// UI and starter status can say it where the gate waits.
+	Approvers []string `json:"approvers,omitempty"`
+	TwoPerson bool     `json:"twoPerson,omitempty"`
 	// firstApproval is where this opening's approvals start in Status.Approvals.
 	firstApproval int
 }
