@@ -56,10 +56,14 @@ const (
 	// identifiers, names and durations outside AWS's and the topology's bounds. It adds only this marker:
 	// a run recorded before it that carried such a value replays as it ran instead of failing at once.
 	inputLimits changeID = "input-limits"
+	// prepareGate added RegionFailover's prepareBeforeGate: after the assessment finds DR healthy, the DR
+	// stacks are read (DescribeStack) and activated while the gate waits, and a gate that does not open
+	// waits them out (WaitStackSettled) and sets them back. Only requests that ask for it take the branch.
+	prepareGate changeID = "prepare-before-gate"
 )
 
 // changeIDs lists every changeID, so a test can check that each is used and documented.
-var changeIDs = []changeID{assessDRScan, dnsModes, readinessStaticStability, restoreSettings, degAutoScaling, lambdaAliases, workerPolicy, failbackPartial, inputLimits}
+var changeIDs = []changeID{assessDRScan, dnsModes, readinessStaticStability, restoreSettings, degAutoScaling, lambdaAliases, workerPolicy, failbackPartial, inputLimits, prepareGate}
 
 // version is workflow.GetVersion for one of the typed change IDs, from the default to version 1.
 func version(ctx workflow.Context, id changeID) workflow.Version {
