@@ -38,12 +38,6 @@ func Details(id string, s Status, now time.Time) string {
 	}
 	for _, a := range Answers(id, s) {
 		fmt.Fprintf(&b, "\n#### To %s\n\n", fact(a.Title))
-		for _, l := range a.Context {
-			fmt.Fprintf(&b, "- %s\n", md(bounded(l, 400)))
-		}
-		if len(a.Context) > 0 {
-			b.WriteString("\n**Who and how:**\n\n")
-		}
 		for _, f := range a.Facts {
 			fmt.Fprintf(&b, "- %s\n", fact(f))
 		}
@@ -63,22 +57,6 @@ func Details(id string, s Status, now time.Time) string {
 			fmt.Fprintf(&b, "- %s\n", md(msg))
 		}
 	}
-	if len(s.Approvals) > 0 {
-		b.WriteString("\n**Decisions:**\n\n")
-		for _, ap := range s.Approvals {
-			fmt.Fprintf(&b, "- gate %s %sd by %s at %s\n", codeSpan(ap.Gate), ap.Decision, codeSpan(ap.Approver), clockUTC(ap.At))
-		}
-	}
-	if au := s.Authority; au != nil {
-		who := codeSpan(au.Initiator)
-		if au.Initiator == "" {
-			who = "nobody named"
-		}
-		if !au.InitiatorProven {
-			who += " (unproven)"
-		}
-		fmt.Fprintf(&b, "\nStarted by %s; identity %s; policy %s\n", who, codeSpan(au.Identity), codeSpan(au.Policy))
-	}
 	if len(s.Steps) > 0 {
 		b.WriteString("\n| step | outcome | took | detail |\n|---|---|---|---|\n")
 		for _, st := range RunbookOrder(s.Steps) {
@@ -95,6 +73,33 @@ func Details(id string, s Status, now time.Time) string {
 			}
 			fmt.Fprintf(&b, "| %s | %s | %s | %s |\n", cell(st.Title, 120), st.Outcome, took, cell(detail, 240))
 		}
+	}
+	// What the gate or pause says in full comes last: it can be long (the assessment, one line per check),
+	// and the commands and the steps must show in the panel without scrolling.
+	for _, a := range Answers(id, s) {
+		if len(a.Context) == 0 {
+			continue
+		}
+		fmt.Fprintf(&b, "\n**In full, %s:**\n\n", fact(a.ContextTitle))
+		for _, l := range a.Context {
+			fmt.Fprintf(&b, "- %s\n", md(bounded(l, 400)))
+		}
+	}
+	if len(s.Approvals) > 0 {
+		b.WriteString("\n**Decisions:**\n\n")
+		for _, ap := range s.Approvals {
+			fmt.Fprintf(&b, "- gate %s %sd by %s at %s\n", codeSpan(ap.Gate), ap.Decision, codeSpan(ap.Approver), clockUTC(ap.At))
+		}
+	}
+	if au := s.Authority; au != nil {
+		who := codeSpan(au.Initiator)
+		if au.Initiator == "" {
+			who = "nobody named"
+		}
+		if !au.InitiatorProven {
+			who += " (unproven)"
+		}
+		fmt.Fprintf(&b, "\nStarted by %s; identity %s; policy %s\n", who, codeSpan(au.Identity), codeSpan(au.Policy))
 	}
 	return b.String()
 }

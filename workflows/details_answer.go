@@ -16,6 +16,8 @@ type Answer struct {
 	Title string `json:"title"`
 	// Context is machine text (a gate's summary, a step's error), one line per item, shown verbatim.
 	Context []string `json:"context,omitempty"`
+	// ContextTitle says what Context is.
+	ContextTitle string `json:"contextTitle,omitempty"`
 	// Facts are who may answer and what the answer must say, one per line. Identifiers are marked as
 	// `code`; Plain strips the marks for a terminal.
 	Facts []string `json:"facts"`
@@ -49,7 +51,8 @@ func Answers(id string, s Status) []Answer {
 
 func gateAnswer(id string, s Status, g *GateStatus) Answer {
 	proven := s.Authority != nil && s.Authority.Identity == policy.IdentitySTS
-	a := Answer{Title: fmt.Sprintf("approve gate `%s`", g.Name), Context: lines(g.Summary)}
+	a := Answer{Title: fmt.Sprintf("approve gate `%s`", g.Name), Context: lines(g.Summary),
+		ContextTitle: fmt.Sprintf("what gate `%s` asks", g.Name)}
 	switch {
 	case len(g.Approvers) > 0 && proven:
 		a.Facts = append(a.Facts, "who may approve: an IAM principal proven by STS that matches "+codeList(g.Approvers))
@@ -116,7 +119,7 @@ func operatorAnswer(id string, s Status, step string) Answer {
 	a := Answer{Title: fmt.Sprintf("answer step `%s`, paused for an operator", step)}
 	actions := "retry|skip|abort"
 	if rec := s.Step(step); rec != nil {
-		a.Context = lines("error: " + rec.Error)
+		a.Context, a.ContextTitle = lines(rec.Error), fmt.Sprintf("why step `%s` paused", step)
 		if rec.Critical {
 			actions = "retry|abort"
 			a.Facts = append(a.Facts, "the step is critical: `retry` or `abort`, never `skip`")
