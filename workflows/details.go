@@ -71,7 +71,7 @@ func Details(id string, s Status, now time.Time) string {
 			if st.Error != "" {
 				detail = "error: " + st.Error
 			}
-			fmt.Fprintf(&b, "| %s | %s | %s | %s |\n", cell(st.Title, 120), st.Outcome, took, cell(detail, 240))
+			fmt.Fprintf(&b, "| %s | %s | %s | %s |\n", cell(st.Title, 120), st.Outcome, took, cell(detail, 120))
 		}
 	}
 	// What the gate or pause says in full comes last: it can be long (the assessment, one line per check),

@@ -7,7 +7,7 @@ import (
 
 // The JSON of results and of the status query writes each duration twice: as Go's nanoseconds under its
 // old name, for programs that parse it, and as text ("14m23s") under the name with "Text" appended, for
-// people. Steps have one set of time fields (startedAt, endedAt) and "took". Decoding accepts what older
+// people. Steps have one set of time fields (startedAt, endedAt) and "tookText". Decoding accepts what older
 // runs wrote (started, ended), so reports of past runs and drills replaying their children read the same.
 // None of this is a command: histories replay unchanged.
 
@@ -36,7 +36,7 @@ func (s StepRecord) MarshalJSON() ([]byte, error) {
 	return json.Marshal(struct {
 		plain
 		Status     string `json:"status"`
-		Took       string `json:"took,omitempty"`
+		Took       string `json:"tookText,omitempty"`
 		BudgetText string `json:"budgetText,omitempty"`
 	}{plain(s), s.Outcome, took, budget})
 }

@@ -20,7 +20,7 @@ func TestResultJSONReadableDurationsAndOneSetOfTimes(t *testing.T) {
 		t.Fatal(err)
 	}
 	js := string(b)
-	for _, want := range []string{`"elapsedText":"14m23s"`, `"rtoObjectiveText":"1h0m0s"`, `"rtoElapsedText":"14m23s"`, `"took":"1m30s"`, `"budgetText":"5m0s"`,
+	for _, want := range []string{`"elapsedText":"14m23s"`, `"rtoObjectiveText":"1h0m0s"`, `"rtoElapsedText":"14m23s"`, `"tookText":"1m30s"`, `"budgetText":"5m0s"`,
 		`"startedAt":"2026-12-02T03:00:00Z"`, `"endedAt":"2026-12-02T03:01:30Z"`, `"elapsed":863400000000`} {
 		if !strings.Contains(js, want) {
 			t.Errorf("status JSON lacks %s:\n%s", want, js)
