@@ -11,6 +11,7 @@ import (
 	"github.com/roadcall/dr/internal/awsclient"
 	"github.com/roadcall/dr/internal/awssim"
 	"github.com/roadcall/dr/internal/drworker"
+	"github.com/roadcall/dr/internal/policy"
 	"github.com/roadcall/dr/internal/render"
 	"github.com/roadcall/dr/internal/testenv"
 	"github.com/roadcall/dr/internal/topology"
@@ -27,6 +28,11 @@ func benchEnv(b *testing.B, scale float64) *testenv.Env {
 		b.Fatal(err)
 	}
 	acts.PollInterval = 5 * time.Millisecond
+	p, err := policy.Load(env.PolicyFile)
+	if err != nil {
+		b.Fatal(err)
+	}
+	acts.Policy, acts.PolicySource = &p, env.PolicyFile
 	w := drworker.New(env.Temporal.Client, acts, 0)
 	if err := w.Start(); err != nil {
 		b.Fatal(err)

@@ -81,6 +81,26 @@ var goldenCases = []goldenCase{
 	// The outage watch started by the starter: healthy evaluations, an outage, the failover started at its
 	// gate, then the watch cancelled (which changes nothing in AWS).
 	{"OutageWatch", "started-failover", testenv.Options{TimeScale: 0.002}, goldenWatch},
+
+	// prepareBeforeGate (prepare-before-gate): the DR stacks activated while the gate waits, then the gate
+	// approved, or rejected and the preparation reverted.
+	{"RegionFailover", "prepared-approved", testenv.Options{TimeScale: 0.002}, goldenPreparedFailover("prepared-approved", "approve")},
+	{"RegionFailover", "prepared-rejected", testenv.Options{TimeScale: 0.002}, goldenPreparedFailover("prepared-rejected", "reject")},
+
+	// The plan evaluation from the temporal CLI: no previous run in the visibility store, the plan never
+	// drilled, so the one failing check is a change and pages.
+	{"PlanEvaluation", "first-paged", testenv.Options{}, goldenEvaluation},
+}
+
+func goldenEvaluation(t *testing.T, env *testenv.Env) string {
+	ctx := ctxT(t, 2*time.Minute)
+	id := workflows.WorkflowID(workflows.ScenarioEvaluation, env.Topology) + "-golden"
+	env.StartWorkflowCLI(workflows.WorkflowEvaluation, id, env.RequestFile(nil))
+	rep := runResult[workflows.EvaluationReport](ctx, t, env, id)
+	if !rep.Paged || len(rep.Changes) != 1 || rep.PreviousSource != workflows.PreviousNone {
+		t.Fatalf("evaluation: paged %v, changes %+v, previous %s", rep.Paged, rep.Changes, rep.PreviousSource)
+	}
+	return id
 }
 
 // TestGoldenHistories writes workflows/testdata/<WorkflowType>-<case>.json (`temporal workflow show --output
@@ -142,6 +162,24 @@ func goldenFailover(name, decision string) func(t *testing.T, env *testenv.Env) 
 		waitStatus(t, env, id, time.Minute, "gate", func(s workflows.Status) bool { return s.Phase == workflows.PhaseAwaitingApproval })
 		env.SignalCLI(id, workflows.SignalApprove, workflows.Approval{Gate: workflows.GateFailover, Decision: decision, Approver: "alice"})
 		getReport(t, env, id, 2*time.Minute)
+		return id
+	}
+}
+
+// goldenPreparedFailover is goldenFailover with prepareBeforeGate, answered once the preparation is done.
+func goldenPreparedFailover(name, decision string) func(t *testing.T, env *testenv.Env) string {
+	return func(t *testing.T, env *testenv.Env) string {
+		env.Sim.AddFault(awssim.Fault{Kind: awssim.FaultRegionOutage, Region: env.Topology.PrimaryRegion})
+		id := "golden-failover-" + name
+		env.StartWorkflowCLI("RegionFailover", id, env.RequestFile(failoverExtra(t, map[string]any{"monitorWindow": "1s", "prepareBeforeGate": true})))
+		waitStatus(t, env, id, time.Minute, "prepared at the gate", func(s workflows.Status) bool {
+			p := s.Step("prepare")
+			return s.PendingGate != nil && p != nil && p.Outcome == workflows.OutcomeOK
+		})
+		env.SignalCLI(id, workflows.SignalApprove, workflows.Approval{Gate: workflows.GateFailover, Decision: decision, Approver: "alice"})
+		if rep := getReport(t, env, id, 2*time.Minute); rep.Preparation == nil || rep.Preparation.Reverted != (decision == "reject") {
+			t.Fatalf("%s: preparation %+v", name, rep.Preparation)
+		}
 		return id
 	}
 }

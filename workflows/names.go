@@ -17,6 +17,7 @@ const (
 	WorkflowDrill          = "DRDrill"
 	WorkflowReadiness      = "ReadinessCheck"
 	WorkflowOutageWatch    = "OutageWatch"
+	WorkflowEvaluation     = "PlanEvaluation"
 )
 
 // Scenario keys: the DRScenario search attribute and the prefix of each workflow ID.
@@ -28,6 +29,7 @@ const (
 	DrillScenario       = "drill"
 	ScenarioReadiness   = "readiness"
 	ScenarioWatch       = "watch"
+	ScenarioEvaluation  = "evaluation"
 )
 
 // Query, signal and update names.

@@ -22,6 +22,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
+	awsiam "github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
 	"github.com/aws/aws-sdk-go-v2/service/rds"
 	"github.com/aws/aws-sdk-go-v2/service/route53"
@@ -157,6 +158,11 @@ func (f *Factory) ARCCluster(region, endpoint string) *route53recoverycluster.Cl
 			o.RetryMaxAttempts = 1
 		})
 	})
+}
+
+// IAM is global: its control plane lives in us-east-1, where its calls are signed whatever region is asked.
+func (f *Factory) IAM() *awsiam.Client {
+	return get(f, "iam", "us-east-1", func(c aws.Config) *awsiam.Client { return awsiam.NewFromConfig(c) })
 }
 
 func (f *Factory) CloudFormation(region string) *cloudformation.Client {

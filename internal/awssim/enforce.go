@@ -185,6 +185,8 @@ func (s *Server) resourcesOf(c *Call) []string {
 		if v := c.Path["backupVaultName"]; v != "" {
 			add("arn:aws:backup:" + region + ":" + acct + ":backup-vault:" + v)
 		}
+	case "iam":
+		add(c.Form.Get("PolicySourceArn"))
 	case "route53-recovery-cluster":
 		add(c.Input.Str("RoutingControlArn"))
 		for _, m := range c.Input.Maps("UpdateRoutingControlStateEntries") {

@@ -245,3 +245,14 @@ func escape(p string) string {
 	r := strings.NewReplacer(`[`, `\[`, `]`, `\]`, `\`, `\\`)
 	return r.Replace(p)
 }
+
+// Denies is whether a statement explicitly denies the action on the resource (what IAM's simulator reports
+// as explicitDeny rather than implicitDeny).
+func (d Document) Denies(action, resource string) bool {
+	for _, s := range d.Statement {
+		if s.Effect == "Deny" && s.matches(action, resource) {
+			return true
+		}
+	}
+	return false
+}

@@ -69,6 +69,10 @@ var Table = []Permission{
 
 	{"sns", "Publish", "sns:Publish", "Notify", topics},
 
+	// Plan evaluation: the worker simulates its own policy over every action above (IAM's control plane,
+	// in us-east-1: a pre-disaster check). The resource is the principal simulated, the worker's role or user.
+	{"iam", "SimulatePrincipalPolicy", "iam:SimulatePrincipalPolicy", "EvaluatePlan", iamPrincipals},
+
 	// Database failover, switchover and detach.
 	{"rds", "FailoverGlobalCluster", "rds:FailoverGlobalCluster", "FailoverAurora", globalAndClusters},
 	{"rds", "SwitchoverGlobalCluster", "rds:SwitchoverGlobalCluster", "FailoverAurora", globalAndClusters},
@@ -136,7 +140,7 @@ var sdkServices = map[string]string{
 	"API Gateway": "apigateway", "Application Auto Scaling": "application-autoscaling", "Backup": "backup",
 	"CloudFormation": "cloudformation", "CloudWatch": "monitoring", "DynamoDB": "dynamodb", "EC2": "ec2",
 	"Lambda": "lambda", "RDS": "rds", "Route 53": "route53", "Route53 Recovery Cluster": "route53-recovery-cluster",
-	"S3": "s3", "SNS": "sns", "SSM": "ssm", "STS": "sts",
+	"IAM": "iam", "S3": "s3", "SNS": "sns", "SSM": "ssm", "STS": "sts",
 }
 
 // SigningName is the table's service name for an SDK ServiceID, or the ID lowercased when unknown.
@@ -336,4 +340,10 @@ func watchAlarms(t topology.Topology) []string {
 		out = append(out, fmt.Sprintf("arn:aws:cloudwatch:%s:%s:alarm:%s", t.DRRegion, t.AccountID, n))
 	}
 	return out
+}
+
+// iamPrincipals are the entities the worker may simulate: the account's roles and users (the topology does
+// not name the worker's own role, which GetCallerIdentity finds at run time).
+func iamPrincipals(t topology.Topology) []string {
+	return []string{"arn:aws:iam::" + t.AccountID + ":role/*", "arn:aws:iam::" + t.AccountID + ":user/*"}
 }

@@ -44,6 +44,7 @@ var commands []command
 func init() {
 	commands = []command{
 		{"readiness", "readiness --topology FILE [--wait=false]", "run the pre-disaster readiness check and print the report", readinessCmd},
+		{"evaluation", "evaluation --topology FILE [--principal ARN] [--wait=false]", "evaluate the failover plan once (IAM, capacity parity, drift, drill staleness) and print the report; only changes page", evaluationCmd},
 		{"plan", "plan --topology FILE [--json]", "print the failover's dependency table: each call, where it is sent, control or data plane, and whether it needs the primary region", planCmd},
 		{"iam-policy", "iam-policy --topology FILE", "print the worker's least-privilege IAM policy (JSON) for the topology's resources", iamPolicyCmd},
 		{"failover", "failover --topology FILE [--auto-approve] [--follow] [--initiator WHO] [--detected-at RFC3339] [--monitor-window D]", "fail the platform over to its DR region (gate: failover)", failoverCmd},
@@ -55,10 +56,11 @@ func init() {
 		{"drills", "drills [--limit N]", "list past drills: date, outcome, RTO", drillsCmd},
 		{"report", "report --workflow-id ID [--run-id R] [--out FILE]", "render a run's Post-Incident Review as Markdown from its history", reportCmd},
 		{"replay", "replay --workflow-id ID [--run-id R] | --file history.json", "replay a history against this build and say whether it is deterministic", replayCmd},
-		{"schedule", "schedule readiness --every 24h | schedule drill --cron EXPR [--topology FILE]", "create or update a Temporal Schedule (overlap: skip)", scheduleCmd},
+		{"schedule", "schedule readiness --every 24h | schedule evaluation --every 30m | schedule drill --cron EXPR [--topology FILE]", "create or update a Temporal Schedule (overlap: skip)", scheduleCmd},
 		{"status", "status --workflow-id ID", "show a run's phase, steps, pending gate and paused steps", statusCmd},
 		{"approve", "approve --workflow-id ID --gate NAME [--approver WHO] [--reject] [--comment TEXT] [--accept-data-loss] [--value V] [--print-token]", "approve or reject a pending gate, proven with your AWS credentials", approveCmd},
 		{"operator", "operator --workflow-id ID --action retry|skip|abort [--step S] [--operator WHO]", "decide on a step paused in awaiting-operator", operatorCmd},
+		{"codec-server", "codec-server --listen HOST:PORT [--ui-origin URL]", "serve Temporal's remote codec protocol with the payload keys, for temporal --codec-endpoint and the UI", codecServerCmd},
 		{"setup", "setup", "register the DR search attributes on a Temporal cluster (idempotent)", setupCmd},
 	}
 }

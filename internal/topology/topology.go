@@ -276,6 +276,9 @@ type Stacks struct {
 type Objectives struct {
 	RTO Duration `json:"rto"`
 	RPO Duration `json:"rpo"`
+	// MaxDrillAge is how old the last completed drill may be before the plan evaluation fails its
+	// drill-staleness check (default 90 days: the runbook's quarterly drill).
+	MaxDrillAge Duration `json:"maxDrillAge,omitempty"`
 }
 
 type Thresholds struct {
