@@ -171,7 +171,7 @@ func TestFailoverFromTemporalCLI(t *testing.T) {
 		t.Fatalf("before the gate only SNS may be written: %v", j)
 	}
 	// What the Temporal UI shows as the run's current details.
-	if md, err := env.CLI("workflow", "metadata", "--workflow-id", id, "--output", "json"); err != nil || !strings.Contains(md, "Waiting for approval at gate") {
+	if md, err := env.CLI("workflow", "metadata", "--workflow-id", id, "--output", "json"); err != nil || !strings.Contains(md, "To approve gate") {
 		t.Fatalf("temporal workflow metadata at the gate: %v\n%s", err, md)
 	}
 

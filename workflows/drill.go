@@ -126,7 +126,7 @@ type DrillRow struct {
 	Name       string        `json:"name"`
 	Title      string        `json:"title"`
 	Outcome    string        `json:"outcome"`
-	Started    time.Time     `json:"started"`
+	Started    time.Time     `json:"startedAt"`
 	Took       time.Duration `json:"took"`
 	Budget     time.Duration `json:"budget,omitempty"`
 	OverBudget bool          `json:"overBudget"`

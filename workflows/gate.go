@@ -43,6 +43,9 @@ func (r *run) gate(name string, o gateOpts) (ap Approval, err error) {
 	if need > 1 {
 		r.status.PendingGate.Required = need
 	}
+	if r.policy != nil {
+		r.status.PendingGate.Approvers, r.status.PendingGate.TwoPerson = r.policy.Approvers, r.policy.TwoPerson
+	}
 	r.pendingCheck = o.Check
 	r.decisions = nil
 	r.setPhase(PhaseAwaitingApproval)
@@ -90,6 +93,7 @@ func (r *run) gate(name string, o gateOpts) (ap Approval, err error) {
 		}
 		if workflow.Now(r.ctx).Before(deadline) {
 			r.status.PendingGate.Escalations++
+			r.publish() // elapsed time stays honest on the page while the gate waits
 			r.notify(fmt.Sprintf("Escalation %d: %s gate %s still waiting", r.status.PendingGate.Escalations, r.status.Workflow, name),
 				gateMessage(name, o.Summary, deadline))
 		}

@@ -21,6 +21,11 @@ type Recovery struct {
 	RPOObjective time.Duration   `json:"rpoObjective"`
 	RPOMet       bool            `json:"rpoMet"`
 	Checklist    []ChecklistItem `json:"checklist"`
+	// The same durations as people read them ("14m23s"); results_json.go says why both.
+	RTOText          string `json:"rtoText"`
+	RTOObjectiveText string `json:"rtoObjectiveText"`
+	RPOText          string `json:"rpoText"`
+	RPOObjectiveText string `json:"rpoObjectiveText"`
 }
 
 // ChecklistItem is one line of the runbook's Recovery Validation Checklist that software can check.
@@ -38,6 +43,7 @@ func measure(o topology.Objectives, rto, rpo time.Duration, rpoKnown bool, check
 		RTO: rto, RTOSeconds: rto.Seconds(), RTOObjective: o.RTO.D(), RTOMet: rto > 0 && rto <= o.RTO.D(),
 		RPO: rpo, RPOKnown: rpoKnown, RPOObjective: o.RPO.D(), RPOMet: rpoKnown && rpo <= o.RPO.D(),
 		Checklist: checklist,
+		RTOText:   durText(rto), RTOObjectiveText: durText(o.RTO.D()), RPOText: durText(rpo), RPOObjectiveText: durText(o.RPO.D()),
 	}
 }
 

@@ -256,39 +256,9 @@ func (r *run) snapshot() Status {
 	return s
 }
 
-// publish refreshes the Temporal UI's current details.
+// publish refreshes the Temporal UI's current details (details.go renders them).
 func (r *run) publish() {
-	s := r.snapshot()
-	var b strings.Builder
-	fmt.Fprintf(&b, "**%s** — %s", s.Workflow, s.Phase)
-	if s.CurrentStep != "" {
-		fmt.Fprintf(&b, ", step `%s`", s.CurrentStep)
-	}
-	fmt.Fprintf(&b, "\n\nElapsed %s of RTO %s (%.0f%%)\n", s.Elapsed.Round(time.Second), s.RTO, s.RTOUsed*100)
-	if g := s.PendingGate; g != nil {
-		fmt.Fprintf(&b, "\nWaiting for approval at gate `%s`: %s (deadline %s)\n", g.Name, g.Summary, g.Deadline.UTC().Format(time.RFC3339))
-	}
-	if len(s.PausedSteps) > 0 {
-		fmt.Fprintf(&b, "\nPaused for operator: %s — signal `operator` with retry, skip or abort\n", strings.Join(s.PausedSteps, ", "))
-	}
-	if g := s.PendingGate; g != nil && g.Required > 1 {
-		fmt.Fprintf(&b, "Approvals: %d of %d distinct approvers\n", g.Approved, g.Required)
-	}
-	if au := s.Authority; au != nil {
-		who := au.Initiator
-		if !au.InitiatorProven {
-			who += " (unproven)"
-		}
-		fmt.Fprintf(&b, "\nStarted by %s; identity %s; policy %s\n", who, au.Identity, au.Policy)
-	}
-	for _, ap := range s.Approvals {
-		fmt.Fprintf(&b, "\n- gate `%s` %sd by %s at %s", ap.Gate, ap.Decision, ap.Approver, ap.At.UTC().Format(time.RFC3339))
-	}
-	b.WriteString("\n| step | outcome | duration |\n|---|---|---|\n")
-	for _, st := range s.Steps {
-		fmt.Fprintf(&b, "| %s | %s | %s |\n", st.Title, st.Outcome, st.Duration().Round(time.Second))
-	}
-	workflow.SetCurrentDetails(r.ctx, b.String())
+	workflow.SetCurrentDetails(r.ctx, Details(workflow.GetInfo(r.ctx).WorkflowExecution.ID, r.snapshot(), workflow.Now(r.ctx)))
 }
 
 // setPhase records the phase and refreshes the UI.

@@ -1,7 +1,6 @@
 package workflows
 
 import (
-	"encoding/json"
 	"fmt"
 	"time"
 
@@ -14,8 +13,8 @@ type StepRecord struct {
 	Name     string    `json:"name"`
 	Title    string    `json:"title"`
 	Critical bool      `json:"critical"`
-	Started  time.Time `json:"started"`
-	Ended    time.Time `json:"ended,omitzero"`
+	Started  time.Time `json:"startedAt"`
+	Ended    time.Time `json:"endedAt,omitzero"`
 	Outcome  string    `json:"outcome"`
 	Error    string    `json:"error,omitempty"`
 	Detail   string    `json:"detail,omitempty"`
@@ -27,22 +26,6 @@ type StepRecord struct {
 	Retries int `json:"retries,omitempty"`
 	// Budget is the runbook's time budget for the step, when it has one.
 	Budget time.Duration `json:"budget,omitempty"`
-}
-
-// MarshalJSON adds status, startedAt and endedAt, the names the status interface of the issues promises
-// to `temporal workflow query` users, beside the Go field names.
-func (s StepRecord) MarshalJSON() ([]byte, error) {
-	type plain StepRecord
-	var ended *time.Time
-	if !s.Ended.IsZero() {
-		ended = &s.Ended
-	}
-	return json.Marshal(struct {
-		plain
-		Status    string     `json:"status"`
-		StartedAt time.Time  `json:"startedAt"`
-		EndedAt   *time.Time `json:"endedAt,omitempty"`
-	}{plain(s), s.Outcome, s.Started, ended})
 }
 
 // Duration of a finished step.
@@ -66,6 +49,10 @@ type GateStatus struct {
 	// Required is how many distinct principals must approve (the policy's M of M-of-N); Approved how many have.
 	Required int `json:"required,omitempty"`
 	Approved int `json:"approved,omitempty"`
+	// Approvers and TwoPerson are who may approve under the policy the run adopted (none: no policy), so the
+	// UI and starter status can say it where the gate waits.
+	Approvers []string `json:"approvers,omitempty"`
+	TwoPerson bool     `json:"twoPerson,omitempty"`
 	// firstApproval is where this opening's approvals start in Status.Approvals.
 	firstApproval int
 }

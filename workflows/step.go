@@ -130,6 +130,7 @@ func (r *run) awaitOperator(ctx workflow.Context, step, msg string) (OperatorAct
 		if ok {
 			break
 		}
+		r.publish() // elapsed time stays honest on the page while the step waits
 		r.notifyIn(ctx, fmt.Sprintf("%s still paused: step %s", r.status.Workflow, step), "Still waiting for an operator decision: "+msg)
 	}
 	action := r.operator[step]

@@ -129,12 +129,29 @@ func Approvals(b *strings.Builder, s workflows.RunSummary) {
 		}
 		fmt.Fprintf(b, "\nStarted by %s; identity %s; policy %s\n", who, au.Identity, au.Policy)
 	}
+	refused(b, s)
 	if len(s.Approvals) == 0 {
 		return
 	}
 	b.WriteString("\nApprovals:\n")
 	for _, ap := range s.Approvals {
 		fmt.Fprintf(b, "- %s\n", ApprovalLine(ap))
+	}
+}
+
+// refused lists the signals the run refused, with why: a refused approve signal otherwise reads as if it
+// had been obeyed.
+func refused(b *strings.Builder, s workflows.RunSummary) {
+	if len(s.Ignored) == 0 {
+		return
+	}
+	fmt.Fprintf(b, "\nRefused signals (%d, changing nothing", len(s.Ignored)+s.IgnoredDropped)
+	if s.IgnoredDropped > 0 {
+		fmt.Fprintf(b, "; the oldest %d not kept", s.IgnoredDropped)
+	}
+	b.WriteString("):\n")
+	for _, r := range s.Ignored {
+		fmt.Fprintf(b, "- %s\n", r)
 	}
 }
 

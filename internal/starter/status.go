@@ -96,6 +96,9 @@ func describe(ctx context.Context, c client.Client, id, runID string) (execution
 	return x, nil
 }
 
+// statusRefusals is how many refused signals status and --follow show; the status query keeps the latest 20.
+const statusRefusals = 5
+
 // printStatus shows what an operator needs first: the phase, what is waiting for them and the command that
 // answers it; then the timeline.
 func printStatus(w io.Writer, id string, st workflows.Status) { printEnded(w, id, st, "") }
@@ -118,21 +121,23 @@ func printEnded(w io.Writer, id string, st workflows.Status, ended string) {
 	}
 	fmt.Fprintln(w)
 	if g := st.PendingGate; g != nil {
-		fmt.Fprintf(w, "  WAITING  gate %s: %s (escalations %d)\n%s", g.Name, g.Summary, g.Escalations, approveHint(id, g))
+		fmt.Fprintf(w, "  WAITING  gate %s until %s (escalations %d)\n", g.Name, g.Deadline.UTC().Format(time.RFC3339), g.Escalations)
 	}
 	for _, p := range st.PausedSteps {
 		msg := ""
 		if s := st.Step(p); s != nil {
 			msg = ": " + s.Error
 		}
-		fmt.Fprintf(w, "  PAUSED   step %s%s\n%s", p, msg, operatorHint(id, p))
+		fmt.Fprintf(w, "  PAUSED   step %s%s\n", p, msg)
 	}
+	render.Answers(w, "           ", id, st)
+	render.Refusals(w, "  ", st, statusRefusals)
 	if st.LastError != "" {
 		fmt.Fprintf(w, "  last error  %s\n", st.LastError)
 	}
 	if len(st.Steps) > 0 {
 		var b strings.Builder
-		render.StepsWith(&b, st.Steps, render.Columns{Name: true, Started: true, Attempts: true})
+		render.StepsWith(&b, workflows.RunbookOrder(st.Steps), render.Columns{Name: true, Started: true, Attempts: true})
 		fmt.Fprintf(w, "\n  %s\n", strings.ReplaceAll(strings.TrimSuffix(b.String(), "\n"), "\n", "\n  "))
 	}
 	for _, a := range st.Approvals {
@@ -142,7 +147,7 @@ func printEnded(w io.Writer, id string, st workflows.Status, ended string) {
 		}
 		fmt.Fprintln(w, line)
 	}
-	if len(st.Notes)+len(st.Ignored) > 0 {
-		fmt.Fprintf(w, "\n  notes\n    %s\n", strings.Join(append(append([]string{}, st.Notes...), st.Ignored...), "\n    "))
+	if len(st.Notes) > 0 {
+		fmt.Fprintf(w, "\n  notes\n    %s\n", strings.Join(st.Notes, "\n    "))
 	}
 }

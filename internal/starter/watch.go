@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"reflect"
 	"slices"
+	"strings"
 	"time"
 
 	enumspb "go.temporal.io/api/enums/v1"
@@ -13,6 +14,7 @@ import (
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/temporal"
 
+	"github.com/roadcall/dr/internal/render"
 	"github.com/roadcall/dr/workflows"
 )
 
@@ -91,6 +93,8 @@ type watcher struct {
 	paused     []string
 	lastAnswer time.Time
 	hinted     bool
+	// refused counts the refused signals already printed (status keeps the latest 20 and a count).
+	refused int
 	// ended: the server ended the run, so nothing it shows is waiting for anyone; step is the last current step.
 	ended bool
 	step  string
@@ -129,7 +133,9 @@ func (w *watcher) poll(ctx context.Context, c client.Client, run client.Workflow
 		fmt.Fprintln(w.e.Out, line)
 	}
 	if g := st.PendingGate; g != nil && g.Name != w.gate {
-		fmt.Fprintf(w.e.Out, "%s  WAITING  gate %s: %s\n%s", now, g.Name, g.Summary, approveHint(w.id, g))
+		gs := st
+		gs.PausedSteps = nil
+		fmt.Fprintf(w.e.Out, "%s  WAITING  gate %s until %s\n%s", now, g.Name, g.Deadline.UTC().Format(time.RFC3339), answerHint(w.id, gs))
 	}
 	w.gate = ""
 	if st.PendingGate != nil {
@@ -137,10 +143,19 @@ func (w *watcher) poll(ctx context.Context, c client.Client, run client.Workflow
 	}
 	for _, p := range st.PausedSteps {
 		if !slices.Contains(w.paused, p) {
-			fmt.Fprintf(w.e.Out, "%s  PAUSED   step %s needs an operator\n%s", now, p, operatorHint(w.id, p))
+			ps := st
+			ps.PendingGate, ps.PausedSteps = nil, []string{p}
+			fmt.Fprintf(w.e.Out, "%s  PAUSED   step %s needs an operator\n%s", now, p, answerHint(w.id, ps))
 		}
 	}
 	w.paused = st.PausedSteps
+	// Refused signals as they come: otherwise a refused approve signal looks exactly like success.
+	if total := len(st.Ignored) + st.IgnoredDropped; total > w.refused {
+		for _, msg := range st.Ignored[max(0, len(st.Ignored)-(total-w.refused)):] {
+			fmt.Fprintf(w.e.Out, "%s  REFUSED  %s\n", now, msg)
+		}
+		w.refused = total
+	}
 	if st.Phase != w.phase && !w.ended && (st.Phase != workflows.PhaseRunning || w.phase != "") {
 		fmt.Fprintf(w.e.Out, "%s  phase    %s\n", now, st.Phase)
 	}
@@ -156,18 +171,12 @@ func queryStatus(ctx context.Context, c client.Client, id, runID string) (workfl
 	return st, v.Get(&st)
 }
 
-func approveHint(id string, g *workflows.GateStatus) string {
-	extra := ""
-	if g.RequireDataLossAck {
-		extra = " --accept-data-loss"
-	}
-	return fmt.Sprintf("          approve: starter approve --workflow-id %s --gate %s --approver NAME%s\n"+
-		"          reject:  starter approve --workflow-id %s --gate %s --approver NAME --reject --comment WHY\n"+
-		"          deadline %s\n", id, g.Name, extra, id, g.Name, g.Deadline.Local().Format(time.RFC3339))
-}
-
-func operatorHint(id, step string) string {
-	return fmt.Sprintf("          starter operator --workflow-id %s --step %s --action retry|skip|abort --operator NAME\n", id, step)
+// answerHint is how to answer one thing the run waits for (a gate, or one paused step), as starter status
+// and the Temporal UI's current details show it.
+func answerHint(id string, st workflows.Status) string {
+	var b strings.Builder
+	render.Answers(&b, "          ", id, st)
+	return b.String()
 }
 
 func clock(t time.Time) string { return t.Local().Format("15:04:05") }

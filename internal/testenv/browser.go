@@ -58,7 +58,7 @@ func OpenPage(t testing.TB, url string, timeout time.Duration, want ...string) P
 		t.Fatalf("chromium could not load %s: %v", url, err)
 	}
 	for {
-		got, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.body ? document.body.innerText : ""`))
+		got, err := chromedp.Run(ctx, chromedp.Evaluate[string](pageTextJS))
 		if err == nil {
 			text = got
 		}
@@ -98,6 +98,22 @@ func SaveScreenshot(t testing.TB, name string, png []byte) string {
 	t.Logf("screenshot: %s", path)
 	return path
 }
+
+// pageTextJS is the page's rendered text with that of its same-origin frames and shadow roots: the Temporal
+// UI renders markdown (current details) inside a frame, which document.body.innerText leaves out.
+const pageTextJS = `(function () {
+  var out = [];
+  function walk(doc) {
+    if (!doc || !doc.body) return;
+    out.push(doc.body.innerText);
+    doc.querySelectorAll("*").forEach(function (el) {
+      if (el.shadowRoot) out.push(el.shadowRoot.textContent);
+      if (el.tagName === "IFRAME") { try { walk(el.contentDocument); } catch (e) {} }
+    });
+  }
+  walk(document);
+  return out.join("\n");
+})()`
 
 func containsAll(s string, want []string) bool {
 	for _, w := range want {
