@@ -58,7 +58,11 @@ func (p Policy) Check(a Ask) topology.Errors {
 			add("topology."+u.Field, err.Error(), fmt.Sprintf("use a URL on one of the policy's healthHosts (%s), or add the host there", strings.Join(p.HealthHosts, ", ")))
 		}
 	}
-	for i, ep := range t.DNS.RoutingControls.Endpoints {
+	var endpoints []topology.ClusterEndpoint
+	if rc := t.DNS.RoutingControls; rc != nil {
+		endpoints = rc.Endpoints
+	}
+	for i, ep := range endpoints {
 		if ep.Endpoint == "" {
 			continue
 		}
