@@ -85,7 +85,7 @@ func (r *FailbackRequest) Validate() error {
 
 // SyncResult is step 2: is the data where the primary can serve it?
 type SyncResult struct {
-	Tables     []Observation `json:"tables"`
+	Tables []Observation `json:"tables"`
 	// TableReads replaces Tables when the tables are read in batches (version batchedReads).
 	TableReads *TableReads   `json:"tableReads,omitempty"`
 	AuroraPath string        `json:"auroraPath"`

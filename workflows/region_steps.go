@@ -30,9 +30,9 @@ type VerifyResult struct {
 	Functions *activities.FunctionsResult `json:"functions,omitempty"`
 	Scans     []activities.ScanResult     `json:"scans,omitempty"`
 	// TableReads replaces Scans when the tables are read in batches (version batchedReads).
-	TableReads *TableReads `json:"tableReads,omitempty"`
-	Database  *activities.DBCheckResult   `json:"database,omitempty"`
-	Problems  []string                    `json:"problems,omitempty"`
+	TableReads *TableReads               `json:"tableReads,omitempty"`
+	Database   *activities.DBCheckResult `json:"database,omitempty"`
+	Problems   []string                  `json:"problems,omitempty"`
 }
 
 // MonitorResult is a region's API traffic after the cutover.
