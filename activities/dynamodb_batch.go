@@ -150,8 +150,11 @@ func (a *Activities) CheckTables(ctx context.Context, in TableBatch) (TableBatch
 			}()
 		}
 		wg.Wait()
-		if err := errors.Join(errs...); err != nil {
-			return TableBatchResult{}, err
+		for _, err := range errs {
+			if err != nil {
+				// The first is enough to retry on; the counts so far are in the last heartbeat.
+				return TableBatchResult{}, err
+			}
 		}
 		for _, o := range outcomes {
 			for j, pr := range o {
