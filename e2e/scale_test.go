@@ -15,6 +15,7 @@ import (
 	"github.com/roadcall/dr/internal/awsclient"
 	"github.com/roadcall/dr/internal/awssim"
 	"github.com/roadcall/dr/internal/drworker"
+	"github.com/roadcall/dr/internal/policy"
 	"github.com/roadcall/dr/internal/render"
 	"github.com/roadcall/dr/internal/starter"
 	"github.com/roadcall/dr/internal/testenv"
@@ -42,8 +43,8 @@ func scaledTopologyFile(tb testing.TB, tables, functions int) string {
 	return tempFile(tb, "topology.json", mustJSON(tb, topo))
 }
 
-// scaleEnv is benchEnv's environment (time scale 0, an in-process worker polling every 5 ms) seeded with
-// a topology of that many tables and functions.
+// scaleEnv is benchEnv's environment (time scale 0, an in-process worker polling every 5 ms, here with
+// the environment's policy) seeded with a topology of that many tables and functions.
 func scaleEnv(tb testing.TB, tables, functions int) *testenv.Env {
 	tb.Helper()
 	env := testenv.New(tb, testenv.Options{TimeScale: 0, NoWorker: true, Topology: scaledTopologyFile(tb, tables, functions)})
@@ -52,6 +53,11 @@ func scaleEnv(tb testing.TB, tables, functions int) *testenv.Env {
 		tb.Fatal(err)
 	}
 	acts.PollInterval = 5 * time.Millisecond
+	p, err := policy.Load(env.PolicyFile)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	acts.Policy, acts.PolicySource = &p, env.PolicyFile
 	w := drworker.New(env.Temporal.Client, acts, 0)
 	if err := w.Start(); err != nil {
 		tb.Fatal(err)
