@@ -38,3 +38,18 @@ func BenchmarkFailoverTables(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkDrillTables is a whole drill (readiness, failover, failback) of 2,000 tables and 500
+// functions at time scale 0, too long for the e2e suite: TestDrillAtScale runs 500 tables.
+//
+//	go test ./e2e -run '^$' -bench BenchmarkDrillTables -benchtime 1x
+func BenchmarkDrillTables(b *testing.B) {
+	env := scaleEnv(b, topology.MaxTables, topology.MaxFunctions)
+	var wall time.Duration
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		_, w := scaledDrill(b, env)
+		wall += w
+	}
+	b.ReportMetric(wall.Seconds()/float64(b.N), "wall-s/op")
+}
