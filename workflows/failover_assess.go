@@ -35,13 +35,12 @@ func (f *failover) assess(ctx workflow.Context) error {
 		tablesDone = startTableChecks(ctx, "DynamoDB DescribeTable and Scan --limit 1 in "+t.DRRegion, t.TableNames(), assessChecks(t))
 	}
 	tableF := make([]workflow.Future, 0, len(t.Tables))
-	for i, tb := range t.Tables {
+	for _, tb := range t.Tables {
 		if batched {
 			break
 		}
-		tableF = tableF[:i+1]
 		c := describeCtx(ctx, fmt.Sprintf("DynamoDB DescribeTable %s in %s", tb.Name, t.DRRegion))
-		tableF[i] = workflow.ExecuteActivity(c, a.DescribeTable, activities.TableRef{Region: t.DRRegion, Table: tb.Name})
+		tableF = append(tableF, workflow.ExecuteActivity(c, a.DescribeTable, activities.TableRef{Region: t.DRRegion, Table: tb.Name}))
 	}
 	var scanF []workflow.Future
 	if !batched && version(ctx, assessDRScan) >= 1 {
