@@ -24,7 +24,7 @@ import (
 // primary with DR still replicating, every stack in both regions settled with DrMode=false, no fault left;
 // and, against the state read before the run (initial), the same DNS, writer, clusters in the global
 // database, stack parameters and table replicas (replication kept).
-func assertInitialTopology(t *testing.T, env *testenv.Env, initial simState) {
+func assertInitialTopology(t testing.TB, env *testenv.Env, initial simState) {
 	t.Helper()
 	topo := env.Topology
 	st := readState(t, env)
@@ -81,7 +81,7 @@ func assertInitialTopology(t *testing.T, env *testenv.Env, initial simState) {
 
 // assertFailedOverAndBackOnce: the journal holds the failover's and the failback's changes exactly once
 // each: the Aurora failover and the switchover back, the two DNS UPSERTs and both stack updates.
-func assertFailedOverAndBackOnce(t *testing.T, env *testenv.Env) {
+func assertFailedOverAndBackOnce(t testing.TB, env *testenv.Env) {
 	t.Helper()
 	counts := journalCounts(env.Sim.Journal())
 	want := map[string][2]int{"FailoverGlobalCluster": {1, 0}, "SwitchoverGlobalCluster": {1, 0},

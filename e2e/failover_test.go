@@ -75,7 +75,7 @@ func assertExactlyOnce(t *testing.T, env *testenv.Env) {
 }
 
 // resolveDNS is the region GET /_sim/dns answers for the topology's record: Route 53's data plane.
-func resolveDNS(t *testing.T, env *testenv.Env) string {
+func resolveDNS(t testing.TB, env *testenv.Env) string {
 	t.Helper()
 	q := url.Values{"name": {env.Topology.DNS.RecordName}, "type": {env.Topology.DNS.RecordType}}
 	resp, err := http.Get(env.Sim.URL + "/_sim/dns?" + q.Encode())
@@ -98,7 +98,7 @@ func resolveDNS(t *testing.T, env *testenv.Env) string {
 // mode (the examples) one UpdateRoutingControlStates per cutover through the ARC cluster's data plane,
 // journaled once per routing control it changes (service route53-recovery-cluster), and no record change,
 // Route 53's control plane being out with us-east-1; in upsert mode one ChangeResourceRecordSets each.
-func dnsCutoverOps(t *testing.T, topo topology.Topology, n int) map[string][2]int {
+func dnsCutoverOps(t testing.TB, topo topology.Topology, n int) map[string][2]int {
 	t.Helper()
 	switch topo.DNS.Mode {
 	case topology.DNSRoutingControl:
@@ -112,7 +112,7 @@ func dnsCutoverOps(t *testing.T, topo topology.Topology, n int) map[string][2]in
 
 // assertRoutingControls checks the routing controls' states in awssim: ON for the region traffic should
 // go to, OFF for the other, and every change journaled by the route53-recovery-cluster service.
-func assertRoutingControls(t *testing.T, env *testenv.Env, serving string) {
+func assertRoutingControls(t testing.TB, env *testenv.Env, serving string) {
 	t.Helper()
 	rc := env.Topology.DNS.RoutingControls
 	if rc == nil {

@@ -77,6 +77,9 @@ var goldenCases = []goldenCase{
 		return rep.FailbackID
 	}},
 	{"RegionFailover", "approved-limits", testenv.Options{TimeScale: 0.002}, goldenFailover("approved-limits", "approve")},
+	// After batched-reads: the local topology with 30 tables (over workflows' batchAbove), read in batches
+	// by CheckTables in the assessment and verify.
+	{"RegionFailover", "approved-batched-reads", testenv.Options{TimeScale: 0.002, Topology: "e2e/testdata/roadcall-local-30-tables.json"}, goldenFailover("approved-batched-reads", "approve")},
 
 	// The outage watch started by the starter: healthy evaluations, an outage, the failover started at its
 	// gate, then the watch cancelled (which changes nothing in AWS).

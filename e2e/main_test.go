@@ -289,7 +289,7 @@ type simState struct {
 }
 
 // readState is awssim's own state now.
-func readState(t *testing.T, env *testenv.Env) simState {
+func readState(t testing.TB, env *testenv.Env) simState {
 	t.Helper()
 	var st simState
 	readSimState(t, env, &st)

@@ -85,7 +85,9 @@ func (r *FailbackRequest) Validate() error {
 
 // SyncResult is step 2: is the data where the primary can serve it?
 type SyncResult struct {
-	Tables     []Observation `json:"tables"`
+	Tables []Observation `json:"tables"`
+	// TableReads replaces Tables when the tables are read in batches (version batchedReads).
+	TableReads *TableReads   `json:"tableReads,omitempty"`
 	AuroraPath string        `json:"auroraPath"`
 	AuroraLag  time.Duration `json:"auroraLag,omitempty"`
 	Aurora     string        `json:"aurora"`

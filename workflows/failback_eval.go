@@ -233,7 +233,8 @@ func failbackGateSummary(t topology.Topology, rep *FailbackReport, decommission 
 	for _, row := range rep.Precheck {
 		fmt.Fprintf(&b, "%s %s: %s\n", row.Check, row.Resource, row.Observed)
 	}
-	fmt.Fprintf(&b, "DynamoDB tables in sync both ways: %d/%d\nAurora: %s\n", countOK(s.Tables), len(s.Tables), s.Aurora)
+	inSync, total := tablesInSync(s)
+	fmt.Fprintf(&b, "DynamoDB tables in sync both ways: %d/%d\nAurora: %s\n", inSync, total, s.Aurora)
 	b.WriteString("Approving will: ")
 	if rep.AuroraPath == AuroraSwitchover {
 		fmt.Fprintf(&b, "switch %s over to %s (SwitchoverGlobalCluster, no data loss; writes pause while the roles change); ", t.Aurora.GlobalClusterID, t.Aurora.PrimaryClusterID)
@@ -434,7 +435,8 @@ func returnGateSummary(t topology.Topology, rep *FailbackReport, decommission []
 	for _, row := range rep.Precheck {
 		fmt.Fprintf(&b, "%s %s: %s\n", row.Check, row.Resource, row.Observed)
 	}
-	fmt.Fprintf(&b, "DynamoDB tables in sync both ways: %d/%d\nAurora: %s\n", countOK(s.Tables), len(s.Tables), s.Aurora)
+	inSync, total := tablesInSync(s)
+	fmt.Fprintf(&b, "DynamoDB tables in sync both ways: %d/%d\nAurora: %s\n", inSync, total, s.Aurora)
 	if len(p.Home) > 0 {
 		fmt.Fprintf(&b, "Already home, left alone: %s\n", strings.Join(p.Home, "; "))
 	}

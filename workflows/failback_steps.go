@@ -196,7 +196,14 @@ func (fb *failback) sync(ctx workflow.Context) error {
 		c := describeCtx(ctx, fmt.Sprintf("CloudWatch DynamoDB ReplicationLatency %s %s → %s", table, from, to))
 		return workflow.ExecuteActivity(c, a.GetMetric, q)
 	}
-	for i, tb := range t.Tables {
+	batched := readsBatched(ctx, t)
+	var tablesDone func(workflow.Context) *TableReads
+	if batched {
+		tablesDone = startTableChecks(ctx, "DynamoDB DescribeTable both ways and ReplicationLatency both ways", t.TableNames(), syncChecks(t))
+		futs = nil
+	}
+	for i := range futs {
+		tb := t.Tables[i]
 		describe := func(region string) workflow.Future {
 			c := describeCtx(ctx, fmt.Sprintf("DynamoDB DescribeTable %s in %s", tb.Name, region))
 			return workflow.ExecuteActivity(c, a.DescribeTable, activities.TableRef{Region: region, Table: tb.Name})
@@ -209,7 +216,7 @@ func (fb *failback) sync(ctx workflow.Context) error {
 	res := &SyncResult{Tables: []Observation{}}
 	fb.rep.Sync = res
 	var problems []string
-	for i, tb := range t.Tables {
+	for i, tb := range t.Tables[:len(futs)] {
 		read := tableRead{Name: tb.Name, Latency: [2]latencyRead{{From: t.DRRegion, To: t.PrimaryRegion}, {From: t.PrimaryRegion, To: t.DRRegion}}}
 		read.DescribeErr = errors.Join(futs[i].primary.Get(ctx, &read.Primary), futs[i].dr.Get(ctx, &read.DR))
 		read.Latency[0].Err = futs[i].toPrimary.Get(ctx, &read.Latency[0].M)
@@ -217,6 +224,10 @@ func (fb *failback) sync(ctx workflow.Context) error {
 		o, problem := tableInSync(read, t.PrimaryRegion, t.DRRegion, t.Thresholds.DynamoReplicationWarn.D())
 		res.Tables = append(res.Tables, o)
 		problems = appendFinding(problems, problem)
+	}
+	if batched {
+		res.TableReads = tablesDone(ctx)
+		problems = append(problems, syncProblems(res.TableReads)...)
 	}
 	var g activities.GlobalClusterInfo
 	if err := globalF.Get(ctx, &g); err != nil {
@@ -244,7 +255,8 @@ func (fb *failback) sync(ctx workflow.Context) error {
 		res.AuroraLag = st.Lag
 		res.Aurora += fmt.Sprintf("; lag %s", st.Lag.Round(time.Millisecond))
 	}
-	fb.r.detail("data-sync", "%d tables replicating both ways; Aurora: %s", len(res.Tables), res.Aurora)
+	inSync, _ := tablesInSync(res)
+	fb.r.detail("data-sync", "%d tables replicating both ways; Aurora: %s", inSync, res.Aurora)
 	return nil
 }
 

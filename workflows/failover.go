@@ -73,7 +73,9 @@ type Assessment struct {
 	Replicas     []Observation           `json:"replicas"`
 	// Reads is Scan --limit 1 on each table in DR: an ACTIVE replica that refuses reads is not a usable one.
 	// Empty in runs started before the version assessDRScan.
-	Reads     []Observation `json:"reads,omitempty"`
+	Reads []Observation `json:"reads,omitempty"`
+	// Tables replaces Replicas and Reads when the tables are read in batches (version batchedReads).
+	Tables    *TableReads   `json:"tables,omitempty"`
 	AuroraLag time.Duration `json:"auroraLag"`
 	// RPOKnown is false when the lag could not be read: the approval must then accept data loss.
 	RPOKnown    bool          `json:"rpoKnown"`

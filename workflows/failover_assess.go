@@ -29,13 +29,21 @@ func (f *failover) assess(ctx workflow.Context) error {
 		c := probeCtx(ctx, "Route 53 GetHealthCheckStatus "+hc.ID)
 		hcF[i] = workflow.ExecuteActivity(c, a.GetHealthCheckStatus, activities.HealthCheckRef{ID: hc.ID, Timeout: timeout})
 	}
-	tableF := make([]workflow.Future, len(t.Tables))
-	for i, tb := range t.Tables {
+	batched := readsBatched(ctx, t)
+	var tablesDone func(workflow.Context) *TableReads
+	if batched {
+		tablesDone = startTableChecks(ctx, "DynamoDB DescribeTable and Scan --limit 1 in "+t.DRRegion, t.TableNames(), assessChecks(t))
+	}
+	tableF := make([]workflow.Future, 0, len(t.Tables))
+	for _, tb := range t.Tables {
+		if batched {
+			break
+		}
 		c := describeCtx(ctx, fmt.Sprintf("DynamoDB DescribeTable %s in %s", tb.Name, t.DRRegion))
-		tableF[i] = workflow.ExecuteActivity(c, a.DescribeTable, activities.TableRef{Region: t.DRRegion, Table: tb.Name})
+		tableF = append(tableF, workflow.ExecuteActivity(c, a.DescribeTable, activities.TableRef{Region: t.DRRegion, Table: tb.Name}))
 	}
 	var scanF []workflow.Future
-	if version(ctx, assessDRScan) >= 1 {
+	if !batched && version(ctx, assessDRScan) >= 1 {
 		scanF = make([]workflow.Future, len(t.Tables))
 		for i, tb := range t.Tables {
 			c := describeCtx(ctx, fmt.Sprintf("DynamoDB Scan --limit 1 %s in %s", tb.Name, t.DRRegion))
@@ -93,6 +101,10 @@ func (f *failover) assess(ctx workflow.Context) error {
 		o, finding := readObservation(t.Tables[i].Name, t.DRRegion, res, err)
 		as.Reads = append(as.Reads, o)
 		as.Findings = appendFinding(as.Findings, finding)
+	}
+	if batched {
+		as.Tables = tablesDone(ctx)
+		as.Findings = append(as.Findings, assessFindings(t, as.Tables)...)
 	}
 	var lag activities.MetricResult
 	lagErr := lagF.Get(ctx, &lag)

@@ -177,7 +177,12 @@ func assessmentText(t topology.Topology, as *Assessment) string {
 	for _, o := range as.HealthChecks {
 		fmt.Fprintf(&b, "Route 53 %s (%s): %s\n", o.Resource, o.Region, o.Observed)
 	}
-	fmt.Fprintf(&b, "DynamoDB replicas ACTIVE in %s: %d/%d\n", t.DRRegion, countOK(as.Replicas), len(as.Replicas))
+	if r := as.Tables; r != nil {
+		fmt.Fprintf(&b, "DynamoDB replicas ACTIVE in %s: %d/%d\n", t.DRRegion, r.Check(0).OK, r.Tables)
+		fmt.Fprintf(&b, "DynamoDB tables readable in %s (Scan --limit 1): %d/%d\n", t.DRRegion, r.Check(1).OK, r.Tables)
+	} else {
+		fmt.Fprintf(&b, "DynamoDB replicas ACTIVE in %s: %d/%d\n", t.DRRegion, countOK(as.Replicas), len(as.Replicas))
+	}
 	if len(as.Reads) > 0 {
 		fmt.Fprintf(&b, "DynamoDB tables readable in %s (Scan --limit 1): %d/%d\n", t.DRRegion, countOK(as.Reads), len(as.Reads))
 	}

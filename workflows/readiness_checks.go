@@ -16,7 +16,17 @@ func readinessChecks(ctx workflow.Context, req ReadinessRequest) []CheckRow {
 	t := req.Topology
 	static := version(ctx, readinessStaticStability) >= 1
 	var checks []func(ctx workflow.Context) []CheckRow
+	batched := readsBatched(ctx, t)
+	if batched {
+		checks = append(checks, func(ctx workflow.Context) []CheckRow {
+			done := startTableChecks(ctx, "DynamoDB DescribeTable, DescribeContinuousBackups and ReplicationLatency in "+t.PrimaryRegion, t.TableNames(), readinessTableChecks(t))
+			return readinessTableRows(t, done(ctx))
+		})
+	}
 	for _, tb := range t.Tables {
+		if batched {
+			break
+		}
 		checks = append(checks,
 			func(ctx workflow.Context) []CheckRow { return []CheckRow{checkReplica(ctx, req, tb.Name)} },
 			func(ctx workflow.Context) []CheckRow { return []CheckRow{checkPITR(ctx, req, tb.Name)} },

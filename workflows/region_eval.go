@@ -16,7 +16,7 @@ func verifyDetail(v *VerifyResult, healthStatus, functions, tables int, db activ
 	if v.Database != nil && !db.Skipped {
 		dbText = "SELECT 1 ok, not in recovery"
 	}
-	return fmt.Sprintf("health %d, %d functions, %d/%d tables readable, %s", healthStatus, functions, len(v.Scans), tables, dbText)
+	return fmt.Sprintf("health %d, %d functions, %d/%d tables readable, %s", healthStatus, functions, tablesReadable(v), tables, dbText)
 }
 
 // judgeTraffic reads the monitoring window's API metrics in a region against the thresholds.
@@ -50,10 +50,6 @@ func verifyItems(t topology.Topology, region string, v *VerifyResult) []Checklis
 		h = fmt.Sprintf("GET %s → %d in %s", v.Health.URL, v.Health.Status, v.Health.Latency.Round(time.Millisecond))
 	}
 	out := []ChecklistItem{checkItem("Functional Tests", "API endpoints respond correctly", true, v.Health != nil, h)}
-	readable := map[string]bool{}
-	for _, s := range v.Scans {
-		readable[s.Table] = true
-	}
 	var users []string
 	for _, tb := range t.Tables {
 		if strings.Contains(tb.Name, "user") {
@@ -62,7 +58,7 @@ func verifyItems(t topology.Topology, region string, v *VerifyResult) []Checklis
 	}
 	allUsers := len(users) > 0
 	for _, u := range users {
-		allUsers = allUsers && readable[u]
+		allUsers = allUsers && tableReadable(v, u)
 	}
 	out = append(out, checkItem("Data Integrity", "User accounts are accessible", len(users) > 0, allUsers,
 		fmt.Sprintf("Scan --limit 1 in %s on %s", region, strings.Join(users, ", "))))

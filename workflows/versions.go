@@ -60,10 +60,16 @@ const (
 	// stacks are read (DescribeStack) and activated while the gate waits, and a gate that does not open
 	// waits them out (WaitStackSettled) and sets them back. Only requests that ask for it take the branch.
 	prepareGate changeID = "prepare-before-gate"
+	// batchedReads made a topology of more than batchAbove tables read them in batches (CheckTables, up to
+	// tableBatchSize tables per activity, heartbeating its progress) in RegionFailover's assessment and
+	// verify, Failback's data sync and verify, and ReadinessCheck, with results summarized (counts, the
+	// first failing tables by name) instead of one activity and one report entry per table. Runs recorded
+	// before it replay the per-table reads.
+	batchedReads changeID = "batched-reads"
 )
 
 // changeIDs lists every changeID, so a test can check that each is used and documented.
-var changeIDs = []changeID{assessDRScan, dnsModes, readinessStaticStability, restoreSettings, degAutoScaling, lambdaAliases, workerPolicy, failbackPartial, inputLimits, prepareGate}
+var changeIDs = []changeID{assessDRScan, dnsModes, readinessStaticStability, restoreSettings, degAutoScaling, lambdaAliases, workerPolicy, failbackPartial, inputLimits, prepareGate, batchedReads}
 
 // version is workflow.GetVersion for one of the typed change IDs, from the default to version 1.
 func version(ctx workflow.Context, id changeID) workflow.Version {

@@ -3,6 +3,7 @@ package awssim
 import (
 	"maps"
 	"math"
+	"slices"
 	"strings"
 	"time"
 )
@@ -20,7 +21,14 @@ type series struct {
 }
 
 // seriesIn lists every series a region publishes, in a stable order.
-func (s *Server) seriesIn(region string) []series {
+func (s *Server) seriesIn(region string) []series { return s.seriesOf(region, "", "") }
+
+// seriesOf is seriesIn with the per-table and per-function series of only the table and function named
+// (every one when empty): building every table's series for each query made GetMetricData cost grow with
+// the world, and a read of every table's metric quadratic (2,000 tables: minutes at time scale 0).
+// Aggregates over tables or functions are only right with every one, so only a query that names the
+// table or function (whose dimensions the aggregates lack) may narrow them.
+func (s *Server) seriesOf(region, table, function string) []series {
 	w := s.world
 	reg := w.Regions[region]
 	if reg == nil {
@@ -64,7 +72,7 @@ func (s *Server) seriesIn(region string) []series {
 		}
 	}
 
-	fnNames := SortedKeys(reg.Functions)
+	fnNames := only(SortedKeys(reg.Functions), function)
 	lambda := func(names []string, dims map[string]string) {
 		each := func(m, at time.Time, f func(fnMinute) []sample) []sample {
 			var ss []sample
@@ -93,7 +101,7 @@ func (s *Server) seriesIn(region string) []series {
 		lambda([]string{n}, map[string]string{"FunctionName": n})
 	}
 
-	tables := SortedKeys(reg.Tables)
+	tables := only(SortedKeys(reg.Tables), table)
 	// Counters publish one sample a minute holding the minute's count, zero included, so a fixed table
 	// shows its throttling fall to zero rather than go silent.
 	counter := func(ns, metric string, since time.Time, dims map[string]string, f func(m, at time.Time) float64) {
@@ -182,13 +190,25 @@ func (s *Server) seriesIn(region string) []series {
 	return out
 }
 
+// only is names narrowed to name when it is one of them (nothing when it is not), or all of them when
+// name is empty.
+func only(names []string, name string) []string {
+	if name == "" {
+		return names
+	}
+	if slices.Contains(names, name) {
+		return []string{name}
+	}
+	return nil
+}
+
 func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
 
 func sumOps(v [4]float64) float64 { return v[0] + v[1] + v[2] + v[3] }
 
 // findSeries returns the series with exactly these dimensions, as CloudWatch matches them.
 func (s *Server) findSeries(region, ns, metric string, dims map[string]string) *series {
-	for _, se := range s.seriesIn(region) {
+	for _, se := range s.seriesOf(region, dims["TableName"], dims["FunctionName"]) {
 		if se.ns == ns && se.metric == metric && maps.Equal(se.dims, dims) {
 			return &se
 		}

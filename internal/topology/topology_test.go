@@ -183,7 +183,7 @@ func TestTooManyTablesIsRefusedWithTheLimit(t *testing.T) {
 	start := time.Now()
 	err = topo.Validate()
 	require.Less(t, time.Since(start), time.Second)
-	require.ErrorContains(t, err, `field "tables": 100000 tables, over the supported 500`)
+	require.ErrorContains(t, err, `field "tables": 100000 tables, over the supported 2000`)
 	require.NotContains(t, topo.ValidateWithoutLimits().Error(), "over the supported", "runs recorded before the limits replay as they ran")
 	topo.Tables = topo.Tables[:MaxTables]
 	require.NotContains(t, topo.Validate().Error(), "over the supported", "at the limit only the empty names are wrong")
