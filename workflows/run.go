@@ -38,6 +38,8 @@ type run struct {
 	scenario   scenario
 	// actions lists every change made to AWS, in the order the calls returned: the report's Actions.
 	actions []string
+	// names: version uiNames, timers and a drill's children named for the UI (uinames.go).
+	names bool
 }
 
 // newRun registers the status query, the approve signal and update, and the operator signal and update.
@@ -288,6 +290,7 @@ func (r *run) publish() {
 	for _, st := range s.Steps {
 		fmt.Fprintf(&b, "| %s | %s | %s |\n", st.Title, st.Outcome, st.Duration().Round(time.Second))
 	}
+	b.WriteString(childLines(workflow.GetInfo(r.ctx).Namespace, s.Children))
 	workflow.SetCurrentDetails(r.ctx, b.String())
 }
 

@@ -128,6 +128,8 @@ type Status struct {
 	NotesDropped int `json:"notesDropped,omitempty"`
 	// Authority is the policy and identities the run decides under (nil: no policy, runs before it).
 	Authority *Authority `json:"authority,omitempty"`
+	// Children are the child workflows the run started (a drill's, version uiNames).
+	Children []ChildRun `json:"children,omitempty"`
 }
 
 // Step returns the record of a named step, or nil.

@@ -2,6 +2,7 @@ package awssim
 
 import (
 	"context"
+	"io"
 	"net"
 	"net/http"
 	"net/url"
@@ -125,4 +126,42 @@ func TestS3ThroughCLI(t *testing.T) {
 	require.Error(t, err)
 	require.Contains(t, string(raw), "NoSuchBucket")
 	require.Len(t, awsCLI(t, url, "s3api", "list-buckets")["Buckets"], 2)
+}
+
+// PutObject and GetObject as botocore's s3 model shapes them: the ETag header on the put, the bytes back as
+// the payload with Content-Type and ETag, NoSuchKey (404) for a missing key; a repeated identical put is
+// journaled as no change.
+func TestS3PutGetObjectThroughSDK(t *testing.T) {
+	sim, f, _ := start(t, Options{})
+	ctx := context.Background()
+	west := f.S3("us-west-2")
+	key := "drill-roadcall-prod/run-1.html"
+	body := "<html>RTO 14m23s</html>"
+	for range 2 {
+		out, err := west.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String(s3Dest), Key: aws.String(key), Body: strings.NewReader(body), ContentType: aws.String("text/html; charset=utf-8")})
+		require.NoError(t, err)
+		require.Equal(t, `"bf482cdda8db2997d39a917ef0830e83"`, aws.ToString(out.ETag)) // md5 of body
+	}
+	got, err := west.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(s3Dest), Key: aws.String(key)})
+	require.NoError(t, err)
+	b, err := io.ReadAll(got.Body)
+	require.NoError(t, err)
+	require.Equal(t, body, string(b))
+	require.Equal(t, "text/html; charset=utf-8", aws.ToString(got.ContentType))
+	require.EqualValues(t, len(body), aws.ToInt64(got.ContentLength))
+
+	var puts []JournalEntry
+	for _, e := range sim.Journal() {
+		if e.Operation == "PutObject" {
+			puts = append(puts, e)
+		}
+	}
+	require.Len(t, puts, 2)
+	require.True(t, puts[0].Changed)
+	require.False(t, puts[1].Changed, "the same bytes again change nothing")
+
+	_, err = west.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(s3Dest), Key: aws.String("nope.html")})
+	require.Equal(t, "NoSuchKey", apiErrCode(t, err))
+	_, err = west.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String("roadcall-nope"), Key: aws.String(key), Body: strings.NewReader(body)})
+	require.Equal(t, "NoSuchBucket", apiErrCode(t, err))
 }
