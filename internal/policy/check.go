@@ -58,7 +58,7 @@ func (p Policy) Check(a Ask) topology.Errors {
 			add("topology."+u.Field, err.Error(), fmt.Sprintf("use a URL on one of the policy's healthHosts (%s), or add the host there", strings.Join(p.HealthHosts, ", ")))
 		}
 	}
-	for i, ep := range t.DNS.RoutingControls.Endpoints {
+	for i, ep := range t.ClusterEndpoints() {
 		if ep.Endpoint == "" {
 			continue
 		}

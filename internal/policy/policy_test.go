@@ -98,4 +98,6 @@ func TestCheckRefusesWhatTheRequestAsksBeyondThePolicy(t *testing.T) {
 	require.Contains(t, es[0].Error(), "clusterEndpointHosts")
 	p.ClusterEndpointHosts = []string{"collector.attacker.example"}
 	require.Empty(t, p.Check(Ask{Workflow: "RegionFailover", Topology: arc}), "listed by the worker, it is allowed")
+	arc.DNS.RoutingControls = nil
+	require.Empty(t, p.Check(Ask{Workflow: "RegionFailover", Topology: arc}), "a topology without routing controls names no endpoint")
 }

@@ -101,3 +101,11 @@ func (t Topology) DependsOnPrimaryControlPlane() bool {
 
 // Route53ControlPlaneRegion hosts Route 53's control plane: every Route 53 API call.
 const Route53ControlPlaneRegion = "us-east-1"
+
+// ClusterEndpoints are the ARC cluster's endpoints, none when the topology has no routing controls.
+func (t Topology) ClusterEndpoints() []ClusterEndpoint {
+	if t.DNS.RoutingControls == nil {
+		return nil
+	}
+	return t.DNS.RoutingControls.Endpoints
+}
