@@ -205,6 +205,7 @@ func DRDrill(ctx workflow.Context, req DrillRequest) (DrillReport, error) {
 	rep := drillResult(*d.rep, d.t, r.status.Steps, phase)
 	r.finish(phase, rep.RTO)
 	rep.RunSummary = r.summary(phase)
+	rep.Review, rep.Notes = r.withReview(&rep, nil, rep.Notes)
 	return rep, nil
 }
 

@@ -164,4 +164,6 @@ type RunSummary struct {
 	IgnoredDropped int        `json:"ignoredDropped,omitempty"`
 	NotesDropped   int        `json:"notesDropped,omitempty"`
 	Authority      *Authority `json:"authority,omitempty"`
+	// Review is the s3:// URI of the uploaded post-incident review (reports.bucket, version uiNames).
+	Review string `json:"review,omitempty"`
 }
