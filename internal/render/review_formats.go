@@ -37,7 +37,9 @@ func FailbackReviewHTML(m ReviewMeta, r workflows.FailbackReport) (string, error
 }
 
 // StatusReviewHTML renders a run that has no report as an HTML page.
-func StatusReviewHTML(m ReviewMeta, s workflows.Status) (string, error) { return statusReview(m, s).html() }
+func StatusReviewHTML(m ReviewMeta, s workflows.Status) (string, error) {
+	return statusReview(m, s).html()
+}
 
 // Formats renders each kind of run in one format.
 type Formats struct {

@@ -66,10 +66,16 @@ func ReviewHTML(ctx context.Context, c client.Client, id, runID string) (string,
 
 // markdownReview is render's Markdown review in the shape reviewAs takes.
 var markdownReview = render.Formats{
-	Drill:    func(m render.ReviewMeta, r workflows.DrillReport) (string, error) { return render.DrillReview(m, r), nil },
-	Failover: func(m render.ReviewMeta, r workflows.FailoverReport) (string, error) { return render.FailoverReview(m, r), nil },
-	Failback: func(m render.ReviewMeta, r workflows.FailbackReport) (string, error) { return render.FailbackReview(m, r), nil },
-	Status:   func(m render.ReviewMeta, s workflows.Status) (string, error) { return render.StatusReview(m, s), nil },
+	Drill: func(m render.ReviewMeta, r workflows.DrillReport) (string, error) {
+		return render.DrillReview(m, r), nil
+	},
+	Failover: func(m render.ReviewMeta, r workflows.FailoverReport) (string, error) {
+		return render.FailoverReview(m, r), nil
+	},
+	Failback: func(m render.ReviewMeta, r workflows.FailbackReport) (string, error) {
+		return render.FailbackReview(m, r), nil
+	},
+	Status: func(m render.ReviewMeta, s workflows.Status) (string, error) { return render.StatusReview(m, s), nil },
 }
 
 // reviewAs renders a run's review in one format from its history: the report it returned when it
