@@ -24,6 +24,7 @@ func init() {
 			"GetBucketReplication": s3GetBucketReplication,
 			"PutObject":            journaled(s3ObjectResource, s3PutObject),
 			"GetObject":            s3GetObject,
+			"HeadObject":           s3HeadObject,
 		},
 	})
 }

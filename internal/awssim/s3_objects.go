@@ -13,7 +13,8 @@ import (
 	"time"
 )
 
-// S3 objects: PutObject and GetObject, the two calls a post-incident review upload and its read-back make
+// S3 objects: PutObject, GetObject and HeadObject, the calls a post-incident review upload and its read-back
+// (`aws s3 cp s3://B/K -` heads the object first) make
 // (botocore's s3 2006-03-01 model: PUT and GET /{Bucket}/{Key+}; PutObjectOutput's ETag header;
 // GetObjectOutput's payload Body with Content-Type, Content-Length, ETag and Last-Modified headers; NoSuchKey
 // is a 404). Only what those calls need is modeled: no versions, ranges, conditions or multipart.
@@ -43,6 +44,8 @@ func s3ObjectOperation(c *Call) string {
 		if len(c.Req.URL.Query()) == 0 || c.Req.URL.Query().Has("x-id") {
 			return "GetObject"
 		}
+	case http.MethodHead:
+		return "HeadObject"
 	}
 	return ""
 }
@@ -90,6 +93,12 @@ func s3GetObject(s *Server, c *Call) (any, error) {
 	return &RestResponse{Status: 200, Headers: map[string]string{
 		"ETag": o.ETag, "Last-Modified": o.LastModified.Format(http.TimeFormat), "Accept-Ranges": "bytes",
 	}, Body: rawBody{contentType: o.ContentType, data: o.Body}}, nil
+}
+
+// s3HeadObject is GetObject's headers without the body (HeadObjectOutput has no payload); a missing key is
+// a bare 404, which clients read as NotFound.
+func s3HeadObject(s *Server, c *Call) (any, error) {
+	return s3GetObject(s, c)
 }
 
 // rawBody is a REST payload sent as it is (an object's bytes), not as an XML document.

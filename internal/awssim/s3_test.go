@@ -165,3 +165,20 @@ func TestS3PutGetObjectThroughSDK(t *testing.T) {
 	_, err = west.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String("roadcall-nope"), Key: aws.String(key), Body: strings.NewReader(body)})
 	require.Equal(t, "NoSuchBucket", apiErrCode(t, err))
 }
+
+// HeadObject answers GetObject's headers (botocore: HeadObjectOutput's Content-Length, ETag, Content-Type
+// headers, no payload) and a bare 404 for a missing key, which the SDK reports as NotFound.
+func TestS3HeadObjectThroughSDK(t *testing.T) {
+	_, f, _ := start(t, Options{})
+	ctx := context.Background()
+	west := f.S3("us-west-2")
+	_, err := west.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String(s3Dest), Key: aws.String("a/b.html"), Body: strings.NewReader("12345"), ContentType: aws.String("text/html")})
+	require.NoError(t, err)
+	h, err := west.HeadObject(ctx, &s3.HeadObjectInput{Bucket: aws.String(s3Dest), Key: aws.String("a/b.html")})
+	require.NoError(t, err)
+	require.EqualValues(t, 5, aws.ToInt64(h.ContentLength))
+	require.Equal(t, "text/html", aws.ToString(h.ContentType))
+	require.Equal(t, `"827ccb0eea8a706c4c34a16891f84e7b"`, aws.ToString(h.ETag))
+	_, err = west.HeadObject(ctx, &s3.HeadObjectInput{Bucket: aws.String(s3Dest), Key: aws.String("nope")})
+	require.Equal(t, "NotFound", apiErrCode(t, err))
+}
