@@ -200,3 +200,25 @@ func TestRunDeployCommandCancelKillsTheProcessGroup(t *testing.T) {
 	require.NoError(t, err)
 	require.Eventually(t, func() bool { return syscall.Kill(pid, 0) != nil }, 5*time.Second, 20*time.Millisecond, "the deploy's child process survived the cancel")
 }
+
+// A revert must wait out the update in flight: UpdateStack is refused while one runs, so the settled state
+// comes first. A stack already settled answers at once; a missing one is an error, not a wait.
+func TestWaitStackSettledWaitsOutTheUpdateInFlight(t *testing.T) {
+	sim, acts, topo := foSim(t, 0.001)
+	ctx := context.Background()
+	in := drModeInput(topo, topo.Stacks.Names[0])
+	_, err := acts.SetStackParameter(ctx, in)
+	require.NoError(t, err)
+	ref := StackRef{Region: topo.DRRegion, Stack: in.Stack}
+	st, err := acts.WaitStackSettled(ctx, ref)
+	require.NoError(t, err)
+	require.Equal(t, "UPDATE_COMPLETE", st.Status)
+	require.Greater(t, st.Progress.Polls, 1, "it polled through UPDATE_IN_PROGRESS")
+	again, err := acts.WaitStackSettled(ctx, ref)
+	require.NoError(t, err)
+	require.Equal(t, 1, again.Progress.Polls)
+	require.Len(t, foJournal(sim, "UpdateStack"), 1, "waiting changes nothing")
+
+	_, err = acts.WaitStackSettled(ctx, StackRef{Region: topo.DRRegion, Stack: "no-such-stack"})
+	require.Equal(t, "ValidationError", appErrorOf(t, err).Type())
+}

@@ -1,11 +1,6 @@
 package e2e
 
 import (
-	"context"
-	"encoding/json"
-	"os"
-	"os/exec"
-	"strings"
 	"testing"
 	"time"
 
@@ -19,24 +14,7 @@ import (
 // and decodes its JSON answer.
 func awsLambda(t *testing.T, env *testenv.Env, args ...string) map[string]any {
 	t.Helper()
-	bin, err := exec.LookPath("aws")
-	if err != nil {
-		t.Skip("the AWS CLI is not installed; this test reads the alias through it")
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, bin, append([]string{"--endpoint-url", env.Sim.URL, "--output", "json", "lambda"}, args...)...)
-	cmd.Env = append(os.Environ(), "AWS_ACCESS_KEY_ID=awssim", "AWS_SECRET_ACCESS_KEY=awssim", "AWS_DEFAULT_REGION="+env.Topology.PrimaryRegion,
-		"AWS_PAGER=", "AWS_CONFIG_FILE=/dev/null", "AWS_SHARED_CREDENTIALS_FILE=/dev/null")
-	out, err := cmd.Output()
-	if err != nil {
-		t.Fatalf("aws lambda %s: %v\n%s", strings.Join(args, " "), err, out)
-	}
-	var v map[string]any
-	if err := json.Unmarshal(out, &v); err != nil {
-		t.Fatalf("aws lambda %s: %v\n%s", strings.Join(args, " "), err, out)
-	}
-	return v
+	return awsCLI(t, env, env.Topology.PrimaryRegion, append([]string{"lambda"}, args...)...)
 }
 
 // aliasView is what the AWS CLI says the alias serves: its version and that version's READ_ONLY_MODE.

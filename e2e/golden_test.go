@@ -93,6 +93,11 @@ var goldenCases = []goldenCase{
 	// The outage watch started by the starter: healthy evaluations, an outage, the failover started at its
 	// gate, then the watch cancelled (which changes nothing in AWS).
 	{"OutageWatch", "started-failover", testenv.Options{TimeScale: 0.002}, goldenWatch},
+
+	// prepareBeforeGate (prepare-before-gate): the DR stacks activated while the gate waits, then the gate
+	// approved, or rejected and the preparation reverted.
+	{"RegionFailover", "prepared-approved", testenv.Options{TimeScale: 0.002}, goldenPreparedFailover("prepared-approved", "approve")},
+	{"RegionFailover", "prepared-rejected", testenv.Options{TimeScale: 0.002}, goldenPreparedFailover("prepared-rejected", "reject")},
 }
 
 // TestGoldenHistories writes workflows/testdata/<WorkflowType>-<case>.json (`temporal workflow show --output
@@ -158,6 +163,24 @@ func goldenFailover(name, decision string) func(t *testing.T, env *testenv.Env) 
 		waitStatus(t, env, id, time.Minute, "gate", func(s workflows.Status) bool { return s.Phase == workflows.PhaseAwaitingApproval })
 		env.SignalCLI(id, workflows.SignalApprove, workflows.Approval{Gate: workflows.GateFailover, Decision: decision, Approver: "alice"})
 		getReport(t, env, id, 2*time.Minute)
+		return id
+	}
+}
+
+// goldenPreparedFailover is goldenFailover with prepareBeforeGate, answered once the preparation is done.
+func goldenPreparedFailover(name, decision string) func(t *testing.T, env *testenv.Env) string {
+	return func(t *testing.T, env *testenv.Env) string {
+		env.Sim.AddFault(awssim.Fault{Kind: awssim.FaultRegionOutage, Region: env.Topology.PrimaryRegion})
+		id := "golden-failover-" + name
+		env.StartWorkflowCLI("RegionFailover", id, env.RequestFile(failoverExtra(t, map[string]any{"monitorWindow": "1s", "prepareBeforeGate": true})))
+		waitStatus(t, env, id, time.Minute, "prepared at the gate", func(s workflows.Status) bool {
+			p := s.Step("prepare")
+			return s.PendingGate != nil && p != nil && p.Outcome == workflows.OutcomeOK
+		})
+		env.SignalCLI(id, workflows.SignalApprove, workflows.Approval{Gate: workflows.GateFailover, Decision: decision, Approver: "alice"})
+		if rep := getReport(t, env, id, 2*time.Minute); rep.Preparation == nil || rep.Preparation.Reverted != (decision == "reject") {
+			t.Fatalf("%s: preparation %+v", name, rep.Preparation)
+		}
 		return id
 	}
 }

@@ -35,6 +35,10 @@ type FailoverRequest struct {
 	// DNSWait overrides how long resolution may take to answer the DR region in the routing-control and
 	// failover-records modes before the DNS step pauses for an operator (default 5m).
 	DNSWait topology.Duration `json:"dnsWait,omitempty"`
+	// PrepareBeforeGate activates the DR stacks as soon as the assessment finds DR healthy, so they warm while
+	// people decide; nothing that moves traffic or writes data happens before the gate, and a rejection,
+	// timeout or cancel puts the stacks back. Unset, the topology's stacks.prepareBeforeGate decides.
+	PrepareBeforeGate *bool `json:"prepareBeforeGate,omitempty"`
 }
 
 func (r *FailoverRequest) UnmarshalJSON(b []byte) error {
@@ -54,6 +58,7 @@ func (r *FailoverRequest) Validate() error {
 		durationField{name: "probeTimeout", v: r.ProbeTimeout, min: MinProbeTimeout, max: MaxProbeTimeout}, durationField{name: "waitHeartbeat", v: r.WaitHeartbeat},
 		durationField{name: "dnsWait", v: r.DNSWait})
 	es = append(es, r.initiatorProblems()...)
+	es = append(es, r.prepareProblems()...)
 	if len(es) > 0 {
 		return es
 	}
@@ -94,6 +99,8 @@ type FailoverReport struct {
 	Monitor *MonitorResult `json:"monitor,omitempty"`
 	// ValidatedAt is when verification and monitoring passed; RTO runs from DetectedAt to it.
 	ValidatedAt time.Time `json:"validatedAt,omitzero"`
+	// Preparation is what prepareBeforeGate did before the gate, and how much of it overlapped the wait.
+	Preparation *Preparation `json:"preparation,omitempty"`
 }
 
 // failover carries one run's state between its steps.
@@ -105,6 +112,8 @@ type failover struct {
 	rep  *FailoverReport
 	// rto runs from detection to ValidatedAt; it is set once monitoring is over.
 	rto time.Duration
+	// prep is the preparation started before the gate (prepareBeforeGate), nil without one.
+	prep *preparation
 }
 
 // RegionFailover is the runbook's Scenario 1: assess, page, gate, then fail Aurora over and activate the DR
@@ -135,14 +144,22 @@ func (f *failover) execute() error {
 	if err := r.step("assess", "1. Assess the situation", stepOpts{Critical: true}, f.assess); err != nil {
 		return err
 	}
+	if f.req.prepares() && version(r.ctx, prepareGate) >= 1 {
+		f.startPreparation()
+	}
 	if err := r.step("notify", "2. Activate the incident response team", stepOpts{}, f.page); err != nil {
+		f.revertPreparation(Approval{})
 		return err
 	}
 	ackNeeded := needsDataLossAck(f.rep.Assessment, t.Objectives)
-	if _, err := r.gate(GateFailover, gateOpts{Summary: failoverGateSummary(t, f.rep.Assessment, ackNeeded, f.into.modes), RequireDataLossAck: ackNeeded}); err != nil {
+	opened := workflow.Now(r.ctx)
+	ap, err := r.gate(GateFailover, gateOpts{Summary: failoverGateSummary(t, f.rep.Assessment, ackNeeded, f.into.modes), RequireDataLossAck: ackNeeded})
+	f.prep.gateEnded(opened, workflow.Now(r.ctx))
+	if err != nil {
+		f.revertPreparation(ap)
 		return err
 	}
-	err := r.parallel(
+	err = r.parallel(
 		func(ctx workflow.Context) error {
 			return r.stepIn(ctx, "database", "3. Fail Aurora over to "+t.DRRegion, stepOpts{Critical: true}, f.database)
 		},
@@ -150,6 +167,7 @@ func (f *failover) execute() error {
 			return r.stepIn(ctx, "activate", "5. Activate services in "+t.DRRegion, stepOpts{Critical: true}, f.activate)
 		},
 	)
+	f.awaitPreparation()
 	if err != nil {
 		return err
 	}

@@ -67,7 +67,7 @@ func newEnvWithPolicy(t *testing.T) (*testsuite.TestWorkflowEnvironment, *activi
 func testPolicy() policy.Policy {
 	return policy.Policy{Identity: policy.IdentityNames, Approvers: []string{"alice", "bob", "carol"},
 		AutoApprove: policy.AutoApprove{Workflows: []string{WorkflowRegionFailover, WorkflowFailback, WorkflowDegradation, WorkflowCorruption, WorkflowDrill}},
-		HealthHosts: []string{"127.0.0.1"}, SecretEnv: []string{"ROADCALL_DR_WRITER_DSN", "ROADCALL_STATUS_WEBHOOK", "ROADCALL_STATUS_WEBHOOK_URL"}}
+		HealthHosts: []string{"127.0.0.1"}, ClusterEndpointHosts: []string{"127.0.0.1"}, SecretEnv: []string{"ROADCALL_DR_WRITER_DSN", "ROADCALL_STATUS_WEBHOOK", "ROADCALL_STATUS_WEBHOOK_URL"}}
 }
 
 func localTopology(t *testing.T) topology.Topology {

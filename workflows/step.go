@@ -16,6 +16,9 @@ type stepOpts struct {
 	Critical bool
 	// Budget is the runbook's time budget for the step; by default the scenario's budget of that name.
 	Budget time.Duration
+	// NoPause ends a failed step as failed instead of pausing it for an operator: for work that a later
+	// step repeats and pauses on, such as the preparation before a gate.
+	NoPause bool
 }
 
 // step runs fn as a timeline row. A failure pauses the step in awaiting-operator until an operator
@@ -60,6 +63,10 @@ func (r *run) stepIn(ctx workflow.Context, name, title string, o stepOpts, fn fu
 			return err
 		}
 		rec().Error = errMessage(err)
+		if o.NoPause {
+			finish(OutcomeFailed)
+			return err
+		}
 		r.status.LastError = fmt.Sprintf("%s: %s", name, rec().Error)
 		action, werr := r.awaitOperator(ctx, name, rec().Error)
 		if werr != nil {

@@ -56,6 +56,10 @@ const (
 	// identifiers, names and durations outside AWS's and the topology's bounds. It adds only this marker:
 	// a run recorded before it that carried such a value replays as it ran instead of failing at once.
 	inputLimits changeID = "input-limits"
+	// prepareGate added RegionFailover's prepareBeforeGate: after the assessment finds DR healthy, the DR
+	// stacks are read (DescribeStack) and activated while the gate waits, and a gate that does not open
+	// waits them out (WaitStackSettled) and sets them back. Only requests that ask for it take the branch.
+	prepareGate changeID = "prepare-before-gate"
 	// uiNames named what the Temporal UI's timeline shows: timers carry a summary ("gate failover: escalation
 	// 2 of 6", "monitor window 5m in us-west-2") instead of the SDK's "AwaitWithTimeout" and "Sleep", and a
 	// drill's children carry static details, a memo and the DRParentDrill search attribute naming the drill.
@@ -64,7 +68,7 @@ const (
 )
 
 // changeIDs lists every changeID, so a test can check that each is used and documented.
-var changeIDs = []changeID{assessDRScan, dnsModes, readinessStaticStability, restoreSettings, degAutoScaling, lambdaAliases, workerPolicy, failbackPartial, inputLimits, uiNames}
+var changeIDs = []changeID{assessDRScan, dnsModes, readinessStaticStability, restoreSettings, degAutoScaling, lambdaAliases, workerPolicy, failbackPartial, inputLimits, prepareGate, uiNames}
 
 // version is workflow.GetVersion for one of the typed change IDs, from the default to version 1.
 func version(ctx workflow.Context, id changeID) workflow.Version {

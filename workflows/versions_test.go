@@ -21,7 +21,7 @@ func TestChangeIDsAreOneTypedList(t *testing.T) {
 	files, err := filepath.Glob("*.go")
 	require.NoError(t, err)
 	used := map[string]bool{}
-	call := regexp.MustCompile(`version\(ctx, (\w+)\)`)
+	call := regexp.MustCompile(`version\((?:\w+\.)?ctx, (\w+)\)`)
 	for _, f := range files {
 		if strings.HasSuffix(f, "_test.go") {
 			continue

@@ -24,6 +24,7 @@ func DrillReport(r workflows.DrillReport) string {
 	Steps(&b, r.Steps)
 	if fo := r.Failover; fo != nil {
 		fmt.Fprintf(&b, "\nRegionFailover %s:\n", r.FailoverID)
+		Preparation(&b, fo.Preparation)
 		Steps(&b, fo.Steps)
 	}
 	if fb := r.Failback; fb != nil {

@@ -13,6 +13,7 @@ func FailoverReport(r workflows.FailoverReport) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "RegionFailover %s → %s: %s\n", r.PrimaryRegion, r.DRRegion, strings.ToUpper(r.Outcome))
 	Recovery(&b, "RTO", r.Recovery, "estimated ")
+	Preparation(&b, r.Preparation)
 	Steps(&b, r.Steps)
 	Actions(&b, r.Actions)
 	Checklist(&b, r.Checklist)

@@ -40,3 +40,19 @@ func TestFailoverReport(t *testing.T) {
 		t.Errorf("a run that never validated:\n%s", s)
 	}
 }
+
+func TestFailoverReportShowsThePreparation(t *testing.T) {
+	t0 := time.Date(2025, 6, 1, 14, 0, 0, 0, time.UTC)
+	rep := workflows.FailoverReport{Preparation: &workflows.Preparation{Started: t0, Ready: t0.Add(20 * time.Minute), GateWait: 10 * time.Minute, Overlap: 10 * time.Minute}}
+	if s := FailoverReport(rep); !strings.Contains(s, "Prepared before the gate: activation took 20m0s; 10m0s of it overlapped the 10m0s gate wait\n") {
+		t.Errorf("overlap missing:\n%s", s)
+	}
+	rep.Preparation.Reverted, rep.Preparation.RevertReason = true, "gate failover rejected"
+	if s := FailoverReport(rep); !strings.Contains(s, "Preparation reverted (gate failover rejected): the DR stacks are back as they were\n") {
+		t.Errorf("revert missing:\n%s", s)
+	}
+	rep.Preparation = &workflows.Preparation{NotPrepared: "the assessment did not find us-west-2 healthy"}
+	if s := FailoverReport(rep); !strings.Contains(s, "Prepared before the gate: no, the assessment did not find us-west-2 healthy\n") {
+		t.Errorf("not prepared missing:\n%s", s)
+	}
+}

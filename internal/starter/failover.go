@@ -20,6 +20,7 @@ func failoverCmd(ctx context.Context, e *Env, args []string) error {
 	sf := f.starting("who starts the failover (recorded; may not approve it under the two-person rule)")
 	detected := f.String("detected-at", "", "when the outage was detected, RFC 3339 (default: now); the RTO is measured from it")
 	window := f.Duration("monitor-window", 0, "how long DR traffic is watched after the cutover (default: the topology's thresholds.monitorWindow)")
+	prepare := f.String("prepare-before-gate", "", "true: activate the DR stacks while the gate waits (reverted if the gate does not open); false: not; default: the topology's stacks.prepareBeforeGate")
 	if err := f.parse(args); err != nil {
 		return err
 	}
@@ -39,6 +40,14 @@ func failoverCmd(ctx context.Context, e *Env, args []string) error {
 		cm.DetectedAt = &at
 	}
 	req := workflows.FailoverRequest{Common: cm, MonitorWindow: topology.Duration(*window)}
+	switch *prepare {
+	case "":
+	case "true", "false":
+		v := *prepare == "true"
+		req.PrepareBeforeGate = &v
+	default:
+		return badInput("--prepare-before-gate %q is not true or false", *prepare)
+	}
 	// The workflow's own first check, run here so that a bad request never starts anything.
 	if err := req.Validate(); err != nil {
 		return badInput("%v", err)

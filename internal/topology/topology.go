@@ -271,6 +271,9 @@ type Stacks struct {
 	// recorded then replay with it; under a policy it is refused.
 	DeployCommand []string `json:"deployCommand,omitempty"`
 	DeployDir     string   `json:"deployDir,omitempty"`
+	// PrepareBeforeGate makes RegionFailover activate these stacks while its gate waits, by default; a
+	// request's prepareBeforeGate overrides it.
+	PrepareBeforeGate bool `json:"prepareBeforeGate,omitempty"`
 }
 
 type Objectives struct {
