@@ -6,9 +6,13 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
+
+	enumspb "go.temporal.io/api/enums/v1"
+	"go.temporal.io/sdk/converter"
 
 	"github.com/roadcall/dr/internal/starter"
 	"github.com/roadcall/dr/internal/testenv"
@@ -59,6 +63,31 @@ func awsS3Cat(t *testing.T, env *testenv.Env, region, uri string) string {
 		t.Fatalf("aws s3 cp %s -: %v\n%s", uri, err, stderr)
 	}
 	return string(out)
+}
+
+// timerSummaries are the summaries the UI shows for the timers of a run's history, in order.
+func timerSummaries(t *testing.T, env *testenv.Env, id string) []string {
+	t.Helper()
+	ctx := ctxT(t, 30*time.Second)
+	it := env.Temporal.Client.GetWorkflowHistory(ctx, id, "", false, enumspb.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
+	var out []string
+	for it.HasNext() {
+		ev, err := it.Next()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ev.GetEventType() != enumspb.EVENT_TYPE_TIMER_STARTED {
+			continue
+		}
+		var s string
+		if p := ev.GetUserMetadata().GetSummary(); p != nil {
+			if err := converter.GetDefaultDataConverter().FromPayload(p, &s); err != nil {
+				t.Fatalf("timer summary of %s: %v", id, err)
+			}
+		}
+		out = append(out, s)
+	}
+	return out
 }
 
 // listIDs is `temporal workflow list --query q`'s workflow IDs.
@@ -161,6 +190,16 @@ func TestDrillChildrenTaggedAndReviewUploaded(t *testing.T) {
 		}
 	}
 	t.Logf("%s: %v\n%s: %v", drillRuns, fromDrill, manualFailovers, byHand)
+
+	// Timers are named in the UI's timeline: the failover child's monitor window, the manual failover's gate.
+	t.Logf("timers of %s: %q", rep.FailoverID, timerSummaries(t, env, rep.FailoverID))
+	if got := timerSummaries(t, env, rep.FailoverID); !slices.Contains(got, "monitor window 1s in "+env.Topology.DRRegion) {
+		t.Errorf("failover %s timers %q; want the monitor window named", rep.FailoverID, got)
+	}
+	waitStatus(t, env, manual, time.Minute, "the manual failover's gate", func(s workflows.Status) bool { return s.PendingGate != nil })
+	if got := timerSummaries(t, env, manual); len(got) == 0 || !strings.HasPrefix(got[0], "gate failover: escalation 1 of ") {
+		t.Errorf("manual failover timers %q; want \"gate failover: escalation 1 of N\"", got)
+	}
 
 	// The uploaded review, read with the AWS CLI from the DR region, has the RTO and is the page the
 	// starter renders from the history.
