@@ -3,6 +3,8 @@ package awssim
 import (
 	"context"
 	"io"
+	"os"
+	"path/filepath"
 	"net"
 	"net/http"
 	"net/url"
@@ -181,4 +183,27 @@ func TestS3HeadObjectThroughSDK(t *testing.T) {
 	require.Equal(t, `"827ccb0eea8a706c4c34a16891f84e7b"`, aws.ToString(h.ETag))
 	_, err = west.HeadObject(ctx, &s3.HeadObjectInput{Bucket: aws.String(s3Dest), Key: aws.String("nope")})
 	require.Equal(t, "NotFound", apiErrCode(t, err))
+}
+
+// The AWS CLI, a client we did not write, puts an object (however botocore frames the body: plain or
+// aws-chunked with a checksum trailer) and reads back the same bytes.
+func TestS3ObjectsThroughCLI(t *testing.T) {
+	_, _, url := start(t, Options{})
+	src := filepath.Join(t.TempDir(), "review.html")
+	body := "<html><td id=\"rto\">14m23s</td></html>\n"
+	require.NoError(t, os.WriteFile(src, []byte(body), 0o644))
+	raw, err := awsCLIRaw(t, url, "s3", "cp", src, "s3://"+s3Dest+"/drill/run.html", "--region", "us-west-2", "--content-type", "text/html")
+	require.NoError(t, err, "%s", raw)
+	dst := filepath.Join(t.TempDir(), "back.html")
+	raw, err = awsCLIRaw(t, url, "s3", "cp", "s3://"+s3Dest+"/drill/run.html", dst, "--region", "us-west-2")
+	require.NoError(t, err, "%s", raw)
+	got, err := os.ReadFile(dst)
+	require.NoError(t, err)
+	require.Equal(t, body, string(got))
+	head := awsCLI(t, url, "s3api", "head-object", "--bucket", s3Dest, "--key", "drill/run.html", "--region", "us-west-2")
+	require.Equal(t, "text/html", head["ContentType"])
+	require.EqualValues(t, len(body), head["ContentLength"])
+	raw, err = awsCLIRaw(t, url, "s3api", "get-object", "--bucket", s3Dest, "--key", "nope", "--region", "us-west-2", filepath.Join(t.TempDir(), "x"))
+	require.Error(t, err)
+	require.Contains(t, string(raw), "NoSuchKey")
 }
