@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/converter"
 
 	"github.com/roadcall/dr/internal/awsclient"
 	"github.com/roadcall/dr/internal/policy"
@@ -33,6 +34,9 @@ type Activities struct {
 	PolicySource string
 	// Temporal describes a run's parent, so a drill's child proves who started it.
 	Temporal client.Client
+	// Memos decodes the memos Temporal returns: the worker's data converter, since with a payload key
+	// they are encrypted (nil: the SDK's default).
+	Memos converter.DataConverter
 }
 
 // New returns Activities with sensible defaults for the optional fields.

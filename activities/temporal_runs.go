@@ -132,7 +132,11 @@ func (a *Activities) StartRun(ctx context.Context, in StartRunInput) (StartRunRe
 	info := resp.GetWorkflowExecutionInfo()
 	var token string
 	if p := info.GetMemo().GetFields()[memoStartedBy]; p != nil {
-		_ = converter.GetDefaultDataConverter().FromPayload(p, &token)
+		memos := a.Memos
+		if memos == nil {
+			memos = converter.GetDefaultDataConverter()
+		}
+		_ = memos.FromPayload(p, &token)
 	}
 	if token == in.Token && in.Token != "" {
 		return StartRunResult{Started: true, RunID: info.GetExecution().GetRunId()}, nil

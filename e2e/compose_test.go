@@ -1,6 +1,9 @@
 package e2e
 
 import (
+	"bytes"
+	"context"
+	"errors"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -9,8 +12,11 @@ import (
 	"strings"
 	"testing"
 
+	"go.temporal.io/sdk/client"
 	"go.yaml.in/yaml/v3"
 
+	"github.com/roadcall/dr/internal/starter"
+	"github.com/roadcall/dr/internal/temporalclient"
 	"github.com/roadcall/dr/internal/testenv"
 )
 
@@ -131,6 +137,72 @@ func TestDockerComposeParses(t *testing.T) {
 	if !dependsOn(doc.Services["dr-setup"].DependsOn, "temporal-namespace", "service_completed_successfully") {
 		t.Errorf("dr-setup registers search attributes in the namespace temporal-namespace creates; it must wait for it")
 	}
+
+	// Every starter command compose runs exists, with the flags it is given.
+	for name, s := range doc.Services {
+		if len(s.Command) > 1 && s.Command[0] == "/app/starter" {
+			checkStarterCommand(t, name, s.Command[1:])
+		}
+	}
+	// The codec server and the worker read the same mounted key file, which holds keys; the UI calls the
+	// codec server where the host publishes it, and the codec server allows the UI's published origin.
+	codec, ok := doc.Services["codec-server"]
+	if !ok || len(codec.Command) < 2 || codec.Command[1] != "codec-server" {
+		t.Fatalf("docker-compose.yml has no codec-server service running starter codec-server: %v", codec.Command)
+	}
+	keyFile := codec.Environment[temporalclient.EnvCodecKeyFile]
+	if keyFile == "" || w.Environment[temporalclient.EnvCodecKeyFile] != keyFile {
+		t.Errorf("the worker (%q) and the codec server (%q) must read the same %s", w.Environment[temporalclient.EnvCodecKeyFile], keyFile, temporalclient.EnvCodecKeyFile)
+	}
+	for _, svc := range []string{"codec-server", "worker"} {
+		host := ""
+		for m, dir := range mounted {
+			prefix := svc + " "
+			if target, ok := strings.CutPrefix(m, prefix); ok && strings.HasPrefix(keyFile, strings.TrimSuffix(target, "/")+"/") {
+				host = filepath.Join(dir, strings.TrimPrefix(keyFile, target))
+			}
+		}
+		b, err := os.ReadFile(host)
+		if err != nil {
+			t.Errorf("%s: %s %s is not a mounted repository file (%v)", svc, temporalclient.EnvCodecKeyFile, keyFile, err)
+			continue
+		}
+		if _, err := temporalclient.ParseCodecKeys(keyFile, string(b)); err != nil {
+			t.Errorf("%s: %v", svc, err)
+		}
+	}
+	listen := flagValue(codec.Command, "--listen")
+	_, port, _ := strings.Cut(listen, ":")
+	uiEndpoint := doc.Services["temporal-ui"].Environment["TEMPORAL_CODEC_ENDPOINT"]
+	if port == "" || !slices.Contains(codec.Ports, port+":"+port) || uiEndpoint != "http://localhost:"+port {
+		t.Errorf("the UI's TEMPORAL_CODEC_ENDPOINT %q must be the codec server's published --listen %q (ports %v)", uiEndpoint, listen, codec.Ports)
+	}
+	uiPort, _, _ := strings.Cut(doc.Services["temporal-ui"].Ports[0], ":")
+	if origin := flagValue(codec.Command, "--ui-origin"); origin != "http://localhost:"+uiPort {
+		t.Errorf("codec server --ui-origin %q: the UI is published at http://localhost:%s", origin, uiPort)
+	}
+}
+
+// checkStarterCommand runs `starter ARGS --help`: exit 0 only when the command exists and takes every
+// flag ARGS gives (an unknown flag is exit 2).
+func checkStarterCommand(t *testing.T, service string, args []string) {
+	t.Helper()
+	var out bytes.Buffer
+	e := starter.DefaultEnv()
+	e.Out, e.Err = &out, &out
+	e.Dial = func(context.Context, temporalclient.Config) (client.Client, error) {
+		return nil, errors.New("--help must not dial")
+	}
+	if code := starter.Main(context.Background(), append(slices.Clone(args), "--help"), e); code != starter.ExitOK {
+		t.Errorf("service %s runs starter %v, which the starter refuses (exit %d):\n%s", service, args, code, out.String())
+	}
+}
+
+func flagValue(args []string, name string) string {
+	if i := slices.Index(args, name); i >= 0 && i+1 < len(args) {
+		return args[i+1]
+	}
+	return ""
 }
 
 // composeImages are the repositories compose may pull, with the tag each must have: an image not listed

@@ -28,6 +28,7 @@ func main() {
 	level := fs.String("log-level", "info", "debug, info, warn or error")
 	stop := fs.Duration("stop-timeout", 10*time.Second, "on SIGINT/SIGTERM, how long running activities may finish before they are cancelled")
 	policyFile := fs.String("policy", os.Getenv(policy.EnvVar), "the worker's policy file (default $"+policy.EnvVar+"): approvers, auto-approval, deploy commands, health hosts; without one, gated workflows refuse to run")
+	metricsAddr := fs.String("metrics-addr", os.Getenv(temporalclient.MetricsAddrEnv), "serve Prometheus metrics (temporal_* and roadcall_dr_*) on HOST:PORT at /metrics (default $"+temporalclient.MetricsAddrEnv+"; empty: none)")
 	_ = fs.Parse(os.Args[1:])
 
 	log, err := temporalclient.NewLogger(*level)
@@ -50,6 +51,22 @@ func main() {
 		}
 		pol = &f
 	}
+	// Bound before Temporal is dialed: a taken or malformed address is refused at start, not after.
+	metrics, err := temporalclient.ListenMetrics(*metricsAddr, func(err error) { log.Warn("metrics", zap.Error(err)) })
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "worker:", err)
+		os.Exit(2)
+	}
+	if metrics != nil {
+		defer func() { _ = metrics.Close() }()
+		conn.Options.MetricsHandler = metrics.Handler()
+		go func() {
+			if err := metrics.Serve(); err != nil {
+				log.Error("metrics endpoint stopped", zap.Error(err))
+			}
+		}()
+		log.Info("metrics listening", zap.String("url", "http://"+metrics.Addr()+temporalclient.MetricsPath))
+	}
 	if err := run(log, conn, *stop, pol, *policyFile); err != nil {
 		log.Error("worker stopped", zap.Error(err))
 		os.Exit(1)
@@ -64,6 +81,7 @@ func run(log *zap.Logger, conn temporalclient.Connection, stop time.Duration, po
 		return err
 	}
 	acts.Policy, acts.PolicySource = pol, policyFile
+	acts.Memos = temporalclient.CodecDataConverter(conn.Codec)
 	if pol == nil {
 		log.Warn("no policy: gated workflows will refuse to run; give --policy FILE or " + policy.EnvVar + " (see examples/policy-local.json)")
 	}

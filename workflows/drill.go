@@ -203,6 +203,7 @@ func DRDrill(ctx workflow.Context, req DrillRequest) (DrillReport, error) {
 	// children page for their own runs, and its report says where it stopped.
 	phase := r.end(ctx, err, nil)
 	rep := drillResult(*d.rep, d.t, r.status.Steps, phase)
+	r.metricRPO(rep.Recovery)
 	r.finish(phase, rep.RTO)
 	rep.RunSummary = r.summary(phase)
 	rep.Review, rep.Notes = r.withReview(&rep, nil, rep.Notes)

@@ -238,6 +238,7 @@ func (fb *failback) report(phase string) FailbackReport {
 	}
 	rpoKnown := rpoVouched(rep.AuroraPath)
 	rep.Recovery = measure(fb.t.Objectives, rto, 0, rpoKnown, failbackChecklist(fb.t, rep.AuroraPath, rep.Verify, rep.Monitor))
+	fb.r.metricRPO(rep.Recovery)
 	return rep
 }
 

@@ -203,6 +203,7 @@ func (f *failover) report(phase string) FailoverReport {
 		rpo, rpoKnown = as.RPOEstimate, as.RPOKnown
 	}
 	rep.Recovery = measure(f.t.Objectives, rto, rpo, rpoKnown, failoverChecklist(f.t, rep.Assessment, rep.Verify, rep.Monitor))
+	f.r.metricRPO(rep.Recovery)
 	return rep
 }
 

@@ -23,8 +23,9 @@ type gateOpts struct {
 
 // gate waits for a decision. It escalates by SNS at each interval and, at the deadline, returns errAborted
 // with the gate recorded as timed out: a gate that nobody answered never lets the run change anything.
-func (r *run) gate(name string, o gateOpts) (Approval, error) {
+func (r *run) gate(name string, o gateOpts) (ap Approval, err error) {
 	now := workflow.Now(r.ctx)
+	defer func() { r.metricGate(name, now, ap, err) }()
 	if r.common.AutoApprove {
 		ap := Approval{Gate: name, Decision: "approve", Approver: "auto", Comment: "autoApprove", At: now, AcceptDataLoss: o.RequireDataLossAck}
 		r.status.Approvals = append(r.status.Approvals, ap)

@@ -84,6 +84,7 @@ func ReadinessCheck(ctx workflow.Context, req ReadinessRequest) (ReadinessReport
 		return nil
 	})
 	rep.Pass, rep.Warn, rep.Fail, rep.Overall = tally(rep.Rows)
+	r.metricReadiness(rep.Rows)
 	if rep.Fail > 0 && (req.AlarmOnFailure == nil || *req.AlarmOnFailure) {
 		_ = r.step("alarm", "Publish the failing checks to the alarm topic", stepOpts{}, func(ctx workflow.Context) error {
 			r.notify(fmt.Sprintf("DR readiness FAILED: %d check(s) for %s", rep.Fail, req.Topology.ID()), alarmText(rep.Failing()))

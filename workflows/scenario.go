@@ -31,9 +31,11 @@ func start(ctx workflow.Context, sc scenario, c *Common) (*run, error) {
 	}
 	r.names = version(ctx, uiNames) >= 1
 	r.upsert(SAScenario.ValueSet(sc.Key), SAStage.ValueSet(c.Topology.Stage), SADrill.ValueSet(c.Drill || sc.Drill))
+	r.metricStarted()
 	if version(ctx, workerPolicy) >= 1 {
 		if err := r.adoptPolicy(ctx); err != nil {
 			r.status.Phase, r.status.LastError = PhaseFailed, errMessage(err)
+			r.metricFinished(PhaseFailed)
 			r.publish()
 			return nil, err
 		}
@@ -85,6 +87,8 @@ func (r *run) finish(phase string, rto time.Duration) {
 		ups = append(ups, SARTOSeconds.ValueSet(int64(rto.Seconds())))
 	}
 	r.upsert(ups...)
+	r.metricFinished(phase)
+	r.metricRTO(rto)
 	r.publish()
 }
 

@@ -44,6 +44,7 @@ func (r *run) stepIn(ctx workflow.Context, name, title string, o stepOpts, fn fu
 	finish := func(outcome string) {
 		rec().Outcome, rec().Ended = outcome, workflow.Now(ctx)
 		rec().Retries = tally.retries(ctx)
+		r.metricStep(ctx, *rec())
 		r.publish()
 	}
 	for {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"os"
 	"strings"
 
 	enumspb "go.temporal.io/api/enums/v1"
@@ -14,6 +15,7 @@ import (
 	"go.temporal.io/sdk/worker"
 	"go.temporal.io/sdk/workflow"
 
+	"github.com/roadcall/dr/internal/temporalclient"
 	"github.com/roadcall/dr/workflows"
 )
 
@@ -29,16 +31,30 @@ func replayCmd(ctx context.Context, e *Env, args []string) error {
 	if (*id == "") == (*file == "") {
 		return badInput("give exactly one of --workflow-id and --file")
 	}
-	r := worker.NewWorkflowReplayer()
+	// Encrypted histories decode with the same keys as the worker's (ROADCALL_CODEC_KEY...).
+	codec, err := f.temporal.Codec()
+	if err != nil {
+		return badInput("%v", err)
+	}
+	r, err := temporalclient.NewReplayer(codec)
+	if err != nil {
+		return err
+	}
 	for _, wf := range workflows.All() {
 		r.RegisterWorkflow(wf)
 	}
 	quiet := log.NewStructuredLogger(slog.New(slog.NewTextHandler(io.Discard, nil)))
 	var what string
-	var err error
 	if *file != "" {
 		what = "history file " + *file
-		err = r.ReplayWorkflowHistoryFromJSONFile(quiet, *file)
+		h, lerr := historyFromFile(*file)
+		if lerr != nil {
+			return badInput("--file %s: %v", *file, lerr)
+		}
+		if derr := temporalclient.CheckDecodable(codec, h); derr != nil {
+			return badInput("%s: %v", what, derr)
+		}
+		err = r.ReplayWorkflowHistory(quiet, h)
 	} else {
 		c, derr := e.dial(ctx, f)
 		if derr != nil {
@@ -50,6 +66,9 @@ func replayCmd(ctx context.Context, e *Env, args []string) error {
 			return herr
 		}
 		what = fmt.Sprintf("workflow %s (%d events)", *id, n)
+		if derr := temporalclient.CheckDecodable(codec, h); derr != nil {
+			return badInput("%s: %v", what, derr)
+		}
 		// The run's own execution, so that code reading its workflow ID replays as it ran.
 		exec := workflow.Execution{ID: *id, RunID: h.Events[0].GetWorkflowExecutionStartedEventAttributes().GetOriginalExecutionRunId()}
 		err = r.ReplayWorkflowHistoryWithOptions(quiet, h, worker.ReplayWorkflowHistoryOptions{OriginalExecution: exec})
@@ -79,4 +98,13 @@ func fetchHistory(ctx context.Context, c client.Client, id, runID string) (*hist
 		return nil, 0, fmt.Errorf("workflow %s has no history", id)
 	}
 	return h, len(h.Events), nil
+}
+
+func historyFromFile(path string) (*historypb.History, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	return client.HistoryFromJSON(f, client.HistoryJSONOptions{})
 }

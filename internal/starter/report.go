@@ -9,8 +9,10 @@ import (
 
 	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/converter"
 
 	"github.com/roadcall/dr/internal/render"
+	"github.com/roadcall/dr/internal/temporalclient"
 	"github.com/roadcall/dr/workflows"
 )
 
@@ -35,11 +37,16 @@ func reportCmd(ctx context.Context, e *Env, args []string) error {
 		return err
 	}
 	defer c.Close()
+	// The input is read from history directly, so it is decoded with the keys the client has.
+	codec, err := f.temporal.Codec()
+	if err != nil {
+		return badInput("%v", err)
+	}
 	review := Review
 	if *format == "html" {
 		review = ReviewHTML
 	}
-	md, err := review(ctx, c, *id, *runID)
+	md, err := review(ctx, c, temporalclient.CodecDataConverter(codec), *id, *runID)
 	if err != nil {
 		return err
 	}
@@ -55,13 +62,14 @@ func reportCmd(ctx context.Context, e *Env, args []string) error {
 }
 
 // Review renders the runbook's Post-Incident Review of a run from its history as Markdown.
-func Review(ctx context.Context, c client.Client, id, runID string) (string, error) {
-	return reviewAs(ctx, c, id, runID, markdownReview)
+// dc decodes the run's input (the client's data converter: the payloads may be encrypted).
+func Review(ctx context.Context, c client.Client, dc converter.DataConverter, id, runID string) (string, error) {
+	return reviewAs(ctx, c, dc, id, runID, markdownReview)
 }
 
 // ReviewHTML renders the Post-Incident Review as a self-contained HTML page with its timeline chart.
-func ReviewHTML(ctx context.Context, c client.Client, id, runID string) (string, error) {
-	return reviewAs(ctx, c, id, runID, render.HTMLReview)
+func ReviewHTML(ctx context.Context, c client.Client, dc converter.DataConverter, id, runID string) (string, error) {
+	return reviewAs(ctx, c, dc, id, runID, render.HTMLReview)
 }
 
 // markdownReview is render's Markdown review in the shape reviewAs takes.
@@ -80,14 +88,14 @@ var markdownReview = render.Formats{
 
 // reviewAs renders a run's review in one format from its history: the report it returned when it
 // completed, otherwise what its status query shows.
-func reviewAs(ctx context.Context, c client.Client, id, runID string, f render.Formats) (string, error) {
+func reviewAs(ctx context.Context, c client.Client, dc converter.DataConverter, id, runID string, f render.Formats) (string, error) {
 	desc, err := c.DescribeWorkflowExecution(ctx, id, runID)
 	if err != nil {
 		return "", fmt.Errorf("describe workflow %s: %w", id, err)
 	}
 	info := desc.GetWorkflowExecutionInfo()
 	meta := render.ReviewMeta{WorkflowType: info.GetType().GetName(), WorkflowID: id, RunID: info.GetExecution().GetRunId()}
-	meta.Platform = platformOf(ctx, c, id, meta.RunID)
+	meta.Platform = platformOf(ctx, c, dc, id, meta.RunID)
 	if info.GetStatus() == enumspb.WORKFLOW_EXECUTION_STATUS_COMPLETED {
 		var raw json.RawMessage
 		if err := c.GetWorkflow(ctx, id, meta.RunID).Get(ctx, &raw); err != nil {
@@ -125,7 +133,7 @@ func reviewAs(ctx context.Context, c client.Client, id, runID string, f render.F
 }
 
 // platformOf reads the topology's platform-stage from the run's input, the first event of its history.
-func platformOf(ctx context.Context, c client.Client, id, runID string) string {
+func platformOf(ctx context.Context, c client.Client, dc converter.DataConverter, id, runID string) string {
 	it := c.GetWorkflowHistory(ctx, id, runID, false, enumspb.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
 	if !it.HasNext() {
 		return ""
@@ -144,7 +152,7 @@ func platformOf(ctx context.Context, c client.Client, id, runID string) string {
 			Stage    string `json:"stage"`
 		} `json:"topology"`
 	}
-	if json.Unmarshal(in[0].GetData(), &req) != nil || req.Topology.Platform == "" {
+	if dc.FromPayload(in[0], &req) != nil || req.Topology.Platform == "" {
 		return ""
 	}
 	return req.Topology.Platform + "-" + req.Topology.Stage

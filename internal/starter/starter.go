@@ -59,6 +59,7 @@ func init() {
 		{"status", "status --workflow-id ID", "show a run's phase, steps, pending gate and paused steps", statusCmd},
 		{"approve", "approve --workflow-id ID --gate NAME [--approver WHO] [--reject] [--comment TEXT] [--accept-data-loss] [--value V] [--print-token]", "approve or reject a pending gate, proven with your AWS credentials", approveCmd},
 		{"operator", "operator --workflow-id ID --action retry|skip|abort [--step S] [--operator WHO]", "decide on a step paused in awaiting-operator", operatorCmd},
+		{"codec-server", "codec-server --listen HOST:PORT [--ui-origin URL]", "serve Temporal's remote codec protocol with the payload keys, for temporal --codec-endpoint and the UI", codecServerCmd},
 		{"setup", "setup", "register the DR search attributes on a Temporal cluster (idempotent)", setupCmd},
 	}
 }

@@ -35,6 +35,8 @@ type Config struct {
 	ClientAuthority            string
 	// GRPCMeta are --grpc-meta KEY=VALUE headers.
 	GRPCMeta []string
+	// CodecKeyFile is --codec-key-file: the payload keys, over ROADCALL_CODEC_KEY_FILE and ROADCALL_CODEC_KEY.
+	CodecKeyFile string
 	// Env replaces the process environment, for tests; nil reads the process's.
 	Env envconfig.EnvLookup
 }
@@ -74,7 +76,7 @@ var connFlags = map[string]bool{
 	"disable-config-file": true, "disable-config-env": true, "tls": true, "tls-cert-path": false,
 	"tls-cert-data": false, "tls-key-path": false, "tls-key-data": false, "tls-ca-path": false,
 	"tls-ca-data": false, "tls-server-name": false, "tls-disable-host-verification": true,
-	"client-authority": false, "grpc-meta": false,
+	"client-authority": false, "grpc-meta": false, "codec-key-file": false,
 }
 
 // IsFlag says whether name (without dashes) is a connection flag and whether it takes no value.
@@ -115,6 +117,7 @@ func Flags(fs *flag.FlagSet) *Config {
 	fs.Var(optBoolFlag{&c.TLSDisableHostVerification}, "tls-disable-host-verification", "do not verify the server's certificate (env TEMPORAL_TLS_DISABLE_HOST_VERIFICATION)")
 	fs.StringVar(&c.ClientAuthority, "client-authority", "", "gRPC :authority header (env TEMPORAL_CLIENT_AUTHORITY)")
 	fs.Var(multiFlag{&c.GRPCMeta}, "grpc-meta", "gRPC header KEY=VALUE, repeatable (env TEMPORAL_GRPC_META_<KEY>)")
+	fs.StringVar(&c.CodecKeyFile, "codec-key-file", "", "payload encryption keys, one ID:BASE64 per line, newest first (env "+EnvCodecKeyFile+"; or the keys themselves in "+EnvCodecKey+")")
 	return c
 }
 
@@ -129,6 +132,8 @@ type Connection struct {
 	ClientCert string
 	// APIKey says where an API key comes from ("" none), never the key.
 	APIKey string
+	// Codec encrypts payloads when a key is configured; never nil after Load.
+	Codec *Codec
 }
 
 // SettingError is a connection setting that cannot be used. It names the setting (the flag, the variable
@@ -228,7 +233,11 @@ func (c Config) Load() (Connection, error) {
 	if prof.Namespace == "" {
 		prof.Namespace = DefaultNamespace
 	}
-	conn := Connection{}
+	codec, err := c.Codec()
+	if err != nil {
+		return Connection{}, err
+	}
+	conn := Connection{Codec: codec}
 	if r.profileHad {
 		conn.Profile = fmt.Sprintf("%s in %s", r.profile, r.file)
 	}
@@ -434,6 +443,9 @@ func (c Connection) String() string {
 	if c.APIKey != "" {
 		fmt.Fprintf(&b, ", API key from %s", c.APIKey)
 	}
+	if c.Codec.Encrypts() {
+		fmt.Fprintf(&b, ", payloads encrypted with key %s", c.Codec.KeyID())
+	}
 	b.WriteString(")")
 	return b.String()
 }
@@ -451,6 +463,9 @@ func (c Connection) MarshalLogObject(enc zapcore.ObjectEncoder) error {
 	}
 	if c.APIKey != "" {
 		enc.AddString("apiKey", "from "+c.APIKey)
+	}
+	if c.Codec.Encrypts() {
+		enc.AddString("payloadKeyID", c.Codec.KeyID())
 	}
 	return nil
 }
@@ -484,6 +499,7 @@ func (c Config) String() string {
 	add("tls-server-name", c.TLSServerName)
 	add("tls-disable-host-verification", c.TLSDisableHostVerification.String())
 	add("client-authority", c.ClientAuthority)
+	add("codec-key-file", c.CodecKeyFile)
 	if len(c.GRPCMeta) > 0 {
 		// Headers often carry tokens.
 		add("grpc-meta", fmt.Sprintf("<%d redacted>", len(c.GRPCMeta)))
@@ -511,4 +527,14 @@ func (c Config) ResolvedNamespace() string {
 		return DefaultNamespace
 	}
 	return conn.Options.Namespace
+}
+
+// Codec resolves only the payload key settings (--codec-key-file, ROADCALL_CODEC_KEY_FILE,
+// ROADCALL_CODEC_KEY), for commands that decode without dialing (replay of a file, the codec server).
+func (c Config) Codec() (*Codec, error) {
+	base := c.Env
+	if base == nil {
+		base = envconfig.EnvLookupOS
+	}
+	return loadCodec(nonEmptyEnv{base}, c.CodecKeyFile)
 }

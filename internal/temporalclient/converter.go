@@ -3,6 +3,7 @@ package temporalclient
 import (
 	"go.temporal.io/api/common/v1"
 	"go.temporal.io/sdk/converter"
+	"go.temporal.io/sdk/temporal"
 )
 
 // inputRefuser is a workflow request that reports its own undecodable payload (workflows.Common).
@@ -33,4 +34,23 @@ func (d dataConverter) FromPayloads(payloads *common.Payloads, valuePtrs ...any)
 		}
 	}
 	return nil
+}
+
+// CodecDataConverter is DataConverter with codec's encryption around it: the malformed-request handling
+// still sees the decrypted payload. A nil or keyless codec still wraps, so that an encrypted payload
+// reaching a client without keys fails naming the missing setting rather than as malformed JSON.
+func CodecDataConverter(codec *Codec) converter.DataConverter {
+	if codec == nil {
+		codec = &Codec{}
+	}
+	return converter.NewCodecDataConverter(DataConverter(), codec)
+}
+
+// FailureConverter encodes failure messages and stack traces with the codec when it encrypts: activity
+// errors name tables, clusters and stacks, and would otherwise sit in history in plaintext.
+func FailureConverter(codec *Codec) converter.FailureConverter {
+	return temporal.NewDefaultFailureConverter(temporal.DefaultFailureConverterOptions{
+		DataConverter:          CodecDataConverter(codec),
+		EncodeCommonAttributes: codec.Encrypts(),
+	})
 }

@@ -39,7 +39,8 @@ func (c Connection) Dial(ctx context.Context, z *zap.Logger) (client.Client, err
 	}
 	opts := c.Options
 	opts.Logger = SDKLogger(z)
-	opts.DataConverter = DataConverter()
+	opts.DataConverter = CodecDataConverter(c.Codec)
+	opts.FailureConverter = FailureConverter(c.Codec)
 	cl, err := client.DialContext(ctx, opts)
 	if err != nil {
 		return nil, fmt.Errorf("connect to Temporal at %s: %w%s", c, err, c.hint(err))

@@ -35,7 +35,8 @@ type Temporal struct {
 
 // StartTemporal starts `temporal server start-dev` (headless unless ui) on a free port, with the DR search
 // attributes registered, and stops it when the test ends.
-func StartTemporal(t testing.TB, ui bool) *Temporal {
+// extraArgs go to start-dev as they are, e.g. --ui-codec-endpoint URL.
+func StartTemporal(t testing.TB, ui bool, extraArgs ...string) *Temporal {
 	t.Helper()
 	bin := TemporalBinary(t)
 	// The dev server picks several internal ports itself after we pick its frontend port; under a parallel
@@ -43,7 +44,7 @@ func StartTemporal(t testing.TB, ui bool) *Temporal {
 	// ports make that race harmless, and a crash is noticed in its log instead of waiting out the dial.
 	var lastErr error
 	for attempt := 1; attempt <= 3; attempt++ {
-		tp, ds, err := startDevServer(t, bin, ui, attempt)
+		tp, ds, err := startDevServer(t, bin, ui, attempt, extraArgs)
 		if err == nil {
 			return tp.keep(t, ds)
 		}
@@ -54,7 +55,7 @@ func StartTemporal(t testing.TB, ui bool) *Temporal {
 	return nil
 }
 
-func startDevServer(t testing.TB, bin string, ui bool, attempt int) (*Temporal, *testsuite.DevServer, error) {
+func startDevServer(t testing.TB, bin string, ui bool, attempt int, extraArgs []string) (*Temporal, *testsuite.DevServer, error) {
 	tp := &Temporal{Namespace: "default", Binary: bin, LogFile: filepath.Join(t.TempDir(), fmt.Sprintf("temporal-%d.log", attempt))}
 	logf, err := os.Create(tp.LogFile)
 	if err != nil {
@@ -69,6 +70,7 @@ func startDevServer(t testing.TB, bin string, ui bool, attempt int) (*Temporal, 
 		LogFormat:        "json",
 		SearchAttributes: searchAttributes(t),
 		EnableUI:         ui,
+		ExtraArgs:        extraArgs,
 		Stdout:           logf,
 		Stderr:           logf,
 	}

@@ -31,6 +31,8 @@ type Options struct {
 	NoWorker bool
 	// UI enables the dev server's web UI (off by default: tests do not need it and it costs a port).
 	UI bool
+	// UICodecEndpoint, when set, is the UI's remote codec (start-dev --ui-codec-endpoint); it implies UI.
+	UICodecEndpoint string
 	// Topology is the topology file, absolute or relative to the module root (default
 	// examples/roadcall-local.json).
 	Topology string
@@ -62,7 +64,11 @@ type Env struct {
 func New(t testing.TB, opts Options) *Env {
 	t.Helper()
 	e := &Env{t: t, opts: opts}
-	e.Temporal = StartTemporal(t, opts.UI)
+	var devArgs []string
+	if opts.UICodecEndpoint != "" {
+		devArgs = []string{"--ui-codec-endpoint", opts.UICodecEndpoint}
+	}
+	e.Temporal = StartTemporal(t, opts.UI || opts.UICodecEndpoint != "", devArgs...)
 	e.Sim = StartSim(t, opts.Topology, opts.TimeScale)
 	if opts.EnforcePolicy != nil {
 		e.Sim.Server.SetEnforcePolicy(opts.EnforcePolicy)

@@ -18,6 +18,7 @@ import (
 	"github.com/roadcall/dr/internal/awsclient"
 	"github.com/roadcall/dr/internal/drworker"
 	"github.com/roadcall/dr/internal/policy"
+	"github.com/roadcall/dr/internal/temporalclient"
 	"github.com/roadcall/dr/workflows"
 )
 
@@ -31,6 +32,8 @@ type Worker struct {
 	// temporalEnv, when set, is how the worker process finds Temporal instead of TEMPORAL_ADDRESS and
 	// TEMPORAL_NAMESPACE of the dev server: the TEMPORAL_* variables of a TLS or mTLS setup.
 	temporalEnv []string
+	// args are extra command-line flags of the worker process, e.g. --metrics-addr.
+	args []string
 	// in-process
 	w worker.Worker
 	// process
@@ -67,6 +70,28 @@ func StartWorkerProcess(t testing.TB, tp *Temporal, sim *Sim, policyFile string)
 func StartWorkerProcessEnv(t testing.TB, tp *Temporal, sim *Sim, policyFile string, temporalEnv []string) *Worker {
 	t.Helper()
 	w := &Worker{t: t, temporal: tp, sim: sim, policyFile: policyFile, temporalEnv: temporalEnv, LogFile: filepath.Join(t.TempDir(), "worker.log")}
+	w.Start()
+	t.Cleanup(func() {
+		w.Kill()
+		if t.Failed() {
+			t.Logf("worker log (tail):\n%s", tail(w.LogFile, 40))
+		}
+	})
+	return w
+}
+
+// StartWorkerProcessCodec runs the worker binary on tp's dev server with its payloads encrypted under
+// codecKey, given as an operator would: ROADCALL_CODEC_KEY.
+func StartWorkerProcessCodec(t testing.TB, tp *Temporal, sim *Sim, policyFile, codecKey string) *Worker {
+	t.Helper()
+	return StartWorkerProcessEnv(t, tp, sim, policyFile, []string{"TEMPORAL_ADDRESS=" + tp.Address,
+		"TEMPORAL_NAMESPACE=" + tp.Namespace, temporalclient.EnvCodecKey + "=" + codecKey})
+}
+
+// StartWorkerProcessArgs is StartWorkerProcess with extra worker flags, e.g. --metrics-addr HOST:PORT.
+func StartWorkerProcessArgs(t testing.TB, tp *Temporal, sim *Sim, policyFile string, args ...string) *Worker {
+	t.Helper()
+	w := &Worker{t: t, temporal: tp, sim: sim, policyFile: policyFile, args: args, LogFile: filepath.Join(t.TempDir(), "worker.log")}
 	w.Start()
 	t.Cleanup(func() {
 		w.Kill()
@@ -118,7 +143,7 @@ func (w *Worker) startProcess() {
 	if err != nil {
 		w.t.Fatal(err)
 	}
-	cmd := exec.Command(bin, "--log-level", "info", "--stop-timeout", "0s")
+	cmd := exec.Command(bin, append([]string{"--log-level", "info", "--stop-timeout", "0s"}, w.args...)...)
 	temporalEnv := w.temporalEnv
 	if temporalEnv == nil {
 		temporalEnv = []string{"TEMPORAL_ADDRESS=" + w.temporal.Address, "TEMPORAL_NAMESPACE=" + w.temporal.Namespace}
@@ -224,7 +249,7 @@ func (w *Worker) Running() bool {
 func cleanEnv() []string {
 	var env []string
 	for _, kv := range os.Environ() {
-		if strings.HasPrefix(kv, "AWS_") || strings.HasPrefix(kv, "TEMPORAL_") {
+		if strings.HasPrefix(kv, "AWS_") || strings.HasPrefix(kv, "TEMPORAL_") || strings.HasPrefix(kv, "ROADCALL_CODEC_") {
 			continue
 		}
 		env = append(env, kv)
