@@ -196,8 +196,11 @@ func TestDrillChildrenTaggedAndReviewUploaded(t *testing.T) {
 	if got := timerSummaries(t, env, rep.FailoverID); !slices.Contains(got, "monitor window 1s in "+env.Topology.DRRegion) {
 		t.Errorf("failover %s timers %q; want the monitor window named", rep.FailoverID, got)
 	}
-	waitStatus(t, env, manual, time.Minute, "the manual failover's gate", func(s workflows.Status) bool { return s.PendingGate != nil })
-	if got := timerSummaries(t, env, manual); len(got) == 0 || !strings.HasPrefix(got[0], "gate failover: escalation 1 of ") {
+	// The gate is pending before its page goes out and its timer starts: wait for the timer itself.
+	var got []string
+	waitFor(t, time.Minute, "the manual failover's gate timer", func() bool { got = timerSummaries(t, env, manual); return len(got) > 0 })
+	t.Logf("timers of %s: %q", manual, got)
+	if !strings.HasPrefix(got[0], "gate failover: escalation 1 of ") {
 		t.Errorf("manual failover timers %q; want \"gate failover: escalation 1 of N\"", got)
 	}
 
