@@ -22,6 +22,12 @@ type goldenCase struct {
 	run func(t *testing.T, env *testenv.Env) string
 }
 
+// goldenTopologies write the topology a case's environment starts with, by case file name (default: the
+// local example).
+var goldenTopologies = map[string]func(t *testing.T) string{
+	"DRDrill-completed-ui-names": reviewTopology,
+}
+
 // goldenCases are the runs each workflow's golden histories record: the paths an operator most often takes
 // (completed, rejected at a gate, refused), as the dev server records them.
 var goldenCases = []goldenCase{
@@ -80,6 +86,12 @@ var goldenCases = []goldenCase{
 	// After batched-reads: the local topology with 30 tables (over workflows' batchAbove), read in batches
 	// by CheckTables in the assessment and verify.
 	{"RegionFailover", "approved-batched-reads", testenv.Options{TimeScale: 0.002, Topology: "e2e/testdata/roadcall-local-30-tables.json"}, goldenFailover("approved-batched-reads", "approve")},
+	// After ui-names: named timers, the children's memo, DRParentDrill and static details, and the review
+	// uploaded to reports.bucket.
+	{"DRDrill", "completed-ui-names", testenv.Options{TimeScale: 0.002}, func(t *testing.T, env *testenv.Env) string {
+		id, _ := goldenDrill(t, env)
+		return id
+	}},
 
 	// The outage watch started by the starter: healthy evaluations, an outage, the failover started at its
 	// gate, then the watch cancelled (which changes nothing in AWS).
@@ -122,7 +134,11 @@ func TestGoldenHistories(t *testing.T) {
 	for _, c := range goldenCases {
 		file := c.workflow + "-" + c.name
 		t.Run(file, func(t *testing.T) {
-			env := testenv.New(t, c.opts)
+			opts := c.opts
+			if topo := goldenTopologies[file]; topo != nil {
+				opts.Topology = topo(t)
+			}
+			env := testenv.New(t, opts)
 			id := c.run(t, env)
 			out, err := env.CLI("workflow", "show", "--workflow-id", id, "--output", "json")
 			if err != nil {

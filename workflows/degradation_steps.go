@@ -241,7 +241,8 @@ func (d *degradation) watch(ctx workflow.Context) error {
 			d.r.notifyIn(ctx, fmt.Sprintf("PartialDegradation %s: still degraded in %s after %s", d.t.ID(), d.region, now.Sub(start).Round(time.Second)),
 				fmt.Sprintf("Scaled: %s\nStill over threshold: %s\nWatch deadline %s.", strings.Join(d.rep.Applied, "; "), degNoneOver(w.Unhealthy), deadline.UTC().Format(time.RFC3339)))
 		}
-		if err := workflow.Sleep(ctx, min(d.dg.Period.D(), deadline.Sub(now))); err != nil {
+		p := min(d.dg.Period.D(), deadline.Sub(now))
+		if err := d.r.sleepNamed(ctx, p, fmt.Sprintf("watch %s: poll %d, next in %s", d.region, w.Polls+1, p)); err != nil {
 			return err
 		}
 	}
@@ -255,7 +256,7 @@ func (d *degradation) watch(ctx workflow.Context) error {
 func (d *degradation) awaitRevert() (string, error) {
 	r := d.r
 	if r.common.AutoApprove {
-		if err := workflow.Sleep(r.ctx, d.dg.StablePeriod.D()); err != nil {
+		if err := r.sleepNamed(r.ctx, d.dg.StablePeriod.D(), fmt.Sprintf("stable period %s before the revert", d.dg.StablePeriod)); err != nil {
 			return "", err
 		}
 		r.status.Approvals = append(r.status.Approvals, Approval{Gate: GateDegradationRevert, Decision: "approve", Approver: "auto",

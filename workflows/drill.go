@@ -206,6 +206,7 @@ func DRDrill(ctx workflow.Context, req DrillRequest) (DrillReport, error) {
 	r.metricRPO(rep.Recovery)
 	r.finish(phase, rep.RTO)
 	rep.RunSummary = r.summary(phase)
+	rep.Review, rep.Notes = r.withReview(&rep, nil, rep.Notes)
 	return rep, nil
 }
 

@@ -13,9 +13,8 @@ import (
 
 // The step bodies of DRDrill, in the order the drill runs them.
 
-func (d *drill) childCtx(ctx workflow.Context, id, summary string) workflow.Context {
-	return workflow.WithChildOptions(ctx, workflow.ChildWorkflowOptions{WorkflowID: id, TaskQueue: TaskQueue, StaticSummary: summary,
-		WaitForCancellation: true})
+func (d *drill) childCtx(ctx workflow.Context, id, summary, details string) workflow.Context {
+	return workflow.WithChildOptions(ctx, d.childOptions(ctx, id, summary, details))
 }
 
 // ---- readiness ----
@@ -25,8 +24,14 @@ func (d *drill) readiness(ctx workflow.Context) error {
 	// history under another ID, and the child's ID must come out the same.
 	id := fmt.Sprintf("%s-drill-%s", WorkflowID("readiness", d.t), d.r.status.StartedAt.UTC().Format("20060102T150405.000Z"))
 	var rep ReadinessReport
-	c := d.childCtx(ctx, id, "drill readiness for "+d.t.ID())
-	if err := workflow.ExecuteChildWorkflow(c, ReadinessCheck, ReadinessRequest{Common: d.req.child()}).Get(c, &rep); err != nil {
+	c := d.childCtx(ctx, id, "drill readiness for "+d.t.ID(), "The runbook's Pre-Disaster Preparation checks, read-only, before the drill changes anything.")
+	fut := workflow.ExecuteChildWorkflow(c, ReadinessCheck, ReadinessRequest{Common: d.req.child()})
+	var exec workflow.Execution
+	if err := fut.GetChildWorkflowExecution().Get(ctx, &exec); err != nil {
+		return err
+	}
+	d.r.linkChild("readiness", WorkflowReadiness, exec)
+	if err := fut.Get(c, &rep); err != nil {
 		return err
 	}
 	d.rep.Readiness = &ReadinessSummary{WorkflowID: id, Overall: rep.Overall, Pass: rep.Pass, Warn: rep.Warn, Fail: rep.Fail, Failing: rep.Failing()}
@@ -129,14 +134,15 @@ func (d *drill) lift(ctx workflow.Context) error {
 
 // child runs a child workflow and reads its result into result. Its workflow and run IDs go into the
 // report as soon as it has started, so the report of a drill stopped during a child still names the run.
-func (d *drill) child(ctx workflow.Context, id, summary string, wf, req any, workflowID, runID *string, result any) error {
-	c := d.childCtx(ctx, id, summary)
+func (d *drill) child(ctx workflow.Context, step, wfName, id, summary, details string, wf, req any, workflowID, runID *string, result any) error {
+	c := d.childCtx(ctx, id, summary, details)
 	fut := workflow.ExecuteChildWorkflow(c, wf, req)
 	var exec workflow.Execution
 	if err := fut.GetChildWorkflowExecution().Get(ctx, &exec); err != nil {
 		return err
 	}
 	*workflowID, *runID = exec.ID, exec.RunID
+	d.r.linkChild(step, wfName, exec)
 	return fut.Get(ctx, result)
 }
 
@@ -146,7 +152,9 @@ func (d *drill) failover(ctx workflow.Context) error {
 	id := WorkflowID("failover", t)
 	var rep FailoverReport
 	summary := fmt.Sprintf("drill: region failover of %s to %s", t.ID(), t.DRRegion)
-	if err := d.child(ctx, id, summary, RegionFailover, d.req.failoverRequest(&at), &d.rep.FailoverID, &d.rep.FailoverRun, &rep); err != nil {
+	details := fmt.Sprintf("Scenario 1 of the runbook, %s → %s, auto-approved where the policy allows drills; RTO measured from the injected disaster at %s.",
+		t.PrimaryRegion, t.DRRegion, at.UTC().Format(time.RFC3339))
+	if err := d.child(ctx, "failover", WorkflowRegionFailover, id, summary, details, RegionFailover, d.req.failoverRequest(&at), &d.rep.FailoverID, &d.rep.FailoverRun, &rep); err != nil {
 		return err
 	}
 	d.rep.Failover = &rep
@@ -163,7 +171,8 @@ func (d *drill) failback(ctx workflow.Context) error {
 	id := WorkflowID("failback", t)
 	var rep FailbackReport
 	summary := fmt.Sprintf("drill: failback of %s to %s", t.ID(), t.PrimaryRegion)
-	if err := d.child(ctx, id, summary, Failback, d.req.failbackRequest(d.restore), &d.rep.FailbackID, &d.rep.FailbackRun, &rep); err != nil {
+	details := fmt.Sprintf("Back from %s to %s after the drill's failover; the DR standby settings recorded at the baseline are restored.", t.DRRegion, t.PrimaryRegion)
+	if err := d.child(ctx, "failback", WorkflowFailback, id, summary, details, Failback, d.req.failbackRequest(d.restore), &d.rep.FailbackID, &d.rep.FailbackRun, &rep); err != nil {
 		return err
 	}
 	d.rep.Failback = &rep

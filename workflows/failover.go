@@ -136,7 +136,9 @@ func RegionFailover(ctx workflow.Context, req FailoverRequest) (FailoverReport, 
 	f.into.modes, f.into.dnsWait = version(ctx, dnsModes) >= 1, req.DNSWait.D()
 	phase := r.end(ctx, f.execute(), r.doneSoFar)
 	r.finish(phase, f.rto)
-	return f.report(phase), nil
+	rep := f.report(phase)
+	rep.Review, rep.Notes = r.withReview(nil, &rep, rep.Notes)
+	return rep, nil
 }
 
 func (f *failover) execute() error {

@@ -72,7 +72,8 @@ func (r *run) gate(name string, o gateOpts) (ap Approval, err error) {
 			return Approval{Gate: name, Decision: "timeout"}, errAborted
 		}
 		wait := min(interval, left)
-		ok, err := workflow.AwaitWithTimeout(r.ctx, wait, func() bool { return len(r.decisions) > 0 })
+		timer := fmt.Sprintf("gate %s: escalation %d of %d", name, r.status.PendingGate.Escalations+1, escalations(deadline.Sub(now), interval))
+		ok, err := r.awaitNamed(r.ctx, wait, timer, func() bool { return len(r.decisions) > 0 })
 		if err != nil {
 			return Approval{}, err
 		}

@@ -113,9 +113,16 @@ var (
 	SAOutcome    = temporal.NewSearchAttributeKeyKeyword("DROutcome")
 	SADrill      = temporal.NewSearchAttributeKeyBool("DRDrill")
 	SARTOSeconds = temporal.NewSearchAttributeKeyInt64("DRRTOSeconds")
+	// SAParentDrill is the workflow ID of the drill that started a run (version uiNames): a drill's
+	// children carry it, a run started by hand does not (`DRParentDrill IS NULL`).
+	SAParentDrill = temporal.NewSearchAttributeKeyKeyword("DRParentDrill")
 )
+
+// MemoParentDrill is the memo key a drill's children carry with the drill's workflow ID (version uiNames).
+const MemoParentDrill = "parentDrill"
 
 // SearchAttributeTypes lists the attributes with the type names the temporal CLI expects.
 var SearchAttributeTypes = map[string]string{
 	"DRScenario": "Keyword", "DRStage": "Keyword", "DROutcome": "Keyword", "DRDrill": "Bool", "DRRTOSeconds": "Int",
+	"DRParentDrill": "Keyword",
 }

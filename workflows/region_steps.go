@@ -204,7 +204,7 @@ func (s *regionSteps) monitor(ctx workflow.Context) error {
 	if window == 0 {
 		window = t.Thresholds.MonitorWindow.D()
 	}
-	if err := workflow.Sleep(ctx, window); err != nil {
+	if err := s.r.sleepNamed(ctx, window, fmt.Sprintf("monitor window %s in %s", window, region)); err != nil {
 		return err
 	}
 	// CloudWatch keeps one-minute datapoints: a shorter window (drills, tests) reads the last minute.

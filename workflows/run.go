@@ -38,6 +38,8 @@ type run struct {
 	scenario   scenario
 	// actions lists every change made to AWS, in the order the calls returned: the report's Actions.
 	actions []string
+	// names: version uiNames, timers and a drill's children named for the UI (uinames.go).
+	names bool
 }
 
 // newRun registers the status query, the approve signal and update, and the operator signal and update.
@@ -258,7 +260,8 @@ func (r *run) snapshot() Status {
 
 // publish refreshes the Temporal UI's current details (details.go renders them).
 func (r *run) publish() {
-	workflow.SetCurrentDetails(r.ctx, Details(workflow.GetInfo(r.ctx).WorkflowExecution.ID, r.snapshot(), workflow.Now(r.ctx)))
+	s, info := r.snapshot(), workflow.GetInfo(r.ctx)
+	workflow.SetCurrentDetails(r.ctx, Details(info.WorkflowExecution.ID, s, workflow.Now(r.ctx))+childLines(info.Namespace, s.Children))
 }
 
 // setPhase records the phase and refreshes the UI.

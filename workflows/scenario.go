@@ -29,6 +29,7 @@ func start(ctx workflow.Context, sc scenario, c *Common) (*run, error) {
 	if err != nil {
 		return nil, err
 	}
+	r.names = version(ctx, uiNames) >= 1
 	r.upsert(SAScenario.ValueSet(sc.Key), SAStage.ValueSet(c.Topology.Stage), SADrill.ValueSet(c.Drill || sc.Drill))
 	r.metricStarted()
 	if version(ctx, workerPolicy) >= 1 {

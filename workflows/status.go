@@ -115,6 +115,8 @@ type Status struct {
 	NotesDropped int `json:"notesDropped,omitempty"`
 	// Authority is the policy and identities the run decides under (nil: no policy, runs before it).
 	Authority *Authority `json:"authority,omitempty"`
+	// Children are the child workflows the run started (a drill's, version uiNames).
+	Children []ChildRun `json:"children,omitempty"`
 }
 
 // Step returns the record of a named step, or nil.
@@ -149,4 +151,6 @@ type RunSummary struct {
 	IgnoredDropped int        `json:"ignoredDropped,omitempty"`
 	NotesDropped   int        `json:"notesDropped,omitempty"`
 	Authority      *Authority `json:"authority,omitempty"`
+	// Review is the s3:// URI of the uploaded post-incident review (reports.bucket, version uiNames).
+	Review string `json:"review,omitempty"`
 }

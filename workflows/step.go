@@ -121,8 +121,8 @@ func (r *run) awaitOperator(ctx workflow.Context, step, msg string) (OperatorAct
 	r.notifyIn(ctx, fmt.Sprintf("%s paused: step %s failed", r.status.Workflow, step),
 		fmt.Sprintf("Step %s failed after its retries: %s\nSignal `operator` with {\"action\":\"retry|skip|abort\",\"step\":%q}.", step, msg, step))
 	interval := r.common.Topology.Approvals.EscalationInterval.D()
-	for {
-		ok, err := workflow.AwaitWithTimeout(ctx, interval, func() bool { _, d := r.operator[step]; return d })
+	for n := 1; ; n++ {
+		ok, err := r.awaitNamed(ctx, interval, fmt.Sprintf("step %s paused for an operator: reminder %d", step, n), func() bool { _, d := r.operator[step]; return d })
 		if err != nil {
 			r.unpause(step)
 			return OperatorAction{}, err

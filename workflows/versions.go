@@ -66,10 +66,15 @@ const (
 	// first failing tables by name) instead of one activity and one report entry per table. Runs recorded
 	// before it replay the per-table reads.
 	batchedReads changeID = "batched-reads"
+	// uiNames named what the Temporal UI's timeline shows: timers carry a summary ("gate failover: escalation
+	// 2 of 6", "monitor window 5m in us-west-2") instead of the SDK's "AwaitWithTimeout" and "Sleep", and a
+	// drill's children carry static details, a memo and the DRParentDrill search attribute naming the drill.
+	// Those are command attributes: runs recorded before it replay with the SDK's names and bare children.
+	uiNames changeID = "ui-names"
 )
 
 // changeIDs lists every changeID, so a test can check that each is used and documented.
-var changeIDs = []changeID{assessDRScan, dnsModes, readinessStaticStability, restoreSettings, degAutoScaling, lambdaAliases, workerPolicy, failbackPartial, inputLimits, prepareGate, batchedReads}
+var changeIDs = []changeID{assessDRScan, dnsModes, readinessStaticStability, restoreSettings, degAutoScaling, lambdaAliases, workerPolicy, failbackPartial, inputLimits, prepareGate, batchedReads, uiNames}
 
 // version is workflow.GetVersion for one of the typed change IDs, from the default to version 1.
 func version(ctx workflow.Context, id changeID) workflow.Version {

@@ -161,6 +161,8 @@ type watch struct {
 	cfg  watchSettings
 	st   *WatchState
 	next time.Time
+	// names: version uiNames, the wait's timer named for the UI.
+	names bool
 }
 
 // OutageWatch evaluates the primary region from the DR side every period and, after Threshold consecutive
@@ -175,6 +177,7 @@ func OutageWatch(ctx workflow.Context, req WatchRequest) error {
 		w.st = &WatchState{WatchingSince: workflow.Now(ctx)}
 	}
 	w.st.Generation++
+	w.names = version(ctx, uiNames) >= 1
 	if err := workflow.SetQueryHandlerWithOptions(ctx, QueryStatus, func() (WatchStatus, error) { return w.status(), nil },
 		workflow.QueryHandlerOptions{Description: "recent evaluations, streak, last failover started and cooldown end"}); err != nil {
 		return fmt.Errorf("OutageWatch: registering the status query: %w", err)
@@ -207,7 +210,11 @@ func OutageWatch(ctx workflow.Context, req WatchRequest) error {
 func (w *watch) wait(pause, resume workflow.ReceiveChannel) error {
 	tctx, cancel := workflow.WithCancel(w.ctx)
 	defer cancel()
-	timer := workflow.NewTimer(tctx, w.next.Sub(workflow.Now(w.ctx)))
+	var opts workflow.TimerOptions // NewTimer's: no summary
+	if w.names {
+		opts.Summary = "next evaluation at " + w.next.UTC().Format("15:04:05 UTC")
+	}
+	timer := workflow.NewTimerWithOptions(tctx, w.next.Sub(workflow.Now(w.ctx)), opts)
 	for {
 		fired := false
 		var terr error

@@ -27,6 +27,11 @@ func (p restXML) decode(svc *service, c *Call) error {
 
 func (p restXML) writeOutput(w http.ResponseWriter, svc *service, c *Call, out any) {
 	status, body := restOutput(w, out)
+	if raw, ok := body.(rawBody); ok {
+		w.Header().Set("X-Amz-Request-Id", c.ReqID)
+		writeBody(w, c, status, raw.contentType, raw.data)
+		return
+	}
 	var b []byte
 	if body != nil {
 		x, err := xml.Marshal(body)

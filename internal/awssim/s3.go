@@ -10,8 +10,9 @@ import (
 
 const s3NS = "http://s3.amazonaws.com/doc/2006-03-01/"
 
-// S3 speaks rest-xml, with the bucket in the host or the path and sub-resources in the query string. Only
-// bucket-level reads are modeled: listing, location and replication configuration.
+// S3 speaks rest-xml, with the bucket in the host or the path and sub-resources in the query string.
+// Bucket-level reads are modeled (listing, location and replication configuration), and PutObject and
+// GetObject (s3_objects.go).
 func init() {
 	register(&service{
 		name: "s3", protocol: restXML{unwrapped: true, resolve: s3Resolve}, xmlns: s3NS,
@@ -21,6 +22,9 @@ func init() {
 			"HeadBucket":           s3HeadBucket,
 			"GetBucketLocation":    s3GetBucketLocation,
 			"GetBucketReplication": s3GetBucketReplication,
+			"PutObject":            journaled(s3ObjectResource, s3PutObject),
+			"GetObject":            s3GetObject,
+			"HeadObject":           s3HeadObject,
 		},
 	})
 }
@@ -53,8 +57,9 @@ func s3Resolve(c *Call) {
 	switch {
 	case bucket == "" && c.Req.Method == "GET":
 		c.Operation = "ListBuckets"
-	case key != "" || bucket == "":
-		// Object operations are not modeled.
+	case key != "" && bucket != "":
+		c.Operation = s3ObjectOperation(c)
+	case bucket == "":
 	case c.Req.Method == "HEAD":
 		c.Operation = "HeadBucket"
 	case c.Req.Method == "GET" && q.Has("replication"):

@@ -12,6 +12,8 @@ type Bucket struct {
 	Name        string             `json:"name"`
 	Region      string             `json:"region"`
 	Replication *BucketReplication `json:"replication,omitempty"`
+	// Objects are the objects put into the bucket (s3_objects.go), by key.
+	Objects map[string]*Object `json:"objects,omitempty"`
 }
 
 type BucketReplication struct {
@@ -36,5 +38,9 @@ func seedS3(w *World, t topology.Topology) {
 				DestinationBucket: "arn:aws:s3:::" + b.Destination}},
 		}}
 		w.Buckets[b.Destination] = &Bucket{Name: b.Destination, Region: t.DRRegion}
+	}
+	// The review bucket lives in the DR region: the primary's S3 may be the outage being reviewed.
+	if rb := t.Reports.Bucket; rb != "" && w.Buckets[rb] == nil {
+		w.Buckets[rb] = &Bucket{Name: rb, Region: t.DRRegion}
 	}
 }

@@ -2,9 +2,12 @@ package awssim
 
 import (
 	"context"
+	"io"
 	"net"
 	"net/http"
 	"net/url"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -125,4 +128,82 @@ func TestS3ThroughCLI(t *testing.T) {
 	require.Error(t, err)
 	require.Contains(t, string(raw), "NoSuchBucket")
 	require.Len(t, awsCLI(t, url, "s3api", "list-buckets")["Buckets"], 2)
+}
+
+// PutObject and GetObject as botocore's s3 model shapes them: the ETag header on the put, the bytes back as
+// the payload with Content-Type and ETag, NoSuchKey (404) for a missing key; a repeated identical put is
+// journaled as no change.
+func TestS3PutGetObjectThroughSDK(t *testing.T) {
+	sim, f, _ := start(t, Options{})
+	ctx := context.Background()
+	west := f.S3("us-west-2")
+	key := "drill-roadcall-prod/run-1.html"
+	body := "<html>RTO 14m23s</html>"
+	for range 2 {
+		out, err := west.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String(s3Dest), Key: aws.String(key), Body: strings.NewReader(body), ContentType: aws.String("text/html; charset=utf-8")})
+		require.NoError(t, err)
+		require.Equal(t, `"bf482cdda8db2997d39a917ef0830e83"`, aws.ToString(out.ETag)) // md5 of body
+	}
+	got, err := west.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(s3Dest), Key: aws.String(key)})
+	require.NoError(t, err)
+	b, err := io.ReadAll(got.Body)
+	require.NoError(t, err)
+	require.Equal(t, body, string(b))
+	require.Equal(t, "text/html; charset=utf-8", aws.ToString(got.ContentType))
+	require.EqualValues(t, len(body), aws.ToInt64(got.ContentLength))
+
+	var puts []JournalEntry
+	for _, e := range sim.Journal() {
+		if e.Operation == "PutObject" {
+			puts = append(puts, e)
+		}
+	}
+	require.Len(t, puts, 2)
+	require.True(t, puts[0].Changed)
+	require.False(t, puts[1].Changed, "the same bytes again change nothing")
+
+	_, err = west.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(s3Dest), Key: aws.String("nope.html")})
+	require.Equal(t, "NoSuchKey", apiErrCode(t, err))
+	_, err = west.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String("roadcall-nope"), Key: aws.String(key), Body: strings.NewReader(body)})
+	require.Equal(t, "NoSuchBucket", apiErrCode(t, err))
+}
+
+// HeadObject answers GetObject's headers (botocore: HeadObjectOutput's Content-Length, ETag, Content-Type
+// headers, no payload) and a bare 404 for a missing key, which the SDK reports as NotFound.
+func TestS3HeadObjectThroughSDK(t *testing.T) {
+	_, f, _ := start(t, Options{})
+	ctx := context.Background()
+	west := f.S3("us-west-2")
+	_, err := west.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String(s3Dest), Key: aws.String("a/b.html"), Body: strings.NewReader("12345"), ContentType: aws.String("text/html")})
+	require.NoError(t, err)
+	h, err := west.HeadObject(ctx, &s3.HeadObjectInput{Bucket: aws.String(s3Dest), Key: aws.String("a/b.html")})
+	require.NoError(t, err)
+	require.EqualValues(t, 5, aws.ToInt64(h.ContentLength))
+	require.Equal(t, "text/html", aws.ToString(h.ContentType))
+	require.Equal(t, `"827ccb0eea8a706c4c34a16891f84e7b"`, aws.ToString(h.ETag))
+	_, err = west.HeadObject(ctx, &s3.HeadObjectInput{Bucket: aws.String(s3Dest), Key: aws.String("nope")})
+	require.Equal(t, "NotFound", apiErrCode(t, err))
+}
+
+// The AWS CLI, a client we did not write, puts an object (however botocore frames the body: plain or
+// aws-chunked with a checksum trailer) and reads back the same bytes.
+func TestS3ObjectsThroughCLI(t *testing.T) {
+	_, _, url := start(t, Options{})
+	src := filepath.Join(t.TempDir(), "review.html")
+	body := "<html><td id=\"rto\">14m23s</td></html>\n"
+	require.NoError(t, os.WriteFile(src, []byte(body), 0o644))
+	raw, err := awsCLIRaw(t, url, "s3", "cp", src, "s3://"+s3Dest+"/drill/run.html", "--region", "us-west-2", "--content-type", "text/html")
+	require.NoError(t, err, "%s", raw)
+	dst := filepath.Join(t.TempDir(), "back.html")
+	raw, err = awsCLIRaw(t, url, "s3", "cp", "s3://"+s3Dest+"/drill/run.html", dst, "--region", "us-west-2")
+	require.NoError(t, err, "%s", raw)
+	got, err := os.ReadFile(dst)
+	require.NoError(t, err)
+	require.Equal(t, body, string(got))
+	head := awsCLI(t, url, "s3api", "head-object", "--bucket", s3Dest, "--key", "drill/run.html", "--region", "us-west-2")
+	require.Equal(t, "text/html", head["ContentType"])
+	require.EqualValues(t, len(body), head["ContentLength"])
+	raw, err = awsCLIRaw(t, url, "s3api", "get-object", "--bucket", s3Dest, "--key", "nope", "--region", "us-west-2", filepath.Join(t.TempDir(), "x"))
+	require.Error(t, err)
+	require.Contains(t, string(raw), "NoSuchKey")
 }

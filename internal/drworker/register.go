@@ -3,9 +3,11 @@
 package drworker
 
 import (
+	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/worker"
 
 	"github.com/roadcall/dr/activities"
+	"github.com/roadcall/dr/internal/reviews"
 	"github.com/roadcall/dr/workflows"
 )
 
@@ -15,4 +17,6 @@ func Register(w worker.Registry, acts *activities.Activities) {
 		w.RegisterWorkflow(wf)
 	}
 	w.RegisterActivity(acts)
+	// The review upload renders with internal/render, so it lives outside activities/ (see reviews).
+	w.RegisterActivityWithOptions((&reviews.Uploader{AWS: acts.AWS}).UploadReview, activity.RegisterOptions{Name: workflows.ActivityUploadReview})
 }

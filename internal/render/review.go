@@ -40,8 +40,8 @@ type review struct {
 	lessons                 []string
 }
 
-// DrillReview renders a DRDrill report.
-func DrillReview(m ReviewMeta, r workflows.DrillReport) string {
+// drillReview reads a DRDrill report.
+func drillReview(m ReviewMeta, r workflows.DrillReport) review {
 	v := review{meta: m, title: "DR drill: region outage of the primary", drill: true, outcome: r.Outcome,
 		started: r.StartedAt, detected: r.InjectedAt, done: r.EndedAt, rows: r.Rows, checklist: r.Checklist, lessons: r.Lessons,
 		rto: r.RTO, rtoObjective: r.RTOObjective, rtoKnown: r.RTO > 0, rtoMet: r.RTOMet,
@@ -76,11 +76,11 @@ func DrillReview(m ReviewMeta, r workflows.DrillReport) string {
 			v.impact = append(v.impact, fmt.Sprintf("Back in %s at %s (Aurora %s).", fb.PrimaryRegion, stamp(fb.ValidatedAt), fb.AuroraPath))
 		}
 	}
-	return v.markdown()
+	return v
 }
 
-// FailoverReview renders a RegionFailover report (a real incident unless the run was a drill's child).
-func FailoverReview(m ReviewMeta, r workflows.FailoverReport) string {
+// failoverReview reads a RegionFailover report (a real incident unless the run was a drill's child).
+func failoverReview(m ReviewMeta, r workflows.FailoverReport) review {
 	v := review{meta: m, title: fmt.Sprintf("Region outage: failover from %s to %s", r.PrimaryRegion, r.DRRegion), outcome: r.Outcome,
 		started: r.StartedAt, detected: r.DetectedAt, done: r.EndedAt, rows: workflows.StepRows("failover", r.Steps), checklist: r.Checklist,
 		rto: r.RTO, rtoObjective: r.RTOObjective, rtoKnown: r.RTO > 0, rtoMet: r.RTOMet,
@@ -98,11 +98,11 @@ func FailoverReview(m ReviewMeta, r workflows.FailoverReport) string {
 		v.impact = append(v.impact, fmt.Sprintf("Service was degraded or down from detection at %s until validated in %s at %s.", stamp(r.DetectedAt), r.DRRegion, stamp(r.ValidatedAt)))
 	}
 	v.lessons = deriveLessons(v)
-	return v.markdown()
+	return v
 }
 
-// FailbackReview renders a Failback report.
-func FailbackReview(m ReviewMeta, r workflows.FailbackReport) string {
+// failbackReview reads a Failback report.
+func failbackReview(m ReviewMeta, r workflows.FailbackReport) review {
 	v := review{meta: m, title: fmt.Sprintf("Failback from %s to %s", r.DRRegion, r.PrimaryRegion), outcome: r.Outcome,
 		started: r.StartedAt, detected: r.DetectedAt, done: r.EndedAt, rows: workflows.StepRows("failback", r.Steps), checklist: r.Checklist,
 		rto: r.RTO, rtoObjective: r.RTOObjective, rtoKnown: r.RTO > 0, rtoMet: r.RTOMet,
@@ -116,18 +116,18 @@ func FailbackReview(m ReviewMeta, r workflows.FailbackReport) string {
 		v.impact = append(v.impact, fmt.Sprintf("Traffic moved back to %s; validated at %s.", r.PrimaryRegion, stamp(r.ValidatedAt)))
 	}
 	v.lessons = deriveLessons(v)
-	return v.markdown()
+	return v
 }
 
-// StatusReview renders a run that has no report: running, refused or failed. The timeline is what it did.
-func StatusReview(m ReviewMeta, s workflows.Status) string {
+// statusReview reads a run that has no report: running, refused or failed. The timeline is what it did.
+func statusReview(m ReviewMeta, s workflows.Status) review {
 	v := review{meta: m, title: s.Workflow + " (no report: " + s.Phase + ")", outcome: s.Phase, started: s.StartedAt, detected: s.DetectedAt,
 		rows: workflows.StepRows(strings.ToLower(s.Workflow), s.Steps), approvals: s.Approvals, notes: s.Notes, rtoObjective: s.RTO}
 	if s.LastError != "" {
 		v.rootCause = append(v.rootCause, "Last error: "+s.LastError)
 	}
 	v.lessons = deriveLessons(v)
-	return v.markdown()
+	return v
 }
 
 func deriveLessons(v review) []string {

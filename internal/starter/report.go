@@ -16,17 +16,21 @@ import (
 	"github.com/roadcall/dr/workflows"
 )
 
-// reportCmd: starter report --workflow-id ID [--run-id R] [--out FILE]
+// reportCmd: starter report --workflow-id ID [--run-id R] [--format md|html] [--out FILE]
 func reportCmd(ctx context.Context, e *Env, args []string) error {
 	f := newFlags(e, "report")
 	id := f.String("workflow-id", "", "workflow ID of a drill, failover or failback (see starter drills)")
 	runID := f.String("run-id", "", "run ID (default: the latest run)")
-	out := f.String("out", "", "write the Markdown to this file instead of the terminal")
+	out := f.String("out", "", "write the review to this file instead of the terminal")
+	format := f.String("format", "md", "md (Markdown) or html (a self-contained page with a timeline chart)")
 	if err := f.parse(args); err != nil {
 		return err
 	}
 	if err := require("workflow-id", *id); err != nil {
 		return err
+	}
+	if *format != "md" && *format != "html" {
+		return badInput("--format %q: use md (Markdown) or html (a page with the timeline chart)", *format)
 	}
 	c, err := e.dial(ctx, f)
 	if err != nil {
@@ -38,7 +42,11 @@ func reportCmd(ctx context.Context, e *Env, args []string) error {
 	if err != nil {
 		return badInput("%v", err)
 	}
-	md, err := Review(ctx, c, temporalclient.CodecDataConverter(codec), *id, *runID)
+	review := Review
+	if *format == "html" {
+		review = ReviewHTML
+	}
+	md, err := review(ctx, c, temporalclient.CodecDataConverter(codec), *id, *runID)
 	if err != nil {
 		return err
 	}
@@ -53,10 +61,34 @@ func reportCmd(ctx context.Context, e *Env, args []string) error {
 	return nil
 }
 
-// Review renders the runbook's Post-Incident Review of a run from its history: the report it returned
-// when it completed, otherwise what its status query shows.
+// Review renders the runbook's Post-Incident Review of a run from its history as Markdown.
 // dc decodes the run's input (the client's data converter: the payloads may be encrypted).
 func Review(ctx context.Context, c client.Client, dc converter.DataConverter, id, runID string) (string, error) {
+	return reviewAs(ctx, c, dc, id, runID, markdownReview)
+}
+
+// ReviewHTML renders the Post-Incident Review as a self-contained HTML page with its timeline chart.
+func ReviewHTML(ctx context.Context, c client.Client, dc converter.DataConverter, id, runID string) (string, error) {
+	return reviewAs(ctx, c, dc, id, runID, render.HTMLReview)
+}
+
+// markdownReview is render's Markdown review in the shape reviewAs takes.
+var markdownReview = render.Formats{
+	Drill: func(m render.ReviewMeta, r workflows.DrillReport) (string, error) {
+		return render.DrillReview(m, r), nil
+	},
+	Failover: func(m render.ReviewMeta, r workflows.FailoverReport) (string, error) {
+		return render.FailoverReview(m, r), nil
+	},
+	Failback: func(m render.ReviewMeta, r workflows.FailbackReport) (string, error) {
+		return render.FailbackReview(m, r), nil
+	},
+	Status: func(m render.ReviewMeta, s workflows.Status) (string, error) { return render.StatusReview(m, s), nil },
+}
+
+// reviewAs renders a run's review in one format from its history: the report it returned when it
+// completed, otherwise what its status query shows.
+func reviewAs(ctx context.Context, c client.Client, dc converter.DataConverter, id, runID string, f render.Formats) (string, error) {
 	desc, err := c.DescribeWorkflowExecution(ctx, id, runID)
 	if err != nil {
 		return "", fmt.Errorf("describe workflow %s: %w", id, err)
@@ -75,19 +107,19 @@ func Review(ctx context.Context, c client.Client, dc converter.DataConverter, id
 			if err := json.Unmarshal(raw, &r); err != nil {
 				return "", fmt.Errorf("decode the drill report of %s: %w", id, err)
 			}
-			return render.DrillReview(meta, r), nil
+			return f.Drill(meta, r)
 		case "RegionFailover":
 			var r workflows.FailoverReport
 			if err := json.Unmarshal(raw, &r); err != nil {
 				return "", fmt.Errorf("decode the failover report of %s: %w", id, err)
 			}
-			return render.FailoverReview(meta, r), nil
+			return f.Failover(meta, r)
 		case "Failback":
 			var r workflows.FailbackReport
 			if err := json.Unmarshal(raw, &r); err != nil {
 				return "", fmt.Errorf("decode the failback report of %s: %w", id, err)
 			}
-			return render.FailbackReview(meta, r), nil
+			return f.Failback(meta, r)
 		}
 	}
 	qctx, cancel := context.WithTimeout(ctx, 15*time.Second)
@@ -97,7 +129,7 @@ func Review(ctx context.Context, c client.Client, dc converter.DataConverter, id
 		return "", fmt.Errorf("workflow %s (%s, %s) has no report and its status query failed: %v (is a worker running on task queue %s?)",
 			id, meta.WorkflowType, info.GetStatus(), rootMessage(err), workflows.TaskQueue)
 	}
-	return render.StatusReview(meta, st), nil
+	return f.Status(meta, st)
 }
 
 // platformOf reads the topology's platform-stage from the run's input, the first event of its history.

@@ -106,6 +106,9 @@ type Topology struct {
 	// whose ALARM state the outage watch takes as a sign that the primary region is failing. Alarms in the
 	// primary region would go dark with it, so only the DR region's are read.
 	WatchAlarms []string `json:"watchAlarms,omitempty"`
+
+	// Reports, when its bucket is set, is where DRDrill and RegionFailover upload their post-incident review.
+	Reports Reports `json:"reports,omitzero"`
 }
 
 type Table struct {
@@ -683,6 +686,7 @@ func (t Topology) validate(limits bool) error {
 		need(fmt.Sprintf("buckets[%d].source", i), b.Source, "name the source bucket")
 		need(fmt.Sprintf("buckets[%d].destination", i), b.Destination, "name the replica bucket")
 	}
+	es = append(es, t.reportProblems()...)
 	for i, n := range t.WatchAlarms {
 		need(fmt.Sprintf("watchAlarms[%d]", i), n, "give the CloudWatch alarm name in "+t.DRRegion+", or leave the entry out")
 	}
