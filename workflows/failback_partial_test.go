@@ -14,6 +14,7 @@ import (
 
 	"github.com/roadcall/dr/activities"
 	"github.com/roadcall/dr/internal/awsclient"
+	"github.com/roadcall/dr/internal/awssim"
 	"github.com/roadcall/dr/internal/topology"
 )
 
@@ -43,7 +44,7 @@ func (d *drillFake) envOn() *fakeEnv {
 // (it returns when its context is cancelled). terminate: the activity fails at once and non-retryably, so
 // the step pauses for an operator and the run ends at its run timeout, with no more of its code run:
 // what a terminate leaves behind.
-func stopAt(f *fakeEnv, phase string, cancel bool) {
+func stopAt(f *fakeEnv, phase string, cancel bool, sim *awssim.Server) {
 	stop := func(ctx context.Context) error {
 		if !cancel {
 			return temporal.NewNonRetryableApplicationError("stopped here by the test", "TestStop", nil)
@@ -63,6 +64,11 @@ func stopAt(f *fakeEnv, phase string, cancel bool) {
 		})
 	case "activate":
 		f.env.OnActivity(a.WaitStackParameter, mock.Anything, mock.Anything).Return(func(ctx context.Context, _ activities.StackParamInput) (activities.StackState, error) {
+			// The database step runs beside this one: a run stopped "at activate" has started the Aurora
+			// failover too, which a loaded machine may not have done yet when the stacks' wait begins.
+			for deadline := time.Now().Add(10 * time.Second); !auroraStarted(sim) && time.Now().Before(deadline); {
+				time.Sleep(5 * time.Millisecond)
+			}
 			return activities.StackState{}, stop(ctx)
 		})
 	case "dns":
@@ -76,6 +82,15 @@ func stopAt(f *fakeEnv, phase string, cancel bool) {
 	}
 }
 
+func auroraStarted(sim *awssim.Server) bool {
+	for _, j := range sim.Journal() {
+		if j.Operation == "FailoverGlobalCluster" && j.Changed {
+			return true
+		}
+	}
+	return false
+}
+
 // stopFailover runs a RegionFailover on d's environment and stops it at phase.
 func (d *drillFake) stopFailover(phase string, cancel bool) {
 	d.t.Helper()
@@ -85,7 +100,7 @@ func (d *drillFake) stopFailover(phase string, cancel bool) {
 			d.env.RegisterDelayedCallback(d.env.CancelWorkflow, time.Minute)
 		}
 	} else {
-		stopAt(&d.fakeEnv, phase, cancel)
+		stopAt(&d.fakeEnv, phase, cancel, d.sim)
 	}
 	if !cancel {
 		d.env.SetWorkflowRunTimeout(2 * time.Minute)
