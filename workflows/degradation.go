@@ -33,6 +33,8 @@ type DegradationRequest struct {
 	ReservedConcurrency *int32 `json:"reservedConcurrency,omitempty"`
 	ReadCapacity        *int64 `json:"readCapacity,omitempty"`
 	WriteCapacity       *int64 `json:"writeCapacity,omitempty"`
+	// withoutScopeLimit: a run recorded before degradationScope, replayed as it ran.
+	withoutScopeLimit bool
 }
 
 // DegradationThresholds override topology thresholds; nil fields keep the topology's.
@@ -100,6 +102,7 @@ func (q *DegradationRequest) Validate() error {
 		add("writeCapacity", fmt.Sprintf("must be positive, got %d", *q.WriteCapacity), "give the write capacity units to provision, e.g. 500")
 	}
 	es = append(es, q.initiatorProblems()...)
+	es = append(es, q.scopeProblems()...)
 	if len(es) > 0 {
 		return es
 	}
@@ -188,6 +191,7 @@ type DegradationReport struct {
 // Cancelling or aborting after anything was applied restores the recorded settings.
 func PartialDegradation(ctx workflow.Context, req DegradationRequest) (DegradationReport, error) {
 	req.adoptLimits(ctx)
+	req.withoutScopeLimit = version(ctx, degradationScope) == workflow.DefaultVersion
 	if err := req.Validate(); err != nil {
 		return DegradationReport{}, invalid(err)
 	}
