@@ -335,15 +335,7 @@ func (fb *failback) switchover(ctx workflow.Context) error {
 func (fb *failback) decommission(ctx workflow.Context) error {
 	t, hb := fb.t, fb.req.WaitHeartbeat.D()
 	if t.Stacks.Activation == topology.ActivationCommand {
-		argv := fb.req.decommissionArgv()
-		cmd := fb.r.deployLabel(argv, "false")
-		res, err := fb.r.runDeploy(ctx, argv, "false", "Scale "+t.DRRegion+" down: "+cmd, hb)
-		if err != nil {
-			return err
-		}
-		fb.r.action(fmt.Sprintf("decommission command %q in %s: exit %d after %s", cmd, t.DRRegion, res.ExitCode, res.Took.Round(time.Second)))
-		fb.r.detail("decommission", "command finished; last output: %s", lastLine(res.Tail))
-		return nil
+		return fb.r.deployStep(ctx, "decommission", "decommission", fb.req.decommissionArgv(), "false", "Scale "+t.DRRegion+" down: ", hb)
 	}
 	if fb.rep.Plan != nil {
 		// Only the stacks found away from standby: the others are left as they are, untouched.

@@ -152,13 +152,7 @@ func (f *failover) revertPreparation(ap Approval) {
 func (f *failover) revertStacks(ctx workflow.Context) error {
 	t, hb := f.t, f.req.WaitHeartbeat.D()
 	if t.Stacks.Activation == topology.ActivationCommand {
-		cmd := f.r.deployLabel(t.Stacks.DeployCommand, "false")
-		res, err := f.r.runDeploy(ctx, t.Stacks.DeployCommand, "false", "Deploy to "+t.DRRegion+": "+cmd, hb)
-		if err != nil {
-			return err
-		}
-		f.r.action(fmt.Sprintf("deploy command %q in %s: exit %d after %s", cmd, t.DRRegion, res.ExitCode, res.Took.Round(time.Second)))
-		return nil
+		return f.r.deployStep(ctx, "revert", "deploy", t.Stacks.DeployCommand, "false", "Deploy to "+t.DRRegion+": ", hb)
 	}
 	settled := make([]workflow.Future, len(t.Stacks.Names))
 	for i, st := range t.Stacks.Names {

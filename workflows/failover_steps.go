@@ -30,14 +30,7 @@ func (f *failover) database(ctx workflow.Context) error {
 func (f *failover) activate(ctx workflow.Context) error {
 	t, hb := f.t, f.req.WaitHeartbeat.D()
 	if t.Stacks.Activation == topology.ActivationCommand {
-		cmd := f.r.deployLabel(t.Stacks.DeployCommand, "true")
-		res, err := f.r.runDeploy(ctx, t.Stacks.DeployCommand, "true", "Deploy to "+t.DRRegion+": "+cmd, hb)
-		if err != nil {
-			return err
-		}
-		f.r.action(fmt.Sprintf("deploy command %q in %s: exit %d after %s", cmd, t.DRRegion, res.ExitCode, res.Took.Round(time.Second)))
-		f.r.detail("activate", "deploy command finished; last output: %s", lastLine(res.Tail))
-		return nil
+		return f.r.deployStep(ctx, "activate", "deploy", t.Stacks.DeployCommand, "true", "Deploy to "+t.DRRegion+": ", hb)
 	}
 	started, errs := f.r.setStacks(ctx, t, func(string) string { return "true" }, hb)
 	if err := errors.Join(errs...); err != nil {

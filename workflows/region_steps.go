@@ -291,6 +291,19 @@ func (r *run) runDeploy(ctx workflow.Context, argv []string, drMode, summary str
 	return res, err
 }
 
+// deployStep runs the deploy command with DR_MODE=drMode as a step's work and records it: the action for
+// the report (kind names it: deploy, decommission) and the output's last line on the step's row.
+func (r *run) deployStep(ctx workflow.Context, step, kind string, argv []string, drMode, summary string, heartbeat time.Duration) error {
+	cmd := r.deployLabel(argv, drMode)
+	res, err := r.runDeploy(ctx, argv, drMode, summary+cmd, heartbeat)
+	if err != nil {
+		return err
+	}
+	r.action(fmt.Sprintf("%s command %q in %s: exit %d after %s", kind, cmd, r.common.Topology.DRRegion, res.ExitCode, res.Took.Round(time.Second)))
+	r.detail(step, "%s command finished; last output: %s", kind, lastLine(res.Tail))
+	return nil
+}
+
 // deployLabel names the deploy command in summaries and actions.
 func (r *run) deployLabel(argv []string, drMode string) string {
 	if r.policy != nil {
