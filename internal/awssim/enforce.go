@@ -48,6 +48,9 @@ func actionOf(c *Call) string {
 	if p, ok := iam.Lookup(c.Service, c.Operation); ok {
 		return p.Action
 	}
+	if a, ok := s3Actions[c.Operation]; ok && c.Service == "s3" {
+		return a
+	}
 	switch c.Service {
 	case "monitoring":
 		return "cloudwatch:" + c.Operation
@@ -56,6 +59,14 @@ func actionOf(c *Call) string {
 		return "apigateway:" + c.Req.Method
 	}
 	return c.Service + ":" + c.Operation
+}
+
+// s3Actions are the S3 operations awssim models whose IAM action is not their name (Service Authorization
+// Reference, "Actions defined by Amazon S3": ListBuckets needs s3:ListAllMyBuckets, HeadBucket s3:ListBucket).
+var s3Actions = map[string]string{
+	"ListBuckets":          "s3:ListAllMyBuckets",
+	"HeadBucket":           "s3:ListBucket",
+	"GetBucketReplication": "s3:GetReplicationConfiguration",
 }
 
 var accessKeyRE = regexp.MustCompile(`Credential=([^/,]+)/`)
