@@ -67,6 +67,10 @@ func TestDescribeAlarmsPagesAndKeepsTheOrderAsked(t *testing.T) {
 	sim.SetEnforcePolicy(&doc)
 	_, err = acts.DescribeAlarms(ctx, AlarmsInput{Region: topo.DRRegion, Names: names[:1]})
 	require.NoError(t, err)
+	// The statement is scoped to the topology's alarms: another alarm's name is denied.
+	_, err = acts.DescribeAlarms(ctx, AlarmsInput{Region: topo.DRRegion, Names: names[1:2]})
+	require.Equal(t, "AccessDenied", nonRetryable(t, err).Type())
+	require.Contains(t, err.Error(), "alarm:"+names[1])
 	less := doc.Without("WatchAlarms")
 	sim.SetEnforcePolicy(&less)
 	_, err = acts.DescribeAlarms(ctx, AlarmsInput{Region: topo.DRRegion, Names: names[:1]})

@@ -198,6 +198,20 @@ func (s *Server) resourcesOf(c *Call) []string {
 		}
 	case "iam":
 		add(c.Form.Get("PolicySourceArn"))
+	case "monitoring":
+		// Alarm operations are authorized on the alarms they name (resource type alarm); a DescribeAlarms
+		// without names is checked on its action alone.
+		in := cwInput(c)
+		switch c.Operation {
+		case "DescribeAlarms":
+			for _, n := range in.Strings("AlarmNames") {
+				add(cwAlarmARN(region, acct, n))
+			}
+		case "SetAlarmState":
+			if n := in.Str("AlarmName"); n != "" {
+				add(cwAlarmARN(region, acct, n))
+			}
+		}
 	case "route53-recovery-cluster":
 		add(c.Input.Str("RoutingControlArn"))
 		for _, m := range c.Input.Maps("UpdateRoutingControlStateEntries") {
