@@ -23,6 +23,8 @@ func init() {
 			"GetMetricStatistics": cwGetMetricStatistics,
 			"GetMetricData":       cwGetMetricData,
 			"ListMetrics":         cwListMetrics,
+			"DescribeAlarms":      cwDescribeAlarms,
+			"SetAlarmState":       journaled(cwAlarmName, cwSetAlarmState),
 		},
 		advance: (*Server).observeMetrics,
 	})

@@ -314,7 +314,9 @@ func TestCloudWatchErrorsThroughSDK(t *testing.T) {
 		NextToken: aws.String("bogus"), MetricDataQueries: []types.MetricDataQuery{{Id: aws.String("a"), Expression: aws.String("SUM(METRICS())")}}})
 	require.Equal(t, "InvalidNextToken", cwCode(t, err))
 
-	_, err = c.DescribeAlarms(ctx, &cloudwatch.DescribeAlarmsInput{})
+	// An operation awssim does not model gets the protocol's unknown-operation error (DescribeAlarms is
+	// modeled now: cloudwatch_alarms_test.go).
+	_, err = c.PutMetricAlarm(ctx, &cloudwatch.PutMetricAlarmInput{AlarmName: aws.String("x")})
 	require.Equal(t, "UnknownOperationException", cwCode(t, err))
 }
 

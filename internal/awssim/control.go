@@ -53,6 +53,8 @@ func (s *Server) control(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		writeJSON(w, 200, map[string]bool{"removed": true})
+	case path == "alarms" && r.Method == http.MethodPost:
+		s.serveSetAlarm(w, r)
 	case path == "reset" && r.Method == http.MethodPost:
 		s.Reset()
 		writeJSON(w, 200, map[string]bool{"reset": true})

@@ -48,6 +48,9 @@ func actionOf(c *Call) string {
 	if p, ok := iam.Lookup(c.Service, c.Operation); ok {
 		return p.Action
 	}
+	if a, ok := s3Actions[c.Operation]; ok && c.Service == "s3" {
+		return a
+	}
 	switch c.Service {
 	case "monitoring":
 		return "cloudwatch:" + c.Operation
@@ -56,6 +59,14 @@ func actionOf(c *Call) string {
 		return "apigateway:" + c.Req.Method
 	}
 	return c.Service + ":" + c.Operation
+}
+
+// s3Actions are the S3 operations awssim models whose IAM action is not their name (Service Authorization
+// Reference, "Actions defined by Amazon S3": ListBuckets needs s3:ListAllMyBuckets, HeadBucket s3:ListBucket).
+var s3Actions = map[string]string{
+	"ListBuckets":          "s3:ListAllMyBuckets",
+	"HeadBucket":           "s3:ListBucket",
+	"GetBucketReplication": "s3:GetReplicationConfiguration",
 }
 
 var accessKeyRE = regexp.MustCompile(`Credential=([^/,]+)/`)
@@ -187,6 +198,20 @@ func (s *Server) resourcesOf(c *Call) []string {
 		}
 	case "iam":
 		add(c.Form.Get("PolicySourceArn"))
+	case "monitoring":
+		// Alarm operations are authorized on the alarms they name (resource type alarm); a DescribeAlarms
+		// without names is checked on its action alone.
+		in := cwInput(c)
+		switch c.Operation {
+		case "DescribeAlarms":
+			for _, n := range in.Strings("AlarmNames") {
+				add(cwAlarmARN(region, acct, n))
+			}
+		case "SetAlarmState":
+			if n := in.Str("AlarmName"); n != "" {
+				add(cwAlarmARN(region, acct, n))
+			}
+		}
 	case "route53-recovery-cluster":
 		add(c.Input.Str("RoutingControlArn"))
 		for _, m := range c.Input.Maps("UpdateRoutingControlStateEntries") {

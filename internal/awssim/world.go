@@ -51,6 +51,8 @@ type Region struct {
 	DBGroups *DBGroups `json:"dbGroups,omitempty"`
 	// ScalableTargets are Application Auto Scaling's targets by resource and dimension, created on first use.
 	ScalableTargets map[string]*ScalableTarget `json:"scalableTargets,omitempty"`
+	// Alarms are CloudWatch's metric and composite alarms by name (cloudwatch_alarms.go).
+	Alarms map[string]*Alarm `json:"alarms"`
 }
 
 // seedAge is how long before the seed the platform's history starts: items exist, PITR and backups run.
@@ -75,6 +77,7 @@ func NewWorld(t topology.Topology, now time.Time) *World {
 			Name: r, Tables: map[string]*Table{}, Clusters: map[string]*DBCluster{}, Instances: map[string]*DBInstance{},
 			Stacks: map[string]*Stack{}, Functions: map[string]*Function{}, RestAPIs: map[string]*RestAPI{},
 			Topics: map[string]*Topic{}, Vaults: map[string]*Vault{}, Parameters: map[string]*Parameter{},
+			Alarms: map[string]*Alarm{},
 		}
 	}
 	born := now.Add(-seedAge)
@@ -89,6 +92,7 @@ func NewWorld(t topology.Topology, now time.Time) *World {
 	seedRoute53(w, t)
 	seedS3(w, t)
 	seedCloudFormation(w, t, born)
+	seedAlarms(w, t)
 	return w
 }
 
