@@ -151,7 +151,7 @@ func TestPlanEvaluationScheduleCarriesThePreviousResult(t *testing.T) {
 	if r.code != starter.ExitOK || !strings.Contains(r.output(), "created schedule") || !strings.Contains(r.output(), "overlap skip") {
 		t.Fatalf("schedule evaluation: exit %d\n%s", r.code, r.output())
 	}
-	ctx := ctxT(t, 2*time.Minute)
+	ctx := ctxT(t, 4*time.Minute)
 	h, d := scheduleWithOverlapSkip(ctx, t, env, workflows.ScenarioEvaluation)
 	if iv := d.Schedule.Spec.Intervals; len(iv) != 1 || iv[0].Every != 30*time.Minute {
 		t.Errorf("intervals %+v, want every 30m", iv)
@@ -163,11 +163,20 @@ func TestPlanEvaluationScheduleCarriesThePreviousResult(t *testing.T) {
 		t.Fatalf("first scheduled evaluation: previous %s, paged %v", rep1.PreviousSource, rep1.Paged)
 	}
 	waitListed(ctx, t, env, id1)
+	// Under overlap skip a trigger is skipped while the schedule still counts the first run as running, and
+	// the scheduler learns of its end a moment after the run's result is readable.
+	waitFor(t, 90*time.Second, "the schedule sees the first evaluation ended", func() bool {
+		d, err := h.Describe(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return len(d.Info.RunningWorkflows) == 0
+	})
 	if err := h.Trigger(ctx, client.ScheduleTriggerOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	var id2 string
-	waitFor(t, time.Minute, "the second scheduled evaluation started", func() bool {
+	waitFor(t, 90*time.Second, "the second scheduled evaluation started", func() bool {
 		d, err := h.Describe(ctx)
 		if err != nil {
 			t.Fatal(err)
