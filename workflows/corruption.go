@@ -3,7 +3,6 @@ package workflows
 import (
 	"encoding/json"
 	"fmt"
-	"strings"
 	"time"
 
 	"go.temporal.io/sdk/workflow"
@@ -39,6 +38,8 @@ type CorruptionRequest struct {
 	// Region where the application serves and the data is restored; default primaryRegion (after a
 	// failover the platform serves from drRegion).
 	Region string `json:"region,omitempty"`
+	// withoutScopeLimit: a run recorded before scopeBounds, replayed as it ran.
+	withoutScopeLimit bool
 }
 
 func (r *CorruptionRequest) UnmarshalJSON(b []byte) error {
@@ -74,7 +75,7 @@ func (r *CorruptionRequest) PrepareAt(now time.Time) error {
 	for i, name := range r.Tables {
 		switch {
 		case !t.HasTable(name):
-			add(fmt.Sprintf("tables[%d]", i), fmt.Sprintf("%q is not a table of the topology", name), "use one of "+strings.Join(t.TableNames(), ", "))
+			add(fmt.Sprintf("tables[%d]", i), fmt.Sprintf("%q is not a table of the topology", name), "use one of "+topology.NameList(t.TableNames()))
 		case seen[name]:
 			add(fmt.Sprintf("tables[%d]", i), fmt.Sprintf("%q is listed twice", name), "list each table once")
 		}
@@ -95,6 +96,7 @@ func (r *CorruptionRequest) PrepareAt(now time.Time) error {
 		add("topology.api.restApiIds."+r.Region, "is missing while corruption.writeStop is api-throttle", "give the REST API id in this region")
 	}
 	es = append(es, r.initiatorProblems()...)
+	es = append(es, r.scopeProblems()...)
 	if len(es) > 0 {
 		return es
 	}
@@ -234,6 +236,7 @@ type CorruptionReport struct {
 // approves resume-writes.
 func DataCorruptionRecovery(ctx workflow.Context, req CorruptionRequest) (CorruptionReport, error) {
 	req.adoptLimits(ctx)
+	req.withoutScopeLimit = version(ctx, scopeBounds) == workflow.DefaultVersion
 	if err := req.PrepareAt(workflow.Now(ctx)); err != nil {
 		return CorruptionReport{}, invalid(err)
 	}

@@ -3,7 +3,6 @@ package workflows
 import (
 	"encoding/json"
 	"fmt"
-	"strings"
 	"time"
 
 	"go.temporal.io/sdk/workflow"
@@ -33,7 +32,7 @@ type DegradationRequest struct {
 	ReservedConcurrency *int32 `json:"reservedConcurrency,omitempty"`
 	ReadCapacity        *int64 `json:"readCapacity,omitempty"`
 	WriteCapacity       *int64 `json:"writeCapacity,omitempty"`
-	// withoutScopeLimit: a run recorded before degradationScope, replayed as it ran.
+	// withoutScopeLimit: a run recorded before scopeBounds, replayed as it ran.
 	withoutScopeLimit bool
 }
 
@@ -70,12 +69,12 @@ func (q *DegradationRequest) Validate() error {
 	}
 	for i, f := range q.Functions {
 		if !t.HasFunction(f) {
-			add(fmt.Sprintf("functions[%d]", i), fmt.Sprintf("%q is not a function of the topology (%s)", f, strings.Join(t.FunctionNames(), ", ")), "name a function listed in topology.functions")
+			add(fmt.Sprintf("functions[%d]", i), fmt.Sprintf("%q is not a function of the topology (%s)", f, topology.NameList(t.FunctionNames())), "name a function listed in topology.functions")
 		}
 	}
 	for i, tb := range q.Tables {
 		if !t.HasTable(tb) {
-			add(fmt.Sprintf("tables[%d]", i), fmt.Sprintf("%q is not a table of the topology (%s)", tb, strings.Join(t.TableNames(), ", ")), "name a table listed in topology.tables")
+			add(fmt.Sprintf("tables[%d]", i), fmt.Sprintf("%q is not a table of the topology (%s)", tb, topology.NameList(t.TableNames())), "name a table listed in topology.tables")
 		}
 	}
 	if th := q.Thresholds; th != nil {
@@ -191,7 +190,7 @@ type DegradationReport struct {
 // Cancelling or aborting after anything was applied restores the recorded settings.
 func PartialDegradation(ctx workflow.Context, req DegradationRequest) (DegradationReport, error) {
 	req.adoptLimits(ctx)
-	req.withoutScopeLimit = version(ctx, degradationScope) == workflow.DefaultVersion
+	req.withoutScopeLimit = version(ctx, scopeBounds) == workflow.DefaultVersion
 	if err := req.Validate(); err != nil {
 		return DegradationReport{}, invalid(err)
 	}

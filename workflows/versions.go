@@ -71,14 +71,15 @@ const (
 	// drill's children carry static details, a memo and the DRParentDrill search attribute naming the drill.
 	// Those are command attributes: runs recorded before it replay with the SDK's names and bare children.
 	uiNames changeID = "ui-names"
-	// degradationScope made PartialDegradation refuse an examination of more than MaxDegradationResources
-	// functions and tables, whose one metric read each would overflow its first workflow task. Runs
-	// recorded before it replay without the bound.
-	degradationScope changeID = "degradation-scope"
+	// scopeBounds made PartialDegradation refuse an examination of more than MaxDegradationResources
+	// functions and tables (one metric read each, not batched, would overflow its first workflow task) and
+	// DataCorruptionRecovery a restore of more than MaxRestoreTables tables (a step row and a restore chain
+	// each). Runs recorded before it replay without the bounds.
+	scopeBounds changeID = "scope-bounds"
 )
 
 // changeIDs lists every changeID, so a test can check that each is used and documented.
-var changeIDs = []changeID{assessDRScan, dnsModes, readinessStaticStability, restoreSettings, degAutoScaling, lambdaAliases, workerPolicy, failbackPartial, inputLimits, prepareGate, batchedReads, uiNames, degradationScope}
+var changeIDs = []changeID{assessDRScan, dnsModes, readinessStaticStability, restoreSettings, degAutoScaling, lambdaAliases, workerPolicy, failbackPartial, inputLimits, prepareGate, batchedReads, uiNames, scopeBounds}
 
 // version is workflow.GetVersion for one of the typed change IDs, from the default to version 1.
 func version(ctx workflow.Context, id changeID) workflow.Version {

@@ -407,12 +407,31 @@ func (e FieldError) Error() string {
 // validation share it, so it names neither.
 type Errors []FieldError
 
+// maxErrorsShown bounds what one refusal says: a request with thousands of bad entries must not make an
+// error larger than Temporal's message limits, which would end the run instead of refusing it.
+const maxErrorsShown = 20
+
 func (es Errors) Error() string {
-	parts := make([]string, len(es))
+	parts := make([]string, 0, min(len(es), maxErrorsShown)+1)
 	for i, e := range es {
-		parts[i] = e.Error()
+		if i == maxErrorsShown {
+			parts = append(parts, fmt.Sprintf("and %d more", len(es)-maxErrorsShown))
+			break
+		}
+		parts = append(parts, e.Error())
 	}
 	return "invalid input: " + strings.Join(parts, "; ")
+}
+
+// maxNamesShown bounds a list of names quoted in an error (a topology may have 2,000 tables).
+const maxNamesShown = 10
+
+// NameList joins names for an error message: the first few, then how many more.
+func NameList(names []string) string {
+	if len(names) <= maxNamesShown {
+		return strings.Join(names, ", ")
+	}
+	return fmt.Sprintf("%s and %d more", strings.Join(names[:maxNamesShown], ", "), len(names)-maxNamesShown)
 }
 
 // Load reads, defaults and validates a topology file.

@@ -24,3 +24,16 @@ func (q *DegradationRequest) scopeProblems() topology.Errors {
 	}
 	return nil
 }
+
+// MaxRestoreTables bounds what one DataCorruptionRecovery restores: each table is a timeline row and a
+// chain of restore, wait, settings and validation activities, and a corruption hits few tables; 100 keeps
+// the run's status and first task well inside what the failover measured.
+const MaxRestoreTables = 100
+
+func (r *CorruptionRequest) scopeProblems() topology.Errors {
+	if r.withoutScopeLimit || len(r.Tables) <= MaxRestoreTables {
+		return nil
+	}
+	return topology.Errors{{Field: "tables", Problem: fmt.Sprintf("%d tables to restore, over the supported %d", len(r.Tables), MaxRestoreTables),
+		Fix: fmt.Sprintf("name the corrupted tables in tables (at most %d); left out, every table of the topology is restored", MaxRestoreTables)}}
+}
