@@ -70,6 +70,8 @@ const (
 	// 2 of 6", "monitor window 5m in us-west-2") instead of the SDK's "AwaitWithTimeout" and "Sleep", and a
 	// drill's children carry static details, a memo and the DRParentDrill search attribute naming the drill.
 	// Those are command attributes: runs recorded before it replay with the SDK's names and bare children.
+	// It also added, with the named children, the review's upload (UploadReview, only when the topology
+	// names reports.bucket) at the end of DRDrill and RegionFailover: one change to what a run shows.
 	uiNames changeID = "ui-names"
 	// scopeBounds made PartialDegradation refuse an examination of more than MaxDegradationResources
 	// functions and tables (one metric read each, not batched, would overflow its first workflow task) and
