@@ -14,7 +14,8 @@ import (
 // Issue 13, item 5, at every phase: a RegionFailover cancelled or terminated at its gate, in the Aurora
 // wait, in the stacks' wait, paused at the DNS cutover or at verification, then `starter failback`, leaves
 // awssim as it was seeded (DNS, writer, DrMode, routing controls). Stopped at the gate, nothing moved and
-// Failback refuses with that reason. One environment, reset between cases; awssim at time scale 1 so that
+// Failback refuses with that reason; terminated at the gate after preparing, only the stacks moved and
+// Failback puts them back. One environment, reset between cases; awssim at time scale 1 so that
 // each wait lasts until fastForward ends it. (Cancel in the Aurora wait and terminate in the upsert DNS
 // wait have their own tests above.)
 func TestFailbackAfterFailoverStoppedAtEachPhase(t *testing.T) {
@@ -30,6 +31,7 @@ func TestFailbackAfterFailoverStoppedAtEachPhase(t *testing.T) {
 		name string
 		// gate: the run waits for an approval (no --auto-approve) and nothing has moved.
 		gate           bool
+		prepare        bool // --prepare-before-gate: the DR stacks activated while the gate waits
 		aurora, stacks bool // what fastForward finishes while the run goes to its phase
 		fault          *awssim.Fault
 		reach          func(t *testing.T, id string)
@@ -37,6 +39,12 @@ func TestFailbackAfterFailoverStoppedAtEachPhase(t *testing.T) {
 	}{
 		{name: "gate", gate: true, nothingToUndo: true, reach: func(t *testing.T, id string) {
 			waitGate(ctxT(t, time.Minute), t, env, id, workflows.GateFailover)
+		}},
+		{name: "gate-prepared", gate: true, prepare: true, stacks: true, reach: func(t *testing.T, id string) {
+			waitStatus(t, env, id, time.Minute, "prepared at the gate", func(s workflows.Status) bool {
+				p := s.Step("prepare")
+				return s.PendingGate != nil && p != nil && p.Outcome == workflows.OutcomeOK
+			})
 		}},
 		{name: "database", reach: func(t *testing.T, id string) {
 			waitFor(t, time.Minute, "the Aurora wait", func() bool { return pendingActivity(t, c, id, "WaitAuroraWriter") > 0 })
@@ -57,6 +65,9 @@ func TestFailbackAfterFailoverStoppedAtEachPhase(t *testing.T) {
 			if ph.name == "database" && stop == "cancel" {
 				continue // TestFailbackAfterFailoverCancelledInDatabaseWait
 			}
+			if ph.prepare && stop == "cancel" {
+				continue // a cancel reverts the preparation itself: TestPrepareBeforeGateIsRevertedWhenTheGateDoesNotOpen
+			}
 			t.Run(ph.name+"/"+stop, func(t *testing.T) {
 				env.Sim.Reset()
 				initial := readState(t, env)
@@ -67,6 +78,9 @@ func TestFailbackAfterFailoverStoppedAtEachPhase(t *testing.T) {
 				args := []string{"failover", "--topology", env.TopologyFile, "--monitor-window", "1s"}
 				if !ph.gate {
 					args = append(args, "--auto-approve")
+				}
+				if ph.prepare {
+					args = append(args, "--prepare-before-gate", "true")
 				}
 				if r := runStarter(ctxT(t, time.Minute), env, args...); r.code != starter.ExitOK {
 					t.Fatalf("failover start: exit %d\n%s", r.code, r.output())
