@@ -18,8 +18,10 @@ import (
 )
 
 // TestDrillUnderPrintedIAMPolicy: the policy starter iam-policy prints is enough for a whole drill with
-// awssim enforcing it; every statement is needed by some call of the drill (or by another scenario, named);
-// and a drill under the policy minus the ARC statement pauses at the DNS step with the AccessDenied message.
+// awssim enforcing it; every statement is needed by some call of the drill (or by another scenario, named),
+// judged by replaying the drill's request log through awssim's evaluation without that statement; and a
+// drill under the policy minus FailoverAurora, for real, pauses at the failover's database step with RDS's
+// AccessDenied message.
 func TestDrillUnderPrintedIAMPolicy(t *testing.T) {
 	topoFile := "examples/roadcall-local.json"
 	printed := runStarterNoEnv(t, "iam-policy", "--topology", testenv.ModuleRoot(t)+"/"+topoFile)
