@@ -6,6 +6,8 @@ import (
 	"testing"
 	"time"
 
+	"go.temporal.io/sdk/temporal"
+
 	"github.com/roadcall/dr/internal/awssim"
 	"github.com/roadcall/dr/internal/starter"
 	"github.com/roadcall/dr/internal/testenv"
@@ -108,6 +110,9 @@ func TestOutageWatch(t *testing.T) {
 	// People reject it; the primary recovers; a second outage comes inside the cooldown.
 	env.SignalCLI(failoverID, workflows.SignalApprove, workflows.Approval{Gate: workflows.GateFailover, Decision: "reject", Approver: "alice", Comment: "watch e2e"})
 	getReport(t, env, failoverID, time.Minute)
+	// From here the failover has ended and the watch is awssim's only client: what it journals until and
+	// after the cancel below is the watch's alone.
+	mark := len(env.Sim.Server.Journal())
 	env.Sim.ClearFaults()
 	waitWatch(t, env, id, 15*time.Second, "primary healthy again", func(s workflows.WatchStatus) bool { return s.LastDecision == "primary healthy" })
 	env.Sim.AddFault(awssim.Fault{Kind: awssim.FaultRegionOutage, Region: env.Topology.PrimaryRegion})
@@ -120,4 +125,37 @@ func TestOutageWatch(t *testing.T) {
 	if got := d.GetWorkflowExecutionInfo().GetExecution().GetRunId(); got != firstRun {
 		t.Fatalf("a second failover started inside the cooldown: run %s, first was %s", got, firstRun)
 	}
+
+	// A pause of the wrong type, sent through the temporal CLI, is refused in the status (the SDK used to
+	// drop it with a worker log line), and the watch keeps watching.
+	env.SignalCLI(id, workflows.SignalPause, 42)
+	st = waitWatch(t, env, id, 15*time.Second, "the wrong-typed pause in ignored", func(s workflows.WatchStatus) bool { return len(s.Ignored) > 0 })
+	if st.Paused || !strings.Contains(st.Ignored[0], "pause signal ignored") {
+		t.Fatalf("after a wrong-typed pause: paused %v, ignored %q", st.Paused, st.Ignored)
+	}
+	evals := st.Evaluations
+	waitWatch(t, env, id, 15*time.Second, "evaluations go on after the refused pause", func(s workflows.WatchStatus) bool { return s.Evaluations > evals })
+
+	// Cancelling the watch changes nothing in AWS: through the second outage, the refused pause and the
+	// cancel, its only changing call is the SNS page of the second outage.
+	ctx := ctxT(t, time.Minute)
+	if err := env.Temporal.Client.CancelWorkflow(ctx, id, ""); err != nil {
+		t.Fatal(err)
+	}
+	if err := env.Temporal.Client.GetWorkflow(ctx, id, "").Get(ctx, nil); !temporal.IsCanceledError(err) {
+		t.Fatalf("the cancelled watch ended with %v, want canceled", err)
+	}
+	time.Sleep(3 * time.Second) // more than a period: anything the cancel set off would have run by now
+	after := env.Sim.Server.Journal()[mark:]
+	counts := journalCounts(after)
+	for op, n := range counts {
+		if n[0] > 0 && op != "Publish" {
+			t.Errorf("while the watch alone ran and was cancelled, awssim journaled %d changing %s", n[0], op)
+		}
+	}
+	// The page proves the window sees the watch's calls, so the check above cannot pass vacuously.
+	if counts["Publish"][0] != 1 {
+		t.Errorf("%d SNS Publish while the watch alone ran, want 1 (the second outage's page): %+v", counts["Publish"][0], counts)
+	}
+	t.Logf("watch alone, then cancelled: journal %+v, nothing changing AWS but the page", counts)
 }

@@ -125,13 +125,8 @@ func newRun(ctx workflow.Context, sc scenario, c *Common) (*run, error) {
 // ignore records a refused signal: the latest MaxIgnored, each bounded, and a count of older ones, so a
 // flood of refused signals can never grow status or the report past Temporal's limits.
 func (r *run) ignore(msg string) {
-	msg = bounded(msg, maxIgnoredLen)
-	r.status.Ignored = append(r.status.Ignored, msg)
-	if over := len(r.status.Ignored) - MaxIgnored; over > 0 {
-		r.status.Ignored = append([]string(nil), r.status.Ignored[over:]...)
-		r.status.IgnoredDropped += over
-	}
-	workflow.GetLogger(r.ctx).Warn(msg)
+	r.status.Ignored, r.status.IgnoredDropped = keepIgnored(r.status.Ignored, r.status.IgnoredDropped, msg)
+	workflow.GetLogger(r.ctx).Warn(bounded(msg, maxIgnoredLen))
 	r.publish()
 }
 

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"time"
 
+	"go.temporal.io/sdk/converter"
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/roadcall/dr/internal/topology"
@@ -48,7 +49,17 @@ func (r *WatchRequest) UnmarshalJSON(b []byte) error {
 }
 
 // Validate is everything the workflow checks before its first evaluation; the starter runs it first.
+//
+// The watch has never skipped the input limits (it does not call adoptLimits: it had no runs before them),
+// so the length check applies to every run; it changes no command, and a carried state passes it because
+// the watch bounds what it records (boundEvaluation, keepIgnored).
 func (r *WatchRequest) Validate() error {
+	if es := r.longStrings(r); len(es) > 0 {
+		return es
+	}
+	if es := r.State.sizeProblems(); len(es) > 0 {
+		return es
+	}
 	if err := r.Prepare(); err != nil {
 		return err
 	}
@@ -114,6 +125,28 @@ type WatchState struct {
 	// Generation counts the runs of this watch (continue-as-new), from 1.
 	Generation    int       `json:"generation"`
 	WatchingSince time.Time `json:"watchingSince,omitzero"`
+	// Ignored are the latest refused pause and resume signals (at most MaxIgnored), with why; older
+	// ones are counted in IgnoredDropped. Carried, so a refusal does not vanish at continue-as-new.
+	Ignored        []string `json:"ignored,omitempty"`
+	IgnoredDropped int      `json:"ignoredDropped,omitempty"`
+}
+
+// sizeProblems refuses a state carrying more than the watch keeps: the state is carried through
+// continue-as-new, but a client may supply one in its start request.
+func (s *WatchState) sizeProblems() topology.Errors {
+	if s == nil {
+		return nil
+	}
+	var es topology.Errors
+	if n := len(s.Recent); n > watchHistory {
+		es = append(es, topology.FieldError{Field: "state.recent", Problem: fmt.Sprintf("has %d evaluations, over the %d the watch keeps", n, watchHistory),
+			Fix: "leave state out (a new watch starts without it), or give at most the latest " + fmt.Sprint(watchHistory)})
+	}
+	if n := len(s.Ignored); n > MaxIgnored {
+		es = append(es, topology.FieldError{Field: "state.ignored", Problem: fmt.Sprintf("has %d entries, over the %d the watch keeps", n, MaxIgnored),
+			Fix: "leave state out, or give at most the latest " + fmt.Sprint(MaxIgnored)})
+	}
+	return es
 }
 
 // CooldownEnd is when the watch may start a failover again (zero: it never started one).
@@ -151,6 +184,9 @@ type WatchStatus struct {
 	Generation     int          `json:"generation"`
 	WatchingSince  time.Time    `json:"watchingSince,omitzero"`
 	NextEvaluation time.Time    `json:"nextEvaluation,omitzero"`
+	// Ignored are the latest refused pause and resume signals, with why; IgnoredDropped counts older ones.
+	Ignored        []string `json:"ignored,omitempty"`
+	IgnoredDropped int      `json:"ignoredDropped,omitempty"`
 }
 
 // watch carries one run of the watch.
@@ -229,16 +265,32 @@ func (w *watch) wait(pause, resume workflow.ReceiveChannel) error {
 	}
 }
 
-// control applies one pending pause or resume, if any, and reports whether it found one.
+// control applies one pending pause or resume, if any, and reports whether it found one. Signals are
+// taken raw and decoded here: the SDK, decoding for us, would drop a payload of the wrong type with only a
+// worker log line, and an operator's pause would vanish. A refused one is recorded in the status instead.
+//
+// Order: the SDK buffers each signal channel separately before workflow code runs, so when a pause and a
+// resume arrive in the same workflow task their relative order is not visible here. Pauses are applied
+// first, so "pause, then resume" in one task ends resumed, as the operator meant.
 func (w *watch) control(pause, resume workflow.ReceiveChannel) bool {
-	var c WatchControl
+	var raw converter.RawValue
 	switch {
-	case pause.ReceiveAsync(&c):
+	case pause.ReceiveAsync(&raw):
+		c, err := decodeControl(raw)
+		if err != nil {
+			w.ignore(fmt.Sprintf("pause signal ignored: %v", err))
+			return true
+		}
 		w.st.Paused, w.st.PauseReason = true, pauseText(c)
-		workflow.GetLogger(w.ctx).Info("outage watch paused", "by", c.By, "reason", c.Reason)
-	case resume.ReceiveAsync(&c):
+		workflow.GetLogger(w.ctx).Info("outage watch paused", "by", bounded(c.By, 100), "reason", bounded(c.Reason, 300))
+	case resume.ReceiveAsync(&raw):
+		c, err := decodeControl(raw)
+		if err != nil {
+			w.ignore(fmt.Sprintf("resume signal ignored: %v", err))
+			return true
+		}
 		if w.st.Paused {
-			workflow.GetLogger(w.ctx).Info("outage watch resumed", "by", c.By)
+			workflow.GetLogger(w.ctx).Info("outage watch resumed", "by", bounded(c.By, 100))
 		}
 		w.st.Paused, w.st.PauseReason = false, ""
 	default:
@@ -246,6 +298,22 @@ func (w *watch) control(pause, resume workflow.ReceiveChannel) bool {
 	}
 	w.publish()
 	return true
+}
+
+// decodeControl decodes a pause or resume payload and refuses fields over their length limits.
+func decodeControl(raw converter.RawValue) (WatchControl, error) {
+	var c WatchControl
+	if err := decodeSignal(raw, &c); err != nil {
+		return c, err
+	}
+	return c, tooLong(lengthField{"by", c.By, MaxPrincipalLen}, lengthField{"reason", c.Reason, MaxCommentLen})
+}
+
+// ignore records a refused pause or resume in the status and the UI's details, bounded like a run's.
+func (w *watch) ignore(msg string) {
+	w.st.Ignored, w.st.IgnoredDropped = keepIgnored(w.st.Ignored, w.st.IgnoredDropped, msg)
+	workflow.GetLogger(w.ctx).Warn(bounded(msg, maxIgnoredLen))
+	w.publish()
 }
 
 func pauseText(c WatchControl) string {
@@ -264,7 +332,8 @@ func (w *watch) status() WatchStatus {
 	s := WatchStatus{Workflow: WorkflowOutageWatch, Platform: w.t.ID(), Primary: w.t.PrimaryRegion, Every: w.cfg.Every, Threshold: w.cfg.Threshold,
 		Cooldown: w.cfg.Cooldown, Paused: st.Paused, PauseReason: st.PauseReason, Streak: st.Streak, FirstFailingAt: st.FirstFailingAt,
 		LastStart: st.LastStart, CooldownEnds: st.CooldownEnd(w.cfg.Cooldown), Recent: append([]Evaluation{}, st.Recent...),
-		Evaluations: st.Evaluations, Generation: st.Generation, WatchingSince: st.WatchingSince, NextEvaluation: w.next}
+		Evaluations: st.Evaluations, Generation: st.Generation, WatchingSince: st.WatchingSince, NextEvaluation: w.next,
+		Ignored: append([]string(nil), st.Ignored...), IgnoredDropped: st.IgnoredDropped}
 	if n := len(st.Recent); n > 0 {
 		s.LastDecision = st.Recent[n-1].Decision
 	}

@@ -191,12 +191,24 @@ func blockedBy(runs []activities.RunState, failoverID string, now time.Time, coo
 	return ""
 }
 
+// boundEvaluation cuts the evaluation's words (an error's text can be any length) to what the next run's
+// length check accepts, so the state carried through continue-as-new never refuses its own successor.
+func boundEvaluation(ev Evaluation) Evaluation {
+	ev.Decision = bounded(ev.Decision, maxNoteLen)
+	ev.Signals = append([]WatchSignal(nil), ev.Signals...)
+	for i := range ev.Signals {
+		ev.Signals[i].Name = bounded(ev.Signals[i].Name, maxNoteLen)
+		ev.Signals[i].Detail = bounded(ev.Signals[i].Detail, maxNoteLen)
+	}
+	return ev
+}
+
 func stamp(t time.Time) string { return t.UTC().Format(time.RFC3339) }
 
 // keepRecent appends ev and keeps the last n evaluations, so the status and the state carried through
 // continue-as-new stay small.
 func keepRecent(recent []Evaluation, ev Evaluation, n int) []Evaluation {
-	recent = append(recent, ev)
+	recent = append(recent, boundEvaluation(ev))
 	if len(recent) > n {
 		recent = append([]Evaluation(nil), recent[len(recent)-n:]...)
 	}
@@ -220,6 +232,10 @@ func watchDetails(s WatchStatus) string {
 	}
 	if n := len(s.Recent); n > 0 {
 		fmt.Fprintf(&b, "\nLast evaluation %s: %s\n", stamp(s.Recent[n-1].At), s.Recent[n-1].Decision)
+	}
+	if n := len(s.Ignored); n > 0 {
+		// A refused pause must be seen where the operator looks, not only in the worker log.
+		fmt.Fprintf(&b, "\n%d signal(s) refused; latest: %s\n", n+s.IgnoredDropped, s.Ignored[n-1])
 	}
 	return b.String()
 }
