@@ -45,18 +45,28 @@ func benchEnv(b *testing.B, scale float64) *testenv.Env {
 // to its end and returns the report and the number of events in its history.
 func runFailover(b *testing.B, env *testenv.Env, monitor time.Duration) (workflows.FailoverReport, int) {
 	b.Helper()
+	req := workflows.FailoverRequest{Common: workflows.Common{Topology: env.Topology, AutoApprove: true, Initiator: "bench"},
+		MonitorWindow: topology.Duration(monitor)}
+	return runFailoverWith(b, env, req, nil)
+}
+
+// runFailoverWith is runFailover for req, with during (when given) run against the started workflow while
+// the timer runs, e.g. to approve its gate.
+func runFailoverWith(b *testing.B, env *testenv.Env, req workflows.FailoverRequest, during func(ctx context.Context, id string)) (workflows.FailoverReport, int) {
+	b.Helper()
 	b.StopTimer()
 	env.Sim.Reset()
 	env.Sim.AddFault(awssim.Fault{Kind: awssim.FaultRegionOutage, Region: env.Topology.PrimaryRegion})
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
 	id := workflows.WorkflowID("failover", env.Topology)
-	req := workflows.FailoverRequest{Common: workflows.Common{Topology: env.Topology, AutoApprove: true, Initiator: "bench"},
-		MonitorWindow: topology.Duration(monitor)}
 	b.StartTimer()
 	run, err := env.Temporal.Client.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: id, TaskQueue: workflows.TaskQueue}, workflows.RegionFailover, req)
 	if err != nil {
 		b.Fatal(err)
+	}
+	if during != nil {
+		during(ctx, id)
 	}
 	var rep workflows.FailoverReport
 	if err := run.Get(ctx, &rep); err != nil {

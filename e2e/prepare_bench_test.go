@@ -5,10 +5,7 @@ import (
 	"testing"
 	"time"
 
-	"go.temporal.io/sdk/client"
-
 	"github.com/roadcall/dr/internal/awssim"
-	"github.com/roadcall/dr/internal/render"
 	"github.com/roadcall/dr/internal/testenv"
 	"github.com/roadcall/dr/internal/topology"
 	"github.com/roadcall/dr/workflows"
@@ -58,46 +55,28 @@ func BenchmarkFailoverPrepareBeforeGate(b *testing.B) {
 // runApprovedFailover is runFailover with the gate approved by alice after approveAfter (real time).
 func runApprovedFailover(b *testing.B, env *testenv.Env, prepare bool, approveAfter, monitor time.Duration) workflows.FailoverReport {
 	b.Helper()
-	b.StopTimer()
-	env.Sim.Reset()
-	env.Sim.AddFault(awssim.Fault{Kind: awssim.FaultRegionOutage, Region: env.Topology.PrimaryRegion})
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
-	defer cancel()
-	id := workflows.WorkflowID("failover", env.Topology)
 	req := workflows.FailoverRequest{Common: workflows.Common{Topology: env.Topology, Initiator: "bench"},
 		MonitorWindow: topology.Duration(monitor), PrepareBeforeGate: &prepare}
-	b.StartTimer()
-	run, err := env.Temporal.Client.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: id, TaskQueue: workflows.TaskQueue}, workflows.RegionFailover, req)
-	if err != nil {
-		b.Fatal(err)
-	}
-	// The approval comes approveAfter once the gate is pending: the modeled time people take to decide.
-	for {
-		v, err := env.Temporal.Client.QueryWorkflow(ctx, id, "", workflows.QueryStatus)
-		var st workflows.Status
-		if err == nil && v.Get(&st) == nil && st.PendingGate != nil {
-			break
+	rep, _ := runFailoverWith(b, env, req, func(ctx context.Context, id string) {
+		// The approval comes approveAfter once the gate is pending: the modeled time people take to decide.
+		for {
+			v, err := env.Temporal.Client.QueryWorkflow(ctx, id, "", workflows.QueryStatus)
+			var st workflows.Status
+			if err == nil && v.Get(&st) == nil && st.PendingGate != nil {
+				break
+			}
+			if err == nil && st.Phase != workflows.PhaseRunning && st.Phase != "" {
+				b.Fatalf("the run ended %s before its gate: %s", st.Phase, st.LastError)
+			}
+			if ctx.Err() != nil {
+				b.Fatal("the gate never opened")
+			}
+			time.Sleep(10 * time.Millisecond)
 		}
-		if err == nil && st.Phase != workflows.PhaseRunning && st.Phase != "" {
-			b.Fatalf("the run ended %s before its gate: %s", st.Phase, st.LastError)
+		time.Sleep(approveAfter)
+		if err := env.Temporal.Client.SignalWorkflow(ctx, id, "", workflows.SignalApprove, workflows.Approval{Gate: workflows.GateFailover, Decision: "approve", Approver: "alice"}); err != nil {
+			b.Fatal(err)
 		}
-		if ctx.Err() != nil {
-			b.Fatal("the gate never opened")
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-	time.Sleep(approveAfter)
-	if err := env.Temporal.Client.SignalWorkflow(ctx, id, "", workflows.SignalApprove, workflows.Approval{Gate: workflows.GateFailover, Decision: "approve", Approver: "alice"}); err != nil {
-		b.Fatal(err)
-	}
-	var rep workflows.FailoverReport
-	if err := run.Get(ctx, &rep); err != nil {
-		b.Fatal(err)
-	}
-	b.StopTimer()
-	if rep.Outcome != workflows.PhaseCompleted {
-		b.Fatalf("outcome %s\n%s", rep.Outcome, render.FailoverReport(rep))
-	}
-	b.StartTimer()
+	})
 	return rep
 }

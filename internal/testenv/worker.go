@@ -54,30 +54,14 @@ func StartWorkerInProcess(t testing.TB, tp *Temporal, sim *Sim, policyFile strin
 // StartWorkerProcess runs the worker binary with the environment an operator would give it.
 func StartWorkerProcess(t testing.TB, tp *Temporal, sim *Sim, policyFile string) *Worker {
 	t.Helper()
-	w := &Worker{t: t, temporal: tp, sim: sim, policyFile: policyFile, LogFile: filepath.Join(t.TempDir(), "worker.log")}
-	w.Start()
-	t.Cleanup(func() {
-		w.Kill()
-		if t.Failed() {
-			t.Logf("worker log (tail):\n%s", tail(w.LogFile, 40))
-		}
-	})
-	return w
+	return startProcessWorker(t, &Worker{t: t, temporal: tp, sim: sim, policyFile: policyFile})
 }
 
 // StartWorkerProcessEnv runs the worker binary configured for Temporal only by temporalEnv (TEMPORAL_*
 // variables), e.g. through a TLS terminator in front of tp. tp's own client still watches it poll.
 func StartWorkerProcessEnv(t testing.TB, tp *Temporal, sim *Sim, policyFile string, temporalEnv []string) *Worker {
 	t.Helper()
-	w := &Worker{t: t, temporal: tp, sim: sim, policyFile: policyFile, temporalEnv: temporalEnv, LogFile: filepath.Join(t.TempDir(), "worker.log")}
-	w.Start()
-	t.Cleanup(func() {
-		w.Kill()
-		if t.Failed() {
-			t.Logf("worker log (tail):\n%s", tail(w.LogFile, 40))
-		}
-	})
-	return w
+	return startProcessWorker(t, &Worker{t: t, temporal: tp, sim: sim, policyFile: policyFile, temporalEnv: temporalEnv})
 }
 
 // StartWorkerProcessCodec runs the worker binary on tp's dev server with its payloads encrypted under
@@ -91,7 +75,14 @@ func StartWorkerProcessCodec(t testing.TB, tp *Temporal, sim *Sim, policyFile, c
 // StartWorkerProcessArgs is StartWorkerProcess with extra worker flags, e.g. --metrics-addr HOST:PORT.
 func StartWorkerProcessArgs(t testing.TB, tp *Temporal, sim *Sim, policyFile string, args ...string) *Worker {
 	t.Helper()
-	w := &Worker{t: t, temporal: tp, sim: sim, policyFile: policyFile, args: args, LogFile: filepath.Join(t.TempDir(), "worker.log")}
+	return startProcessWorker(t, &Worker{t: t, temporal: tp, sim: sim, policyFile: policyFile, args: args})
+}
+
+// startProcessWorker starts w as a process logging to a temp file, killed at the test's end and its log's
+// tail shown when the test failed.
+func startProcessWorker(t testing.TB, w *Worker) *Worker {
+	t.Helper()
+	w.LogFile = filepath.Join(t.TempDir(), "worker.log")
 	w.Start()
 	t.Cleanup(func() {
 		w.Kill()
